@@ -1,0 +1,38 @@
+"""Packaging for simple-workflow: the ``swf`` and ``swf_gevent`` packages."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="simple-workflow",
+    version="0.1.0",
+    description="Amazon Simple Workflow (SWF) made pleasant: typed models, actors and a gevent runtime.",
+    long_description=open("README.rst", encoding="utf-8").read(),
+    long_description_content_type="text/x-rst",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["swf", "swf.*", "swf_gevent", "swf_gevent.*"]),
+    package_data={"swf": ["py.typed"], "swf_gevent": ["py.typed"]},
+    install_requires=[
+        "boto3>=1.28",
+        "botocore>=1.31",
+        "gevent>=23.9",
+        "greenlet>=3.0",
+        "blinker>=1.6",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=7.4",
+            "pytest-timeout>=2.1",
+            "moto[server]>=5.0",
+            "awscli>=1.29",
+            "mypy>=1.5",
+        ],
+        "prometheus": ["prometheus-client>=0.17"],
+        "statsd": ["statsd>=4.0"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: Gevent",
+        "Topic :: System :: Distributed Computing",
+    ],
+)

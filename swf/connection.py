@@ -1,0 +1,95 @@
+"""The boto3 SWF client the toolkit talks through, and the one call path.
+
+:func:`make_client` builds a client tuned for SWF: a read timeout above the
+60 s that SWF holds a long poll, a connection pool as large as the number of
+pollers sharing it, and botocore's ``standard`` retry mode.
+:func:`call` is how every SWF operation is sent: it invokes the client and
+turns any botocore error into an :class:`swf.exceptions.SWFError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from swf.exceptions import translate
+
+__all__ = ["DEFAULT_READ_TIMEOUT", "call", "make_client"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds a call may wait for an answer: SWF holds a poll up to 60 s.
+DEFAULT_READ_TIMEOUT = 70.0
+
+
+def make_client(
+    *,
+    region_name: Optional[str] = None,
+    endpoint_url: Optional[str] = None,
+    aws_access_key_id: Optional[str] = None,
+    aws_secret_access_key: Optional[str] = None,
+    aws_session_token: Optional[str] = None,
+    max_pool_connections: int = 10,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    connect_timeout: float = 10.0,
+    max_attempts: int = 3,
+) -> Any:
+    """Build a boto3 SWF client.
+
+    :param region_name: AWS region (``"us-east-1"``); ``None`` lets boto3's
+        chain decide (``AWS_DEFAULT_REGION``, the profile...).
+    :param endpoint_url: URL of the SWF endpoint; ``None`` lets boto3 decide
+        (``AWS_ENDPOINT_URL_SWF``, then the region's public endpoint).
+    :param aws_access_key_id: explicit credentials; ``None`` uses boto3's chain.
+    :param aws_secret_access_key: explicit credentials, with the key id.
+    :param aws_session_token: optional session token for temporary credentials.
+    :param max_pool_connections: HTTP connections kept open; at least the
+        number of greenlets or threads polling through this client.
+    :param read_timeout: seconds to wait for an answer; keep it above 60.
+    :param connect_timeout: seconds to wait for a TCP connection.
+    :param max_attempts: total attempts of botocore's ``standard`` retry mode.
+    :returns: a ``botocore.client.SWF`` instance.
+    """
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        read_timeout=read_timeout,
+        connect_timeout=connect_timeout,
+        max_pool_connections=max_pool_connections,
+        retries={"mode": "standard", "max_attempts": max_attempts},
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=aws_access_key_id,
+        aws_secret_access_key=aws_secret_access_key,
+        aws_session_token=aws_session_token,
+        region_name=region_name,
+    )
+    return session.client("swf", endpoint_url=endpoint_url, config=config)
+
+
+def call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """Send one SWF operation and return its parsed answer.
+
+    :param client: a boto3 SWF client (see :func:`make_client`).
+    :param operation: the SWF operation name, ``"PollForDecisionTask"``.
+    :param params: the operation's request members, as boto3 names them.
+    :returns: the response dict, without ``ResponseMetadata``.
+    :raises swf.exceptions.SWFError: the translated botocore error, chained.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    method = getattr(client, _snake(operation))
+    try:
+        response: dict[str, Any] = method(**params)
+    except (ClientError, BotoCoreError) as err:
+        raise translate(err) from err
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def _snake(operation: str) -> str:
+    """``"PollForDecisionTask"`` -> ``"poll_for_decision_task"``."""
+    from botocore import xform_name
+
+    return str(xform_name(operation))
