@@ -1,0 +1,90 @@
+"""The boundary between SWF's JSON and Python values.
+
+SWF speaks durations as strings of whole seconds, or ``"NONE"`` for
+"unlimited"; retention periods as strings of whole days; times as epoch
+seconds (botocore already parses them to ``datetime``). Inside the toolkit
+durations are :class:`datetime.timedelta` (``None`` meaning ``"NONE"``) and
+times are timezone-aware :class:`datetime.datetime` in UTC.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+from typing import Optional, Union
+
+from swf.exceptions import ValidationError
+
+__all__ = [
+    "aware",
+    "days_from_wire",
+    "days_to_wire",
+    "duration_from_wire",
+    "duration_to_wire",
+]
+
+Duration = Optional[timedelta]
+
+
+def duration_to_wire(value: Union[timedelta, int, None], field: str = "duration") -> str:
+    """Render a duration the way SWF takes it.
+
+    :param value: a ``timedelta`` (whole seconds; fractions are rounded up),
+        an ``int`` of seconds, or ``None`` for SWF's ``"NONE"`` (no limit).
+    :param field: the member name, used in the error message.
+    :returns: ``"30"``, ``"NONE"``.
+    :raises swf.exceptions.ValidationError: negative, or not a duration.
+    """
+    if value is None:
+        return "NONE"
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int)):
+        raise ValidationError(f"{field} must be a timedelta or None, not {type(value).__name__}")
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if seconds < 0:
+        raise ValidationError(f"{field} must not be negative (got {seconds} s)")
+    return str(int(math.ceil(seconds)))
+
+
+def duration_from_wire(value: Optional[str]) -> Duration:
+    """Parse an SWF duration: ``"30"`` -> ``timedelta(seconds=30)``; ``"NONE"`` or absent -> ``None``."""
+    if value is None or value == "NONE":
+        return None
+    return timedelta(seconds=int(value))
+
+
+def days_to_wire(value: Union[timedelta, int, None], field: str = "retention period") -> str:
+    """Render a retention period in whole days (``timedelta(days=7)`` -> ``"7"``; ``None`` -> ``"NONE"``).
+
+    :raises swf.exceptions.ValidationError: negative, or not whole days.
+    """
+    if value is None:
+        return "NONE"
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int)):
+        raise ValidationError(f"{field} must be a timedelta of whole days, not {type(value).__name__}")
+    if isinstance(value, timedelta):
+        if value.total_seconds() % 86400:
+            raise ValidationError(f"{field} must be whole days (got {value})")
+        days = int(value.total_seconds() // 86400)
+    else:
+        days = value
+    if days < 0:
+        raise ValidationError(f"{field} must not be negative (got {days} days)")
+    return str(days)
+
+
+def days_from_wire(value: Optional[str]) -> Duration:
+    """Parse an SWF retention period: ``"7"`` -> ``timedelta(days=7)``; ``"NONE"`` -> ``None``."""
+    if value is None or value == "NONE":
+        return None
+    return timedelta(days=int(value))
+
+
+def aware(value: Union[datetime, float, int, None]) -> Optional[datetime]:
+    """A UTC-aware ``datetime`` from botocore's value (naive means UTC) or epoch seconds."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
