@@ -5,16 +5,29 @@
 pollers sharing it, and botocore's ``standard`` retry mode.
 :func:`call` is how every SWF operation is sent: it invokes the client and
 turns any botocore error into an :class:`swf.exceptions.SWFError`.
+:func:`default_client` is the process-wide client that models and querysets
+use when none is injected: built lazily from :func:`swf.credentials.resolve_settings`
+and rebuilt when those settings change (:func:`swf.credentials.set_aws_credentials`,
+the environment, ``~/.swf``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+import threading
+from typing import Any, Iterator, Optional
 
-from swf.exceptions import translate
+from swf.credentials import Settings, resolve_settings
+from swf.exceptions import CredentialsError, translate
 
-__all__ = ["DEFAULT_READ_TIMEOUT", "call", "make_client"]
+__all__ = [
+    "DEFAULT_READ_TIMEOUT",
+    "call",
+    "call_pages",
+    "default_client",
+    "make_client",
+    "reset_default_client",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +70,7 @@ def make_client(
         read_timeout=read_timeout,
         connect_timeout=connect_timeout,
         max_pool_connections=max_pool_connections,
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
     )
     session = boto3.session.Session(
         aws_access_key_id=aws_access_key_id,
@@ -88,8 +101,92 @@ def call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
     return response
 
 
+def call_pages(client: Any, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+    """Send a paginated SWF operation, page after page, following ``nextPageToken``.
+
+    Lazy: nothing is sent until the first page is asked for; each following
+    page is sent when the previous one has been consumed.
+
+    :param client: a boto3 SWF client.
+    :param operation: a listing operation, ``"ListDomains"``.
+    :param params: its request members (without ``nextPageToken``).
+    :returns: an iterator over the response dicts, one a page.
+    :raises swf.exceptions.SWFError: the translated error of any page.
+    """
+    token: Optional[str] = None
+    while True:
+        page = call(client, operation, **params, **({"nextPageToken": token} if token else {}))
+        yield page
+        token = page.get("nextPageToken")
+        if not token:
+            return
+
+
 def _snake(operation: str) -> str:
     """``"PollForDecisionTask"`` -> ``"poll_for_decision_task"``."""
     from botocore import xform_name
 
     return str(xform_name(operation))
+
+
+class _SharedClient:
+    """The process-wide client and the settings it was built from."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._settings: Optional[Settings] = None
+
+    def get(self) -> Any:
+        settings = resolve_settings()
+        with self._lock:
+            if self._client is None or settings != self._settings:
+                self._client = _build(settings)
+                self._settings = settings
+                log.debug("shared SWF client built: %r", settings)
+            return self._client
+
+    def reset(self) -> None:
+        with self._lock:
+            self._client = None
+            self._settings = None
+
+
+_shared = _SharedClient()
+
+
+def default_client() -> Any:
+    """The shared boto3 SWF client of this process.
+
+    Settings are resolved on every call (see :mod:`swf.credentials`); the
+    client is built on first use and rebuilt when they change, so
+    :func:`swf.credentials.set_aws_credentials` takes effect on the next call.
+
+    :returns: a ``botocore.client.SWF`` instance, shared by every caller.
+    :raises swf.exceptions.CredentialsError: ``~/.swf`` is malformed, or no
+        region is configured anywhere.
+    """
+    return _shared.get()
+
+
+def reset_default_client() -> None:
+    """Drop the shared client; the next :func:`default_client` builds a new one."""
+    _shared.reset()
+
+
+def _build(settings: Settings) -> Any:
+    from botocore.exceptions import NoRegionError
+
+    try:
+        return make_client(
+            aws_access_key_id=settings.aws_access_key_id,
+            aws_secret_access_key=settings.aws_secret_access_key,
+            aws_session_token=settings.aws_session_token,
+            region_name=settings.region_name,
+            endpoint_url=settings.endpoint_url,
+        )
+    except NoRegionError:
+        raise CredentialsError(
+            "no AWS region: set AWS_DEFAULT_REGION, 'region' in [defaults] of ~/.swf, "
+            "or swf.credentials.set_aws_credentials(region_name=...)"
+        ) from None

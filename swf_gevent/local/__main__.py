@@ -1,0 +1,89 @@
+"""``python -m swf_gevent.local``: serve an in-memory SWF endpoint until SIGINT/SIGTERM.
+
+Prints the endpoint URL on one line, then serves; a signal stops it cleanly
+(exit status 0).
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+from typing import Optional, Sequence  # noqa: E402
+
+import gevent  # noqa: E402
+import gevent.event  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m swf_gevent.local",
+        description="Serve an in-memory Amazon SWF endpoint (JSON 1.0 protocol) until SIGINT or SIGTERM.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default: 0)")
+    parser.add_argument(
+        "--poll-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds a PollFor*Task call waits before answering empty (default: 60)",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host; the endpoint has NO authentication",
+    )
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the endpoint; returns the process exit status.
+
+    :param argv: command-line arguments without the program name.
+    """
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from swf_gevent.local._server import LocalSWF, is_loopback
+
+    if args.poll_timeout < 0:
+        print(f"error: --poll-timeout must be >= 0 seconds, got {args.poll_timeout}", file=sys.stderr)
+        return 2
+    if not args.allow_remote and not is_loopback(args.host):
+        print(
+            f"error: --host {args.host} is not a loopback address and the endpoint has no authentication; "
+            "pass --allow-remote to expose it anyway",
+            file=sys.stderr,
+        )
+        return 2
+    server = LocalSWF(host=args.host, port=args.port, poll_timeout=args.poll_timeout, allow_remote=args.allow_remote)
+    if args.allow_remote:
+        print(
+            f"warning: the SWF endpoint on {args.host} has no authentication; anyone who reaches it controls it",
+            file=sys.stderr,
+        )
+    stopping = gevent.event.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        gevent.signal_handler(signum, stopping.set)
+    try:
+        server.start()
+    except OSError as err:
+        print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
+        return 1
+    print(server.endpoint_url, flush=True)
+    try:
+        # A timed wait keeps a live timer on the hub, which a signal watcher alone does not.
+        while not stopping.wait(60.0):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

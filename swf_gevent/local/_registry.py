@@ -1,0 +1,635 @@
+"""Domains, workflow types and activity types of the local SWF endpoint.
+
+:class:`Registry` answers SWF's registration operations, one method per
+operation named in snake_case after it (``register_domain``,
+``list_workflow_types``...), each taking the validated request dict and
+returning the response dict in the wire shape, raising
+:class:`~swf_gevent.local._faults.Fault` with SWF's fault codes.
+
+The execution engine looks records up through :meth:`Registry.domain`,
+:meth:`Registry.workflow_type` and :meth:`Registry.activity_type`:
+
+- :class:`DomainRecord` has ``.name``, ``.status`` (``"REGISTERED"`` or
+  ``"DEPRECATED"``), ``.retention_days`` (int, 0 when ``"NONE"``) and
+  ``.arn``;
+- :class:`TypeRecord` has ``.name``, ``.version``, ``.status`` and
+  ``.configuration``, a dict in the wire shape of DescribeWorkflowType's /
+  DescribeActivityType's ``configuration`` holding only the defaults given
+  at registration (``{"defaultTaskList": {"name": "main"},
+  "defaultExecutionStartToCloseTimeout": "3600"}``).
+
+State lives in memory and is touched only from the server's hub thread, so
+no operation is ever half-applied: every check runs before any change.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional, TypeVar
+
+from swf_gevent.local._faults import Fault
+
+__all__ = ["DomainRecord", "Registry", "TypeRecord"]
+
+log = logging.getLogger(__name__)
+
+REGISTERED = "REGISTERED"
+DEPRECATED = "DEPRECATED"
+
+#: Account id in the ARNs the endpoint hands out.
+DEFAULT_ACCOUNT_ID = "123456789012"
+#: Region in the ARNs the endpoint hands out.
+DEFAULT_REGION = "us-east-1"
+#: SWF's quota of domains per account, registered and deprecated together.
+MAX_DOMAINS = 100
+#: SWF's quota of types of one kind per domain, registered and deprecated together.
+MAX_TYPES = 10_000
+#: SWF's limit of tags on one resource.
+MAX_TAGS = 50
+#: Page size of a list call without ``maximumPageSize``.
+DEFAULT_PAGE_SIZE = 1000
+#: Longest retention SWF accepts, in days.
+MAX_RETENTION_DAYS = 90
+#: Longest execution start-to-close timeout SWF accepts, in seconds (one year).
+MAX_EXECUTION_SECONDS = 31_536_000
+
+_FORBIDDEN = re.compile(r"[:/|\u0000-\u001f\u007f-\u009f]")
+_DIGITS = re.compile(r"[0-9]+")
+_ARN = re.compile(r"arn:aws:swf:(?P<region>[^:]*):(?P<account>[^:]*):/domain/(?P<name>.+)")
+
+_WORKFLOW_DEFAULTS = (
+    "defaultTaskStartToCloseTimeout",
+    "defaultExecutionStartToCloseTimeout",
+    "defaultTaskList",
+    "defaultTaskPriority",
+    "defaultChildPolicy",
+    "defaultLambdaRole",
+)
+_ACTIVITY_DEFAULTS = (
+    "defaultTaskStartToCloseTimeout",
+    "defaultTaskHeartbeatTimeout",
+    "defaultTaskList",
+    "defaultTaskPriority",
+    "defaultTaskScheduleToStartTimeout",
+    "defaultTaskScheduleToCloseTimeout",
+)
+
+_Item = TypeVar("_Item")
+
+
+@dataclass
+class TypeRecord:
+    """One registered workflow or activity type.
+
+    :ivar kind: ``"workflow"`` or ``"activity"``.
+    :ivar name: the type's name.
+    :ivar version: the type's version.
+    :ivar status: ``"REGISTERED"`` or ``"DEPRECATED"``.
+    :ivar configuration: registration defaults in the wire shape of
+        Describe*Type's ``configuration``; only the members given.
+    :ivar description: the registration description, or ``None``.
+    :ivar creation_date: registration time, epoch seconds.
+    :ivar deprecation_date: deprecation time, epoch seconds, or ``None``.
+    """
+
+    kind: str
+    name: str
+    version: str
+    status: str
+    configuration: dict[str, Any]
+    description: Optional[str]
+    creation_date: float
+    deprecation_date: Optional[float] = None
+
+    def info(self) -> dict[str, Any]:
+        """The ``typeInfo`` wire dict: ``{"workflowType": {"name", "version"}, "status", ...}``."""
+        info: dict[str, Any] = {
+            f"{self.kind}Type": {"name": self.name, "version": self.version},
+            "status": self.status,
+            "creationDate": self.creation_date,
+        }
+        if self.description is not None:
+            info["description"] = self.description
+        if self.deprecation_date is not None:
+            info["deprecationDate"] = self.deprecation_date
+        return info
+
+
+@dataclass
+class DomainRecord:
+    """One domain and the types registered in it.
+
+    :ivar name: the domain's name.
+    :ivar status: ``"REGISTERED"`` or ``"DEPRECATED"``.
+    :ivar retention: the retention as registered, ``"30"`` or ``"NONE"``.
+    :ivar retention_days: the retention in days as an int (0 for ``"NONE"``).
+    :ivar arn: ``arn:aws:swf:<region>:<account>:/domain/<name>``.
+    :ivar description: the registration description, or ``None``.
+    :ivar tags: ``{key: value}`` in insertion order.
+    :ivar workflow_types: ``{(name, version): TypeRecord}``.
+    :ivar activity_types: ``{(name, version): TypeRecord}``.
+    """
+
+    name: str
+    status: str
+    retention: str
+    retention_days: int
+    arn: str
+    description: Optional[str]
+    tags: dict[str, str] = field(default_factory=dict)
+    workflow_types: dict[tuple[str, str], TypeRecord] = field(default_factory=dict)
+    activity_types: dict[tuple[str, str], TypeRecord] = field(default_factory=dict)
+
+    def info(self) -> dict[str, Any]:
+        """The ``domainInfo`` wire dict: ``{"name", "status", "arn", "description"?}``."""
+        info: dict[str, Any] = {"name": self.name, "status": self.status, "arn": self.arn}
+        if self.description is not None:
+            info["description"] = self.description
+        return info
+
+    def types(self, kind: str) -> dict[tuple[str, str], TypeRecord]:
+        """The ``workflow_types`` or ``activity_types`` mapping for ``kind``."""
+        return self.workflow_types if kind == "workflow" else self.activity_types
+
+
+def check_name(value: str, member: str) -> None:
+    """Apply SWF's naming rule (no ``:``, ``/``, ``|``, control characters, not ``arn``).
+
+    :param value: the name to check.
+    :param member: the member path named in the error, ``"domain"``.
+    :raises Fault: ``ValidationException`` naming ``member``.
+    """
+    if _FORBIDDEN.search(value) or value == "arn":
+        raise Fault(
+            "ValidationException",
+            f"Invalid name '{value}' at '{member}': a name must not contain ':', '/', '|' "
+            "or control characters, nor be the literal string 'arn'",
+        )
+
+
+def _check_duration(value: Optional[str], member: str, *, allow_none: bool = True, maximum: Optional[int] = None) -> None:
+    if value is None:
+        return
+    if value == "NONE" and allow_none:
+        return
+    if not _DIGITS.fullmatch(value):
+        allowed = "a number of seconds or NONE" if allow_none else "a number of seconds"
+        raise Fault("ValidationException", f"Invalid value '{value}' at '{member}': must be {allowed}")
+    if maximum is not None and int(value) > maximum:
+        raise Fault("ValidationException", f"Invalid value '{value}' at '{member}': must be at most {maximum}")
+
+
+def _check_priority(value: Optional[str], member: str) -> None:
+    if value is None:
+        return
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not -(2**31) <= number < 2**31 or not re.fullmatch(r"[+-]?[0-9]+", value):
+        raise Fault("ValidationException", f"Invalid value '{value}' at '{member}': must be a 32-bit integer")
+
+
+def _retention_days(value: str) -> int:
+    if value == "NONE":
+        return 0
+    if not _DIGITS.fullmatch(value) or int(value) > MAX_RETENTION_DAYS:
+        raise Fault(
+            "ValidationException",
+            f"Invalid value '{value}' at 'workflowExecutionRetentionPeriodInDays': "
+            f"must be NONE or a number of days from 0 to {MAX_RETENTION_DAYS}",
+        )
+    return int(value)
+
+
+class _Pager:
+    """Opaque, signed ``nextPageToken`` values keyed on the last item's sort key.
+
+    A token names the query it continues (operation and filters), the sort
+    direction and the key after which the next page starts, so pages stay
+    stable when items are added between calls. Tokens are signed with a key
+    drawn at startup; a forged or altered token is refused.
+    """
+
+    def __init__(self) -> None:
+        self._secret = os.urandom(32)
+
+    def page(
+        self,
+        items: Iterable[_Item],
+        key: Callable[[_Item], list[str]],
+        request: dict[str, Any],
+        query: list[Any],
+    ) -> tuple[list[_Item], Optional[str]]:
+        """Cut one page of ``items`` for ``request``.
+
+        :param items: the matching items, any order.
+        :param key: sort key of an item, a list of strings.
+        :param request: the list request (``maximumPageSize``, ``reverseOrder``,
+            ``nextPageToken``).
+        :param query: the filters that must not change between pages.
+        :returns: ``(page, next_token_or_None)``.
+        :raises Fault: ``ValidationException`` for a token not issued for this query.
+        """
+        reverse = bool(request.get("reverseOrder", False))
+        size = request.get("maximumPageSize") or DEFAULT_PAGE_SIZE
+        ordered = sorted(items, key=key, reverse=reverse)
+        token = request.get("nextPageToken")
+        if token is not None:
+            after = self._decode(token, query, reverse)
+            if reverse:
+                ordered = [item for item in ordered if key(item) < after]
+            else:
+                ordered = [item for item in ordered if key(item) > after]
+        page = ordered[:size]
+        next_token = self._encode(key(page[-1]), query, reverse) if len(ordered) > size else None
+        return page, next_token
+
+    def _sign(self, payload: bytes) -> str:
+        return hmac.new(self._secret, payload, hashlib.sha256).hexdigest()[:32]
+
+    def _encode(self, after: list[str], query: list[Any], reverse: bool) -> str:
+        payload = json.dumps({"a": after, "q": query, "r": reverse}, separators=(",", ":")).encode()
+        body = base64.urlsafe_b64encode(payload).decode("ascii")
+        return f"{body}.{self._sign(payload)}"
+
+    def _decode(self, token: str, query: list[Any], reverse: bool) -> list[str]:
+        body, _, signature = token.rpartition(".")
+        try:
+            payload = base64.urlsafe_b64decode(body.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            payload = b""
+        if not payload or not hmac.compare_digest(signature, self._sign(payload)):
+            raise Fault("ValidationException", "Invalid value at 'nextPageToken': the token was not issued by this endpoint")
+        state = json.loads(payload)
+        if state["q"] != query or state["r"] != reverse:
+            raise Fault(
+                "ValidationException",
+                "Invalid value at 'nextPageToken': the token belongs to a different query "
+                "(filters and reverseOrder must not change between pages)",
+            )
+        after = state["a"]
+        assert isinstance(after, list)
+        return after
+
+
+class Registry:
+    """In-memory domains and types, answering SWF's registration operations.
+
+    :param clock: returns the current time in epoch seconds (``time.time``).
+    :param region: region in domain ARNs.
+    :param account_id: account id in domain ARNs.
+    :param max_domains: domains allowed, registered and deprecated together.
+    :param max_types: types of each kind allowed per domain.
+    """
+
+    def __init__(
+        self,
+        clock: Optional[Callable[[], float]] = None,
+        *,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        max_domains: int = MAX_DOMAINS,
+        max_types: int = MAX_TYPES,
+    ) -> None:
+        self._clock = clock or time.time
+        self.region = region
+        self.account_id = account_id
+        self._max_domains = max_domains
+        self._max_types = max_types
+        self._domains: dict[str, DomainRecord] = {}
+        self._pager = _Pager()
+
+    # -- lookups used by the engine -------------------------------------------------
+
+    def domain(self, name: str) -> DomainRecord:
+        """The domain called ``name``, registered or deprecated.
+
+        :raises Fault: ``UnknownResourceFault`` when no such domain exists.
+        """
+        record = self._domains.get(name)
+        if record is None:
+            raise Fault("UnknownResourceFault", f"Unknown domain: {name}")
+        return record
+
+    def workflow_type(self, domain: str, name: str, version: str) -> TypeRecord:
+        """The workflow type ``name``/``version`` of ``domain`` (any status).
+
+        :raises Fault: ``UnknownResourceFault`` when the domain or the type is unknown.
+        """
+        return self._type(domain, "workflow", name, version)
+
+    def activity_type(self, domain: str, name: str, version: str) -> TypeRecord:
+        """The activity type ``name``/``version`` of ``domain`` (any status).
+
+        :raises Fault: ``UnknownResourceFault`` when the domain or the type is unknown.
+        """
+        return self._type(domain, "activity", name, version)
+
+    def _type(self, domain: str, kind: str, name: str, version: str) -> TypeRecord:
+        record = self.domain(domain).types(kind).get((name, version))
+        if record is None:
+            raise Fault("UnknownResourceFault", f"Unknown type: {kind.capitalize()}Type=[name={name}, version={version}]")
+        return record
+
+    # -- domains --------------------------------------------------------------------
+
+    def register_domain(self, request: dict[str, Any]) -> dict[str, Any]:
+        """RegisterDomain: add a domain with its retention and tags.
+
+        :raises Fault: ``DomainAlreadyExistsFault``, ``LimitExceededFault``,
+            ``TooManyTagsFault``, ``ValidationException``.
+        """
+        name = request["name"]
+        check_name(name, "name")
+        retention = request["workflowExecutionRetentionPeriodInDays"]
+        days = _retention_days(retention)
+        tags = self._merge_tags({}, request.get("tags", []))
+        if name in self._domains:
+            raise Fault("DomainAlreadyExistsFault", name)
+        if len(self._domains) >= self._max_domains:
+            raise Fault("LimitExceededFault", f"Cannot register more than {self._max_domains} domains")
+        self._domains[name] = DomainRecord(
+            name=name,
+            status=REGISTERED,
+            retention=retention,
+            retention_days=days,
+            arn=f"arn:aws:swf:{self.region}:{self.account_id}:/domain/{name}",
+            description=request.get("description"),
+            tags=tags,
+        )
+        log.info("Registered domain %s", name)
+        return {}
+
+    def deprecate_domain(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DeprecateDomain: deprecate a domain and every type registered in it.
+
+        :raises Fault: ``UnknownResourceFault``, ``DomainDeprecatedFault``.
+        """
+        record = self.domain(request["name"])
+        if record.status == DEPRECATED:
+            raise Fault("DomainDeprecatedFault", record.name)
+        now = self._clock()
+        record.status = DEPRECATED
+        for kind in ("workflow", "activity"):
+            for type_record in record.types(kind).values():
+                if type_record.status == REGISTERED:
+                    type_record.status = DEPRECATED
+                    type_record.deprecation_date = now
+        log.info("Deprecated domain %s", record.name)
+        return {}
+
+    def undeprecate_domain(self, request: dict[str, Any]) -> dict[str, Any]:
+        """UndeprecateDomain: register a deprecated domain again (its types stay as they are).
+
+        :raises Fault: ``UnknownResourceFault``, ``DomainAlreadyExistsFault``.
+        """
+        record = self.domain(request["name"])
+        if record.status == REGISTERED:
+            raise Fault("DomainAlreadyExistsFault", record.name)
+        record.status = REGISTERED
+        log.info("Undeprecated domain %s", record.name)
+        return {}
+
+    def describe_domain(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DescribeDomain: ``{"domainInfo": {...}, "configuration": {"workflowExecutionRetentionPeriodInDays"}}``.
+
+        :raises Fault: ``UnknownResourceFault``.
+        """
+        record = self.domain(request["name"])
+        return {
+            "domainInfo": record.info(),
+            "configuration": {"workflowExecutionRetentionPeriodInDays": record.retention},
+        }
+
+    def list_domains(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListDomains: ``{"domainInfos": [...], "nextPageToken"?}``, by name."""
+        status = request["registrationStatus"]
+        matching = [record for record in self._domains.values() if record.status == status]
+        page, token = self._pager.page(matching, lambda record: [record.name], request, ["ListDomains", status])
+        response: dict[str, Any] = {"domainInfos": [record.info() for record in page]}
+        if token is not None:
+            response["nextPageToken"] = token
+        return response
+
+    # -- types ----------------------------------------------------------------------
+
+    def register_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """RegisterWorkflowType: add a workflow type with its defaults.
+
+        :raises Fault: ``UnknownResourceFault`` (unknown or deprecated domain),
+            ``TypeAlreadyExistsFault``, ``LimitExceededFault``, ``ValidationException``.
+        """
+        _check_duration(request.get("defaultTaskStartToCloseTimeout"), "defaultTaskStartToCloseTimeout")
+        _check_duration(
+            request.get("defaultExecutionStartToCloseTimeout"),
+            "defaultExecutionStartToCloseTimeout",
+            allow_none=False,
+            maximum=MAX_EXECUTION_SECONDS,
+        )
+        return self._register_type("workflow", request, _WORKFLOW_DEFAULTS)
+
+    def register_activity_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """RegisterActivityType: add an activity type with its defaults.
+
+        :raises Fault: ``UnknownResourceFault`` (unknown or deprecated domain),
+            ``TypeAlreadyExistsFault``, ``LimitExceededFault``, ``ValidationException``.
+        """
+        for member in (
+            "defaultTaskStartToCloseTimeout",
+            "defaultTaskHeartbeatTimeout",
+            "defaultTaskScheduleToStartTimeout",
+            "defaultTaskScheduleToCloseTimeout",
+        ):
+            _check_duration(request.get(member), member)
+        return self._register_type("activity", request, _ACTIVITY_DEFAULTS)
+
+    def _register_type(self, kind: str, request: dict[str, Any], defaults: tuple[str, ...]) -> dict[str, Any]:
+        name, version = request["name"], request["version"]
+        check_name(name, "name")
+        check_name(version, "version")
+        task_list = request.get("defaultTaskList")
+        if task_list is not None:
+            check_name(task_list["name"], "defaultTaskList.name")
+        _check_priority(request.get("defaultTaskPriority"), "defaultTaskPriority")
+        domain = self.domain(request["domain"])
+        if domain.status == DEPRECATED:
+            raise Fault("UnknownResourceFault", f"Domain is deprecated: {domain.name}")
+        types = domain.types(kind)
+        if (name, version) in types:
+            raise Fault("TypeAlreadyExistsFault", f"{kind.capitalize()}Type=[name={name}, version={version}]")
+        if len(types) >= self._max_types:
+            raise Fault("LimitExceededFault", f"Cannot register more than {self._max_types} {kind} types in a domain")
+        configuration = {member: request[member] for member in defaults if member in request}
+        types[(name, version)] = TypeRecord(
+            kind=kind,
+            name=name,
+            version=version,
+            status=REGISTERED,
+            configuration=configuration,
+            description=request.get("description"),
+            creation_date=self._clock(),
+        )
+        log.info("Registered %s type %s %s in domain %s", kind, name, version, domain.name)
+        return {}
+
+    def deprecate_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DeprecateWorkflowType. :raises Fault: ``UnknownResourceFault``, ``TypeDeprecatedFault``."""
+        return self._deprecate_type("workflow", request)
+
+    def deprecate_activity_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DeprecateActivityType. :raises Fault: ``UnknownResourceFault``, ``TypeDeprecatedFault``."""
+        return self._deprecate_type("activity", request)
+
+    def _deprecate_type(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        record = self._requested_type(kind, request)
+        if record.status == DEPRECATED:
+            raise Fault("TypeDeprecatedFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]")
+        record.status = DEPRECATED
+        record.deprecation_date = self._clock()
+        return {}
+
+    def undeprecate_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """UndeprecateWorkflowType. :raises Fault: ``UnknownResourceFault``, ``TypeAlreadyExistsFault``."""
+        return self._undeprecate_type("workflow", request)
+
+    def undeprecate_activity_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """UndeprecateActivityType. :raises Fault: ``UnknownResourceFault``, ``TypeAlreadyExistsFault``."""
+        return self._undeprecate_type("activity", request)
+
+    def _undeprecate_type(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        record = self._requested_type(kind, request)
+        if record.status == REGISTERED:
+            raise Fault("TypeAlreadyExistsFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]")
+        record.status = REGISTERED
+        record.deprecation_date = None
+        return {}
+
+    def delete_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DeleteWorkflowType: remove a deprecated type.
+
+        :raises Fault: ``UnknownResourceFault``, ``TypeNotDeprecatedFault`` while registered.
+        """
+        return self._delete_type("workflow", request)
+
+    def delete_activity_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DeleteActivityType: remove a deprecated type.
+
+        :raises Fault: ``UnknownResourceFault``, ``TypeNotDeprecatedFault`` while registered.
+        """
+        return self._delete_type("activity", request)
+
+    def _delete_type(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        record = self._requested_type(kind, request)
+        if record.status != DEPRECATED:
+            raise Fault(
+                "TypeNotDeprecatedFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]"
+            )
+        del self.domain(request["domain"]).types(kind)[(record.name, record.version)]
+        return {}
+
+    def describe_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DescribeWorkflowType: ``{"typeInfo": {...}, "configuration": {...}}``.
+
+        :raises Fault: ``UnknownResourceFault``.
+        """
+        record = self._requested_type("workflow", request)
+        return {"typeInfo": record.info(), "configuration": dict(record.configuration)}
+
+    def describe_activity_type(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DescribeActivityType: ``{"typeInfo": {...}, "configuration": {...}}``.
+
+        :raises Fault: ``UnknownResourceFault``.
+        """
+        record = self._requested_type("activity", request)
+        return {"typeInfo": record.info(), "configuration": dict(record.configuration)}
+
+    def _requested_type(self, kind: str, request: dict[str, Any]) -> TypeRecord:
+        identity = request[f"{kind}Type"]
+        return self._type(request["domain"], kind, identity["name"], identity["version"])
+
+    def list_workflow_types(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListWorkflowTypes: ``{"typeInfos": [...], "nextPageToken"?}``, by name then version.
+
+        :raises Fault: ``UnknownResourceFault`` for an unknown domain.
+        """
+        return self._list_types("workflow", request)
+
+    def list_activity_types(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListActivityTypes: ``{"typeInfos": [...], "nextPageToken"?}``, by name then version.
+
+        :raises Fault: ``UnknownResourceFault`` for an unknown domain.
+        """
+        return self._list_types("activity", request)
+
+    def _list_types(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        domain = self.domain(request["domain"])
+        status = request["registrationStatus"]
+        name = request.get("name")
+        matching = [
+            record
+            for record in domain.types(kind).values()
+            if record.status == status and (name is None or record.name == name)
+        ]
+        query = [f"List{kind.capitalize()}Types", domain.name, status, name]
+        page, token = self._pager.page(matching, lambda record: [record.name, record.version], request, query)
+        response: dict[str, Any] = {"typeInfos": [record.info() for record in page]}
+        if token is not None:
+            response["nextPageToken"] = token
+        return response
+
+    # -- tags -----------------------------------------------------------------------
+
+    def _domain_for_arn(self, arn: str) -> DomainRecord:
+        match = _ARN.fullmatch(arn)
+        if match is None:
+            raise Fault("ValidationException", f"Invalid value '{arn}' at 'resourceArn': not an SWF domain ARN")
+        record = self._domains.get(match["name"])
+        if record is None or record.arn != arn:
+            raise Fault("UnknownResourceFault", f"Unknown resource: {arn}")
+        return record
+
+    def _merge_tags(self, current: dict[str, str], tags: list[dict[str, str]]) -> dict[str, str]:
+        merged = dict(current)
+        for tag in tags:
+            if tag["key"].lower().startswith("aws:"):
+                raise Fault("ValidationException", f"Invalid tag key '{tag['key']}': the prefix 'aws:' is reserved")
+            merged[tag["key"]] = tag.get("value", "")
+        if len(merged) > MAX_TAGS:
+            raise Fault("TooManyTagsFault", f"A resource can have at most {MAX_TAGS} tags")
+        return merged
+
+    def tag_resource(self, request: dict[str, Any]) -> dict[str, Any]:
+        """TagResource: add or overwrite tags of a domain (at most 50 in all).
+
+        :raises Fault: ``UnknownResourceFault``, ``TooManyTagsFault``, ``ValidationException``.
+        """
+        record = self._domain_for_arn(request["resourceArn"])
+        record.tags = self._merge_tags(record.tags, request["tags"])
+        return {}
+
+    def untag_resource(self, request: dict[str, Any]) -> dict[str, Any]:
+        """UntagResource: remove tags of a domain by key (unknown keys are ignored).
+
+        :raises Fault: ``UnknownResourceFault``, ``ValidationException``.
+        """
+        record = self._domain_for_arn(request["resourceArn"])
+        for key in request["tagKeys"]:
+            record.tags.pop(key, None)
+        return {}
+
+    def list_tags_for_resource(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListTagsForResource: ``{"tags": [{"key", "value"}, ...]}``.
+
+        :raises Fault: ``UnknownResourceFault``, ``ValidationException``.
+        """
+        record = self._domain_for_arn(request["resourceArn"])
+        return {"tags": [{"key": key, "value": value} for key, value in record.tags.items()]}

@@ -1,0 +1,486 @@
+"""The local SWF endpoint: a gevent WSGI server speaking SWF's JSON 1.0 protocol.
+
+:class:`LocalSWF` serves ``POST /`` with ``X-Amz-Target:
+SimpleWorkflowService.<Operation>`` from a dedicated native thread that runs
+its own gevent hub, so it works in a monkey-patched process and in a plain
+one alike. Every request is checked (method, path, target, size, JSON,
+botocore's input shape) before it reaches the registry or the engine; any
+client mistake is answered with HTTP 400 and AWS's error body
+``{"__type": "com.amazonaws.swf.base.model#<Code>", "message": ...}``.
+
+All endpoint state (registry, engine, injected faults) is touched only from
+the server thread, except the fault counters, which sit behind a native lock.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+import socket
+import time
+import uuid
+from typing import Any, Callable, Iterable, Optional
+
+import gevent
+import gevent.event
+from gevent import monkey
+from gevent.pywsgi import WSGIHandler, WSGIServer
+
+from swf_gevent.local._faults import Fault
+from swf_gevent.local._registry import Registry
+from swf_gevent.local._validation import operation_names, validate
+
+__all__ = ["LocalSWF", "MAX_BODY_BYTES", "is_loopback"]
+
+log = logging.getLogger(__name__)
+
+#: Largest request body accepted, in bytes (SWF's 1 MB request limit).
+MAX_BODY_BYTES = 1024 * 1024
+#: Seconds :meth:`LocalSWF.start` waits for the socket to listen.
+_START_TIMEOUT = 10.0
+#: Seconds :meth:`LocalSWF.stop` lets running requests finish after releasing polls.
+_DRAIN_TIMEOUT = 5.0
+
+#: Bodies refused for size are still read and discarded up to this many bytes, so
+#: the client reads the 400 answer; a larger one gets the answer and a closed connection.
+_DISCARD_LIMIT = 8 * MAX_BODY_BYTES
+_CLOSE_KEY = "swf_gevent.local.close"
+_TARGET_PREFIX = "SimpleWorkflowService."
+_CONTENT_TYPE = "application/x-amz-json-1.0"
+_THROTTLE_BODY = {"__type": "com.amazon.coral.availability#ThrottlingException", "message": "Rate exceeded"}
+_REGISTRY_OPERATIONS = frozenset(
+    {
+        "RegisterDomain",
+        "DeprecateDomain",
+        "UndeprecateDomain",
+        "DescribeDomain",
+        "ListDomains",
+        "RegisterWorkflowType",
+        "DeprecateWorkflowType",
+        "UndeprecateWorkflowType",
+        "DeleteWorkflowType",
+        "DescribeWorkflowType",
+        "ListWorkflowTypes",
+        "RegisterActivityType",
+        "DeprecateActivityType",
+        "UndeprecateActivityType",
+        "DeleteActivityType",
+        "DescribeActivityType",
+        "ListActivityTypes",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
+    }
+)
+_FAULT_KINDS = ("throttle", "drop")
+
+_allocate_lock = monkey.get_original("_thread", "allocate_lock")
+_start_new_thread = monkey.get_original("_thread", "start_new_thread")
+_get_ident = monkey.get_original("_thread", "get_ident")
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (``"localhost"`` or an IP address) is a loopback address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Faults:
+    """Injected faults: ``{operation: [kind, kind, ...]}`` consumed in order, under a native lock."""
+
+    def __init__(self) -> None:
+        self._lock = _allocate_lock()
+        self._pending: dict[str, list[str]] = {}
+
+    def add(self, operation: str, kind: str, count: int) -> None:
+        with self._lock:
+            self._pending.setdefault(operation, []).extend([kind] * count)
+
+    def take(self, operation: str, kind: str) -> bool:
+        """Consume the next fault of ``operation`` if it is of ``kind``; ``True`` if consumed."""
+        if not self._pending:
+            return False
+        with self._lock:
+            queue = self._pending.get(operation)
+            if not queue or queue[0] != kind:
+                return False
+            queue.pop(0)
+            if not queue:
+                del self._pending[operation]
+            return True
+
+
+def _operation_of(environ: dict[str, Any]) -> Optional[str]:
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if not target.startswith(_TARGET_PREFIX):
+        return None
+    operation = target[len(_TARGET_PREFIX) :]
+    return operation if operation in operation_names() else None
+
+
+class _Application:
+    """The WSGI application: protocol checks, validation, dispatch, error shape.
+
+    :param registry: answers the registration operations.
+    :param engine: answers the execution operations, or ``None`` when the
+        engine could not be loaded (then they answer ``OperationNotPermittedFault``).
+    :param engine_error: why the engine is missing, for that fault's message.
+    :param faults: injected faults.
+    """
+
+    def __init__(self, registry: Registry, engine: Any, engine_error: str, faults: _Faults) -> None:
+        self.registry = registry
+        self.engine = engine
+        self._engine_error = engine_error
+        self._faults = faults
+        self._in_flight = 0
+        self._idle = gevent.event.Event()
+        self._idle.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no request is running, at most ``timeout`` seconds; ``True`` if idle."""
+        return bool(self._idle.wait(timeout))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        self._in_flight += 1
+        self._idle.clear()
+        request_id = str(uuid.uuid4())
+        try:
+            status, body = self._answer(environ, request_id)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+        payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        headers = [
+            ("Content-Type", _CONTENT_TYPE),
+            ("Content-Length", str(len(payload))),
+            ("x-amzn-RequestId", request_id),
+        ]
+        start_response(status, headers)
+        return [payload]
+
+    def _answer(self, environ: dict[str, Any], request_id: str) -> tuple[str, dict[str, Any]]:
+        operation = _operation_of(environ)
+        try:
+            request = self._read(environ, operation)
+            assert operation is not None
+            if self._faults.take(operation, "throttle"):
+                log.debug("%s %s answered with an injected throttle", request_id, operation)
+                return "400 Bad Request", dict(_THROTTLE_BODY)
+            validated = validate(operation, request)
+            response = self._dispatch(operation, validated)
+        except Fault as fault:
+            log.debug("%s %s -> %s: %s", request_id, operation, fault.code, fault.message)
+            return f"{fault.status} {'Bad Request' if fault.status == 400 else 'Error'}", fault.body()
+        except Exception:
+            log.exception("%s %s failed inside the endpoint", request_id, operation)
+            return "500 Internal Server Error", {
+                "__type": "com.amazonaws.swf.base.model#InternalFailure",
+                "message": f"The endpoint failed to process request {request_id}",
+            }
+        log.debug("%s %s -> 200", request_id, operation)
+        return "200 OK", response
+
+    def _read(self, environ: dict[str, Any], operation: Optional[str]) -> Any:
+        if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO", "/") not in ("/", ""):
+            raise Fault(
+                "UnknownOperationException",
+                f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} is not served; send POST / with X-Amz-Target",
+            )
+        if operation is None:
+            target = environ.get("HTTP_X_AMZ_TARGET")
+            raise Fault("UnknownOperationException", f"Unknown operation in X-Amz-Target: {target!r}")
+        length_header = environ.get("CONTENT_LENGTH") or ""
+        stream = environ["wsgi.input"]
+        if length_header:
+            try:
+                length = int(length_header)
+            except ValueError:
+                raise Fault("SerializationException", f"Invalid Content-Length: {length_header!r}") from None
+            if length > MAX_BODY_BYTES:
+                if length > _DISCARD_LIMIT:
+                    environ[_CLOSE_KEY] = True
+                raise Fault(
+                    "ValidationException",
+                    f"Request body of {length} bytes exceeds the limit of {MAX_BODY_BYTES} bytes",
+                )
+            raw = stream.read(length) if length else b""
+        else:
+            raw = stream.read(MAX_BODY_BYTES + 1)
+            if len(raw) > MAX_BODY_BYTES:
+                raise Fault("ValidationException", f"Request body exceeds the limit of {MAX_BODY_BYTES} bytes")
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as err:
+            raise Fault("SerializationException", f"Malformed JSON request body: {err}") from None
+
+    def _dispatch(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        method_name = _snake(operation)
+        if operation in _REGISTRY_OPERATIONS:
+            target: Any = self.registry
+        elif self.engine is None:
+            raise Fault("OperationNotPermittedFault", f"{operation} is unavailable: {self._engine_error}")
+        else:
+            target = self.engine
+        method = getattr(target, method_name, None)
+        if method is None:
+            raise Fault("OperationNotPermittedFault", f"{operation} is not implemented by this endpoint")
+        response = method(request)
+        return response if response is not None else {}
+
+
+class _Handler(WSGIHandler):  # type: ignore[misc]
+    """pywsgi's handler, plus injected connection drops (the socket closes, no answer)."""
+
+    def run_application(self) -> None:
+        server = self.server
+        operation = _operation_of(self.environ)
+        if operation is not None and server.faults.take(operation, "drop"):
+            log.debug("%s: dropping the connection (injected fault)", operation)
+            self.close_connection = True
+            try:
+                self.socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        super().run_application()
+        if self.environ.get(_CLOSE_KEY):
+            # The refused body is too large to read and discard: answer, then close.
+            self.close_connection = True
+            try:
+                self.socket.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+
+
+class _Server(WSGIServer):  # type: ignore[misc]
+    """The pywsgi server, carrying the fault table for :class:`_Handler`."""
+
+    handler_class = _Handler
+
+    def __init__(self, listener: Any, application: Any, faults: _Faults, **kwargs: Any) -> None:
+        super().__init__(listener, application, **kwargs)
+        self.faults = faults
+
+    def handle(self, sock: Any, address: Any) -> None:
+        # pywsgi writes the status line and the body separately; without
+        # TCP_NODELAY, Nagle meets the client's delayed ACK and each answer waits 40 ms.
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        super().handle(sock, address)
+
+
+class LocalSWF:
+    """An in-memory SWF endpoint on loopback, for tests and local runs.
+
+    ::
+
+        with LocalSWF(poll_timeout=1.0) as swf:
+            client = boto3.client("swf", endpoint_url=swf.endpoint_url, ...)
+
+    :param host: address to bind; a non-loopback one needs ``allow_remote``.
+    :param port: TCP port; 0 picks a free one (see :attr:`endpoint_url`).
+    :param poll_timeout: seconds a PollFor*Task call waits for a task before
+        answering empty (SWF holds 60 s).
+    :param allow_remote: allow binding a non-loopback host. The endpoint
+        has no authentication: anyone who reaches it controls it.
+    :param region: region in the domain ARNs it hands out.
+    :raises ValueError: a non-loopback ``host`` without ``allow_remote``, or a
+        negative ``poll_timeout``.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        poll_timeout: float = 60.0,
+        allow_remote: bool = False,
+        *,
+        region: str = "us-east-1",
+    ) -> None:
+        if not is_loopback(host):
+            if not allow_remote:
+                raise ValueError(
+                    f"host={host!r} is not a loopback address; the local SWF endpoint has no "
+                    "authentication, pass allow_remote=True to expose it anyway"
+                )
+            log.warning("The local SWF endpoint on %s has no authentication: anyone who reaches it controls it", host)
+        if poll_timeout < 0:
+            raise ValueError(f"poll_timeout must be >= 0 seconds, got {poll_timeout!r}")
+        self.host = host
+        self.port = port
+        self.poll_timeout = float(poll_timeout)
+        self.region = region
+        self.state = "new"
+        self._faults = _Faults()
+        self._loop: Any = None
+        self._stop_event: Optional[gevent.event.Event] = None
+        self._start_error: Optional[BaseException] = None
+        self._ready = _allocate_lock()
+        self._done = _allocate_lock()
+        self._app: Optional[_Application] = None
+        #: Native id of the server thread once started (``time.pthread_getcpuclockid`` takes it).
+        self.thread_ident: Optional[int] = None
+
+    def __repr__(self) -> str:
+        return f"<LocalSWF {self.host}:{self.port} {self.state}>"
+
+    def __enter__(self) -> LocalSWF:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://<host>:<port>``, for boto3's ``endpoint_url``.
+
+        :raises RuntimeError: before :meth:`start`.
+        """
+        if self.state == "new":
+            raise RuntimeError("LocalSWF is not started")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def registry(self) -> Registry:
+        """The endpoint's :class:`~swf_gevent.local._registry.Registry` (read it from the server thread only)."""
+        if self._app is None:
+            raise RuntimeError("LocalSWF is not started")
+        return self._app.registry
+
+    def start(self) -> None:
+        """Listen and serve from a dedicated native thread; return once the socket listens.
+
+        :raises RuntimeError: when already started or stopped, or when the
+            server thread failed to listen within 10 s.
+        :raises OSError: the address could not be bound.
+        """
+        if self.state != "new":
+            raise RuntimeError(f"LocalSWF cannot start: it is {self.state}")
+        self.state = "starting"
+        self._ready.acquire()
+        self._done.acquire()
+        _start_new_thread(self._serve, ())
+        if not self._ready.acquire(True, _START_TIMEOUT):
+            self.state = "stopped"
+            raise RuntimeError("the local SWF endpoint did not start listening within 10 s")
+        if self._start_error is not None:
+            self._done.acquire()
+            self.state = "stopped"
+            raise self._start_error
+        self.state = "started"
+        log.info("Local SWF endpoint listening on %s", self.endpoint_url)
+
+    def stop(self, timeout: float = _DRAIN_TIMEOUT) -> None:
+        """Stop serving: refuse new connections, release parked polls, close all, join the thread.
+
+        Safe before :meth:`start` and when called twice.
+
+        :param timeout: seconds running requests get to finish before their
+            connections are closed.
+        """
+        if self.state != "started":
+            if self.state == "new":
+                self.state = "stopped"
+            return
+        self.state = "stopping"
+        assert self._loop is not None and self._stop_event is not None
+        self._drain_timeout = timeout
+        self._loop.run_callback_threadsafe(self._stop_event.set)
+        self._done.acquire()
+        self._done.release()
+        self.state = "stopped"
+        log.info("Local SWF endpoint on %s:%s stopped", self.host, self.port)
+
+    def inject_fault(self, operation: str, kind: str = "throttle", count: int = 1) -> None:
+        """Make the next ``count`` calls of ``operation`` fail.
+
+        ``"throttle"`` answers HTTP 400 ``ThrottlingException`` (``Rate
+        exceeded``) as AWS does, without running the operation; ``"drop"``
+        closes the connection without an answer, without running it.
+
+        :param operation: an SWF operation name, ``"PollForDecisionTask"``.
+        :param kind: ``"throttle"`` or ``"drop"``.
+        :param count: how many calls, at least 1.
+        :raises ValueError: an unknown operation or kind, or ``count < 1``.
+        """
+        if operation not in operation_names():
+            raise ValueError(f"operation must be an SWF operation name, got {operation!r}")
+        if kind not in _FAULT_KINDS:
+            raise ValueError(f"kind must be one of {_FAULT_KINDS}, got {kind!r}")
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count!r}")
+        self._faults.add(operation, kind, count)
+
+    # -- server thread ----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        self.thread_ident = _get_ident()
+        hub = gevent.get_hub()
+        server: Optional[_Server] = None
+        app: Optional[_Application] = None
+        try:
+            try:
+                registry = Registry(time.time, region=self.region)
+                engine, engine_error = self._make_engine(registry)
+                app = _Application(registry, engine, engine_error, self._faults)
+                server = _Server(
+                    (self.host, self.port),
+                    app,
+                    self._faults,
+                    log=log,
+                    error_log=log,
+                )
+                server.start()
+                self.port = server.server_port
+                self._app = app
+                self._loop = hub.loop
+                self._stop_event = gevent.event.Event()
+            except BaseException as err:  # handed to the starting thread
+                self._start_error = err
+                return
+            finally:
+                self._ready.release()
+            self._stop_event.wait()
+            server.close()
+            engine = app.engine
+            if engine is not None:
+                try:
+                    engine.stop()
+                except Exception:
+                    log.exception("The engine failed to stop cleanly")
+            if not app.wait_idle(getattr(self, "_drain_timeout", _DRAIN_TIMEOUT)):
+                log.warning("Requests still running at stop were cut off")
+            server.stop(timeout=0)
+        finally:
+            try:
+                hub.destroy(destroy_loop=True)
+            except Exception:  # the thread is ending anyway
+                log.debug("Hub teardown failed", exc_info=True)
+            self._done.release()
+
+    def _make_engine(self, registry: Registry) -> tuple[Any, str]:
+        try:
+            from swf_gevent.local._engine import Engine
+        except ImportError as err:
+            log.warning("Execution operations unavailable: %s", err)
+            return None, f"the execution engine could not be loaded ({err})"
+        return Engine(registry, self.poll_timeout), ""
+
