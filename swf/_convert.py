@@ -21,6 +21,8 @@ __all__ = [
     "days_to_wire",
     "duration_from_wire",
     "duration_to_wire",
+    "priority_from_wire",
+    "priority_to_wire",
 ]
 
 Duration = Optional[timedelta]
@@ -88,3 +90,26 @@ def aware(value: Union[datetime, float, int, None]) -> Optional[datetime]:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+#: SWF's bounds of a task priority (a Java int).
+_PRIORITY_MIN, _PRIORITY_MAX = -(2**31), 2**31 - 1
+
+
+def priority_to_wire(value: int, field: str = "task priority") -> str:
+    """Render a task priority the way SWF takes it: ``0`` -> ``"0"``, ``-5`` -> ``"-5"``.
+
+    :raises swf.exceptions.ValidationError: not an int, or outside SWF's 32-bit range.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{field} must be an int, not {type(value).__name__}")
+    if not _PRIORITY_MIN <= value <= _PRIORITY_MAX:
+        raise ValidationError(f"{field} must be between {_PRIORITY_MIN} and {_PRIORITY_MAX} (got {value})")
+    return str(value)
+
+
+def priority_from_wire(value: Optional[str]) -> Optional[int]:
+    """Parse an SWF task priority: ``"-5"`` -> ``-5``; absent -> ``None``."""
+    if value is None:
+        return None
+    return int(value)

@@ -178,13 +178,7 @@ def _build(settings: Settings) -> Any:
     from botocore.exceptions import NoRegionError
 
     try:
-        return make_client(
-            aws_access_key_id=settings.aws_access_key_id,
-            aws_secret_access_key=settings.aws_secret_access_key,
-            aws_session_token=settings.aws_session_token,
-            region_name=settings.region_name,
-            endpoint_url=settings.endpoint_url,
-        )
+        return make_client(**settings.client_kwargs())
     except NoRegionError:
         raise CredentialsError(
             "no AWS region: set AWS_DEFAULT_REGION, 'region' in [defaults] of ~/.swf, "

@@ -1,0 +1,507 @@
+"""Workflow types, and the executions started from them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Sequence
+
+from swf._convert import aware, duration_from_wire, duration_to_wire, priority_from_wire, priority_to_wire
+from swf.connection import call, call_pages
+from swf.exceptions import ValidationError
+from swf.models.base import (
+    CHILD_POLICIES,
+    CLOSE_STATUSES,
+    CLOSED,
+    OPEN,
+    REGISTERED,
+    Model,
+    _check_aware,
+    _check_choice,
+    _check_optional_string,
+    _check_string,
+    _Default,
+    _bind_domain,
+    _TypeModel,
+)
+from swf.models.domain import Domain
+
+if TYPE_CHECKING:
+    from swf.models.history import History
+
+__all__ = ["OpenCounts", "WorkflowExecution", "WorkflowType"]
+
+log = logging.getLogger(__name__)
+
+#: SWF allows at most this many tags on an execution.
+MAX_EXECUTION_TAGS = 5
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class WorkflowType(_TypeModel):
+    """A registered workflow type: ``WorkflowType(domain, 'TestType1', '1.0')``.
+
+    Equal when domain, name and version are equal; the repr shows name and version.
+
+    :param domain: the :class:`~swf.models.Domain`.
+    :param name: the type name (1 to 256 characters).
+    :param version: the type version (1 to 64 characters).
+    :param status: ``REGISTERED`` or ``DEPRECATED``.
+    :param description: free text (at most 1024 characters), or ``None``.
+    :param creation_date: when it was registered (aware UTC), ``None`` for a local model.
+    :param deprecation_date: when it was deprecated (aware UTC), or ``None``.
+    :param default_task_start_to_close_timeout: default time a decider has for
+        a decision task; ``None`` registers no default.
+    :param default_execution_start_to_close_timeout: default time an execution may run.
+    :param default_task_list: default decision task list name.
+    :param default_task_priority: default decision task priority (higher first).
+    :param default_child_policy: default child policy, ``TERMINATE``,
+        ``REQUEST_CANCEL`` or ``ABANDON``.
+    :param default_lambda_role: default IAM role ARN for Lambda tasks.
+    :param client: the boto3 SWF client; ``None`` uses the domain's, else the shared default client.
+    :raises swf.exceptions.ValidationError: an attribute SWF would refuse, naming it.
+    """
+
+    domain: Domain
+    name: str
+    version: str
+    status: str = field(default=REGISTERED, kw_only=True)
+    description: Optional[str] = field(default=None, kw_only=True)
+    creation_date: Optional[datetime] = field(default=None, kw_only=True)
+    deprecation_date: Optional[datetime] = field(default=None, kw_only=True)
+    default_task_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
+    default_execution_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
+    default_task_list: Optional[str] = field(default=None, kw_only=True)
+    default_task_priority: Optional[int] = field(default=None, kw_only=True)
+    default_child_policy: Optional[str] = field(default=None, kw_only=True)
+    default_lambda_role: Optional[str] = field(default=None, kw_only=True)
+    client: Any = field(default=None, kw_only=True)
+    _unknown: frozenset[str] = field(default=frozenset(), init=False)
+
+    _identity = ("domain", "name", "version")
+    _repr_fields = ("name", "version")
+    _kind = "Workflow"
+    _type_key = "workflowType"
+    _defaults = (
+        _Default("default_task_start_to_close_timeout", "defaultTaskStartToCloseTimeout", "duration"),
+        _Default("default_execution_start_to_close_timeout", "defaultExecutionStartToCloseTimeout", "duration"),
+        _Default("default_task_list", "defaultTaskList", "task_list"),
+        _Default("default_task_priority", "defaultTaskPriority", "priority"),
+        _Default("default_child_policy", "defaultChildPolicy", "child_policy"),
+        _Default("default_lambda_role", "defaultLambdaRole", "arn"),
+    )
+    _compared = ("status", "description") + tuple(d.attr for d in _defaults)
+
+    def __post_init__(self) -> None:
+        self._check_type()
+
+    @classmethod
+    def _from_info(cls, domain: Domain, info: Mapping[str, Any], client: Any) -> WorkflowType:
+        """A model from a ``WorkflowTypeInfo`` of ``ListWorkflowTypes`` (defaults unknown)."""
+        ref = info["workflowType"]
+        model = cls(
+            domain,
+            ref["name"],
+            ref["version"],
+            status=info["status"],
+            description=info.get("description"),
+            creation_date=aware(info.get("creationDate")),
+            deprecation_date=aware(info.get("deprecationDate")),
+            client=client,
+        )
+        model._set("_unknown", frozenset(d.attr for d in cls._defaults))
+        return model
+
+    def start_execution(
+        self,
+        workflow_id: str,
+        input: Optional[str] = None,  # noqa: A002 - SWF's name
+        *,
+        tag_list: Optional[Sequence[str]] = None,
+        task_list: Optional[str] = None,
+        task_priority: Optional[int] = None,
+        execution_start_to_close_timeout: Optional[timedelta] = None,
+        task_start_to_close_timeout: Optional[timedelta] = None,
+        child_policy: Optional[str] = None,
+        lambda_role: Optional[str] = None,
+    ) -> WorkflowExecution:
+        """Start an execution of this type (``StartWorkflowExecution``).
+
+        Every override left ``None`` is not sent, so SWF applies the type's
+        registered default; falsy values (``0``, ``""``, ``timedelta(0)``) are sent.
+
+        :param workflow_id: the id you give the execution (1 to 256 characters),
+            unique among the open executions of the domain.
+        :param input: the input the deciders read (at most 32768 characters);
+            ``None`` sends none.
+        :param tag_list: up to 5 tags to filter executions by.
+        :param task_list: decision task list name, instead of the type's default.
+        :param task_priority: decision task priority, instead of the default.
+        :param execution_start_to_close_timeout: how long the execution may run.
+        :param task_start_to_close_timeout: how long a decision task may take.
+        :param child_policy: ``TERMINATE``, ``REQUEST_CANCEL`` or ``ABANDON``.
+        :param lambda_role: IAM role ARN for Lambda tasks.
+        :returns: the started :class:`WorkflowExecution` (status ``OPEN``;
+            attributes SWF chose, such as the start time, are unknown until
+            :meth:`WorkflowExecution.upstream`).
+        :raises swf.exceptions.ValidationError: bad input, naming the field, before any call.
+        :raises swf.exceptions.WorkflowExecutionAlreadyStartedError: an open
+            execution already has this workflow id.
+        :raises swf.exceptions.TypeDeprecatedError: the type is deprecated.
+        :raises swf.exceptions.DefaultUndefinedError: a value is neither given nor a registered default.
+        """
+        _check_string(workflow_id, "workflow_id", "WorkflowId", identifier=True)
+        params: dict[str, Any] = {
+            "domain": self.domain.name,
+            "workflowId": workflow_id,
+            "workflowType": self._type_ref(),
+        }
+        if input is not None:
+            params["input"] = _check_string(input, "input", "Data")
+        tags = _check_tags(tag_list)
+        if tag_list is not None:
+            params["tagList"] = list(tags)
+        if task_list is not None:
+            params["taskList"] = {"name": _check_string(task_list, "task_list", "Name", identifier=True)}
+        if task_priority is not None:
+            params["taskPriority"] = priority_to_wire(task_priority, "task_priority")
+        if execution_start_to_close_timeout is not None:
+            params["executionStartToCloseTimeout"] = _duration(
+                execution_start_to_close_timeout, "execution_start_to_close_timeout"
+            )
+        if task_start_to_close_timeout is not None:
+            params["taskStartToCloseTimeout"] = _duration(task_start_to_close_timeout, "task_start_to_close_timeout")
+        if child_policy is not None:
+            params["childPolicy"] = _check_choice(child_policy, "child_policy", CHILD_POLICIES)
+        if lambda_role is not None:
+            params["lambdaRole"] = _check_string(lambda_role, "lambda_role", "Arn")
+        answer = call(self._client(), "StartWorkflowExecution", **params)
+        run_id = answer["runId"]
+        log.info(
+            "started execution %s (run %s) of %s %s in %s",
+            workflow_id,
+            run_id,
+            self.name,
+            self.version,
+            self.domain.name,
+        )
+        execution = WorkflowExecution(
+            self.domain,
+            workflow_id,
+            run_id,
+            workflow_type=self,
+            status=OPEN,
+            tags=tags,
+            input=input,
+            client=self.client,
+        )
+        execution._set("_unknown", _EXECUTION_DETAILS | {"start_timestamp"})
+        return execution
+
+
+class OpenCounts(NamedTuple):
+    """What an open execution has outstanding (``WorkflowExecutionOpenCounts``)."""
+
+    open_activity_tasks: int
+    open_decision_tasks: int
+    open_timers: int
+    open_child_workflow_executions: int
+    open_lambda_functions: int
+
+
+#: The execution attributes only ``DescribeWorkflowExecution`` (and its history) give.
+_EXECUTION_DETAILS = frozenset(
+    {
+        "input",
+        "execution_start_to_close_timeout",
+        "task_start_to_close_timeout",
+        "task_list",
+        "task_priority",
+        "child_policy",
+        "lambda_role",
+        "open_counts",
+        "latest_activity_task_timestamp",
+        "latest_execution_context",
+    }
+)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class WorkflowExecution(Model):
+    """One run of a workflow: ``WorkflowExecution(domain, 'order-42', run_id)``.
+
+    Equal when domain, workflow id and run id are equal; the repr shows the
+    workflow id and run id.
+
+    :param domain: the :class:`~swf.models.Domain`.
+    :param workflow_id: the id given at start.
+    :param run_id: the id SWF gave this run.
+    :param workflow_type: its :class:`WorkflowType`.
+    :param status: ``OPEN`` or ``CLOSED``.
+    :param close_status: for a closed execution: ``COMPLETED``, ``FAILED``,
+        ``CANCELED``, ``TERMINATED``, ``CONTINUED_AS_NEW`` or ``TIMED_OUT``.
+    :param tags: its tags (at most 5).
+    :param start_timestamp: when it started (aware UTC).
+    :param close_timestamp: when it closed (aware UTC), or ``None``.
+    :param cancel_requested: whether a cancellation was requested.
+    :param input: its input, or ``None``.
+    :param execution_start_to_close_timeout: how long it may run.
+    :param task_start_to_close_timeout: how long each decision task may take.
+    :param task_list: its decision task list name.
+    :param task_priority: its decision task priority.
+    :param child_policy: what happens to its children when it closes.
+    :param lambda_role: the IAM role ARN for its Lambda tasks.
+    :param open_counts: its outstanding work, an :class:`OpenCounts`.
+    :param parent: the execution that started it as a child, or ``None``.
+    :param latest_activity_task_timestamp: when an activity task was last scheduled.
+    :param latest_execution_context: the context the last decision recorded.
+    :param client: the boto3 SWF client; ``None`` uses the domain's, else the shared default client.
+    """
+
+    domain: Domain
+    workflow_id: str
+    run_id: str
+    workflow_type: Optional[WorkflowType] = field(default=None, kw_only=True)
+    status: str = field(default=OPEN, kw_only=True)
+    close_status: Optional[str] = field(default=None, kw_only=True)
+    tags: tuple[str, ...] = field(default=(), kw_only=True)
+    start_timestamp: Optional[datetime] = field(default=None, kw_only=True)
+    close_timestamp: Optional[datetime] = field(default=None, kw_only=True)
+    cancel_requested: bool = field(default=False, kw_only=True)
+    input: Optional[str] = field(default=None, kw_only=True)
+    execution_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
+    task_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
+    task_list: Optional[str] = field(default=None, kw_only=True)
+    task_priority: Optional[int] = field(default=None, kw_only=True)
+    child_policy: Optional[str] = field(default=None, kw_only=True)
+    lambda_role: Optional[str] = field(default=None, kw_only=True)
+    open_counts: Optional[OpenCounts] = field(default=None, kw_only=True)
+    parent: Optional[WorkflowExecution] = field(default=None, kw_only=True)
+    latest_activity_task_timestamp: Optional[datetime] = field(default=None, kw_only=True)
+    latest_execution_context: Optional[str] = field(default=None, kw_only=True)
+    client: Any = field(default=None, kw_only=True)
+    _unknown: frozenset[str] = field(default=frozenset(), init=False)
+
+    _identity = ("domain", "workflow_id", "run_id")
+    _repr_fields = ("workflow_id", "run_id")
+    _compared = (
+        "status",
+        "close_status",
+        "tags",
+        "close_timestamp",
+        "cancel_requested",
+        "input",
+        "execution_start_to_close_timeout",
+        "task_start_to_close_timeout",
+        "task_list",
+        "task_priority",
+        "child_policy",
+        "lambda_role",
+        "open_counts",
+        "latest_activity_task_timestamp",
+        "latest_execution_context",
+    )
+
+    def __post_init__(self) -> None:
+        _bind_domain(self)
+        _check_string(self.workflow_id, "workflow_id", "WorkflowId")
+        _check_string(self.run_id, "run_id", "WorkflowRunId")
+        _check_choice(self.status, "status", (OPEN, CLOSED))
+        _check_choice(self.close_status, "close_status", CLOSE_STATUSES)
+        self._set("tags", _check_tags(self.tags))
+        _check_aware(self.start_timestamp, "start_timestamp")
+        _check_aware(self.close_timestamp, "close_timestamp")
+        _check_optional_string(self.input, "input", "Data")
+
+    # -- construction from SWF ------------------------------------------------------
+
+    @classmethod
+    def _from_info(cls, domain: Domain, info: Mapping[str, Any], client: Any) -> WorkflowExecution:
+        """A model from a ``WorkflowExecutionInfo`` of a listing (details unknown)."""
+        model = cls(
+            domain,
+            info["execution"]["workflowId"],
+            info["execution"]["runId"],
+            client=client,
+            **_info_attrs(domain, info, client),
+        )
+        model._set("_unknown", _EXECUTION_DETAILS)
+        return model
+
+    def _ref(self) -> dict[str, str]:
+        return {"workflowId": self.workflow_id, "runId": self.run_id}
+
+    def _describe(self) -> dict[str, Any]:
+        return call(self._client(), "DescribeWorkflowExecution", domain=self.domain.name, execution=self._ref())
+
+    def upstream(self) -> WorkflowExecution:
+        """The execution as SWF has it now.
+
+        Sends ``DescribeWorkflowExecution``, and ``GetWorkflowExecutionHistory``
+        for one event (the start event holds the input).
+
+        :returns: a new :class:`WorkflowExecution` with every attribute known.
+        :raises swf.exceptions.DoesNotExistError: SWF does not know the execution.
+        """
+        client = self._client()
+        answer = self._describe()
+        configuration = answer["executionConfiguration"]
+        counts = answer.get("openCounts") or {}
+        first = call(
+            client,
+            "GetWorkflowExecutionHistory",
+            domain=self.domain.name,
+            execution=self._ref(),
+            maximumPageSize=1,
+        ).get("events", [])
+        started = first[0].get("workflowExecutionStartedEventAttributes", {}) if first else {}
+        task_list = configuration.get("taskList")
+        return WorkflowExecution(
+            self.domain,
+            self.workflow_id,
+            self.run_id,
+            client=self.client,
+            input=started.get("input"),
+            execution_start_to_close_timeout=duration_from_wire(configuration.get("executionStartToCloseTimeout")),
+            task_start_to_close_timeout=duration_from_wire(configuration.get("taskStartToCloseTimeout")),
+            task_list=task_list["name"] if task_list else None,
+            task_priority=priority_from_wire(configuration.get("taskPriority")),
+            child_policy=configuration.get("childPolicy"),
+            lambda_role=configuration.get("lambdaRole"),
+            open_counts=OpenCounts(
+                counts.get("openActivityTasks", 0),
+                counts.get("openDecisionTasks", 0),
+                counts.get("openTimers", 0),
+                counts.get("openChildWorkflowExecutions", 0),
+                counts.get("openLambdaFunctions", 0),
+            ),
+            latest_activity_task_timestamp=aware(answer.get("latestActivityTaskTimestamp")),
+            latest_execution_context=answer.get("latestExecutionContext"),
+            **_info_attrs(self.domain, answer["executionInfo"], self.client),
+        )
+
+    # -- actions --------------------------------------------------------------------
+
+    def signal(self, signal_name: str, input: Optional[str] = None) -> None:  # noqa: A002 - SWF's name
+        """Send a signal to this run (``SignalWorkflowExecution``).
+
+        :param signal_name: the signal name (1 to 256 characters).
+        :param input: the signal's input (at most 32768 characters); ``None`` sends none.
+        :raises swf.exceptions.DoesNotExistError: the execution is unknown or closed.
+        """
+        params: dict[str, Any] = {
+            "domain": self.domain.name,
+            "workflowId": self.workflow_id,
+            "runId": self.run_id,
+            "signalName": _check_string(signal_name, "signal_name", "SignalName"),
+        }
+        if input is not None:
+            params["input"] = _check_string(input, "input", "Data")
+        call(self._client(), "SignalWorkflowExecution", **params)
+        log.info("signaled %s to execution %s (run %s)", signal_name, self.workflow_id, self.run_id)
+
+    def request_cancel(self) -> None:
+        """Ask the deciders to cancel this run (``RequestCancelWorkflowExecution``).
+
+        :raises swf.exceptions.DoesNotExistError: the execution is unknown or closed.
+        """
+        call(
+            self._client(),
+            "RequestCancelWorkflowExecution",
+            domain=self.domain.name,
+            workflowId=self.workflow_id,
+            runId=self.run_id,
+        )
+        log.info("requested cancellation of execution %s (run %s)", self.workflow_id, self.run_id)
+
+    def terminate(
+        self,
+        reason: Optional[str] = None,
+        details: Optional[str] = None,
+        child_policy: Optional[str] = None,
+    ) -> None:
+        """Close this run now (``TerminateWorkflowExecution``).
+
+        :param reason: a short reason (at most 256 characters); ``None`` sends none.
+        :param details: longer details (at most 32768 characters).
+        :param child_policy: what happens to its children, instead of its own
+            policy: ``TERMINATE``, ``REQUEST_CANCEL`` or ``ABANDON``.
+        :raises swf.exceptions.DoesNotExistError: the execution is unknown or closed.
+        """
+        params: dict[str, Any] = {"domain": self.domain.name, "workflowId": self.workflow_id, "runId": self.run_id}
+        if reason is not None:
+            params["reason"] = _check_string(reason, "reason", "TerminateReason")
+        if details is not None:
+            params["details"] = _check_string(details, "details", "Data")
+        if child_policy is not None:
+            params["childPolicy"] = _check_choice(child_policy, "child_policy", CHILD_POLICIES)
+        call(self._client(), "TerminateWorkflowExecution", **params)
+        log.info("terminated execution %s (run %s)", self.workflow_id, self.run_id)
+
+    def history(self, *, page_size: Optional[int] = None, reverse_order: bool = False) -> History:
+        """The run's whole event history (``GetWorkflowExecutionHistory``, following every ``nextPageToken``).
+
+        :param page_size: events asked for per page (1 to 1000); ``None`` lets SWF choose.
+        :param reverse_order: ask SWF for the newest events first (the
+            :class:`~swf.models.history.History` is in ascending order either way).
+        :returns: a :class:`~swf.models.history.History` of typed events.
+        :raises swf.exceptions.DoesNotExistError: SWF does not know the execution.
+        """
+        from swf.models.history import History
+
+        params: dict[str, Any] = {"domain": self.domain.name, "execution": self._ref()}
+        if page_size is not None:
+            params["maximumPageSize"] = _page_size(page_size)
+        if reverse_order:
+            params["reverseOrder"] = True
+        return History.from_pages(call_pages(self._client(), "GetWorkflowExecutionHistory", **params))
+
+
+def _info_attrs(domain: Domain, info: Mapping[str, Any], client: Any) -> dict[str, Any]:
+    """The model attributes a ``WorkflowExecutionInfo`` gives.
+
+    Its type and parent are references: their own state is unknown until
+    their ``upstream()``.
+    """
+    ref = info["workflowType"]
+    workflow_type = WorkflowType(domain, ref["name"], ref["version"], client=client)
+    workflow_type._set("_unknown", frozenset(WorkflowType._compared))
+    parent: Optional[WorkflowExecution] = None
+    if info.get("parent"):
+        parent = WorkflowExecution(domain, info["parent"]["workflowId"], info["parent"]["runId"], client=client)
+        parent._set("_unknown", frozenset(WorkflowExecution._compared))
+    return {
+        "workflow_type": workflow_type,
+        "status": info["executionStatus"],
+        "close_status": info.get("closeStatus"),
+        "tags": tuple(info.get("tagList") or ()),
+        "start_timestamp": aware(info.get("startTimestamp")),
+        "close_timestamp": aware(info.get("closeTimestamp")),
+        "cancel_requested": bool(info.get("cancelRequested", False)),
+        "parent": parent,
+    }
+
+
+def _check_tags(tags: Optional[Sequence[str]]) -> tuple[str, ...]:
+    if tags is None:
+        return ()
+    if isinstance(tags, str) or not isinstance(tags, Sequence):
+        raise ValidationError(f"tag_list must be a list of str, not {type(tags).__name__}")
+    if len(tags) > MAX_EXECUTION_TAGS:
+        raise ValidationError(f"tag_list must hold at most {MAX_EXECUTION_TAGS} tags (got {len(tags)})")
+    for tag in tags:
+        _check_string(tag, "tag_list item", "Tag")
+    return tuple(tags)
+
+
+def _duration(value: Any, field_name: str) -> str:
+    if not isinstance(value, timedelta):
+        raise ValidationError(f"{field_name} must be a timedelta, not {type(value).__name__}")
+    return duration_to_wire(value, field_name)
+
+
+def _page_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ValidationError(f"page_size must be an int from 1 to 1000 (got {value!r})")
+    return value

@@ -1,0 +1,101 @@
+"""The queryset of domains."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, Iterator, Mapping, Optional
+
+from swf.connection import call_pages
+from swf.exceptions import DoesNotExistError, DomainAlreadyExistsError
+from swf.models.base import REGISTERED, REGISTRATION_STATUSES, _check_choice
+from swf.models.domain import Domain
+from swf.querysets.base import QuerySet
+
+__all__ = ["DomainQuerySet"]
+
+log = logging.getLogger(__name__)
+
+
+class DomainQuerySet(QuerySet[Domain]):
+    """The domains of the account: ``DomainQuerySet().all()``.
+
+    Listing sends ``ListDomains`` (registered domains unless filtered on
+    ``status``); :meth:`get` sends ``DescribeDomain``.
+    """
+
+    def filter(self, *, status: Optional[str] = None, name: Optional[str] = None) -> DomainQuerySet:
+        """A new queryset narrowed by these filters (``None`` leaves one as it was).
+
+        :param status: registration status, ``REGISTERED`` (the default) or ``DEPRECATED``.
+        :param name: only the domain of this name.
+        :raises swf.exceptions.ValidationError: an unknown status.
+        """
+        _check_choice(status, "status", REGISTRATION_STATUSES)
+        return self._clone(status=status, name=name)
+
+    def _iterate(self) -> Iterator[Domain]:
+        status = self._filters.get("status", REGISTERED)
+        name = self._filters.get("name")
+        client = self.client
+        for page in call_pages(self._client(), "ListDomains", registrationStatus=status, **self._page_params()):
+            for info in page.get("domainInfos", []):
+                if name is None or info["name"] == name:
+                    yield Domain._from_info(info, client)
+
+    def get(self, name: str) -> Domain:
+        """The domain of this name, with every attribute (``DescribeDomain``, ``ListTagsForResource``).
+
+        :raises swf.exceptions.DoesNotExistError: SWF does not know it.
+        """
+        return Domain(name, client=self.client).upstream()
+
+    def create(
+        self,
+        name: str,
+        *,
+        description: Optional[str] = None,
+        retention_period: timedelta = timedelta(days=30),
+        tags: Optional[Mapping[str, str]] = None,
+    ) -> Domain:
+        """Register a domain (``RegisterDomain``) and return it as SWF has it.
+
+        :param name: the domain name.
+        :param description: free text, or ``None``.
+        :param retention_period: how long closed histories are kept, whole days (0 to 90).
+        :param tags: resource tags, ``{key: value}``.
+        :raises swf.exceptions.ValidationError: bad input, naming the field, before any call.
+        :raises swf.exceptions.DomainAlreadyExistsError: the name is taken.
+        """
+        domain = Domain(
+            name, description=description, retention_period=retention_period, tags=tags or {}, client=self.client
+        )
+        domain.save()
+        return domain.upstream()
+
+    def get_or_create(
+        self,
+        name: str,
+        *,
+        description: Optional[str] = None,
+        retention_period: timedelta = timedelta(days=30),
+        tags: Optional[Mapping[str, str]] = None,
+    ) -> Domain:
+        """The domain of this name, registered first if SWF does not know it.
+
+        Safe when several processes do it at once: the one whose registration
+        loses the race reads the winner's domain. The attributes are used
+        only when this call registers the domain.
+
+        :returns: the domain as SWF has it.
+        :raises swf.exceptions.ValidationError: bad input, naming the field.
+        """
+        try:
+            return self.get(name)
+        except DoesNotExistError:
+            pass
+        try:
+            return self.create(name, description=description, retention_period=retention_period, tags=tags)
+        except DomainAlreadyExistsError:
+            log.debug("domain %s registered concurrently; reading it", name)
+            return self.get(name)
