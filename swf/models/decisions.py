@@ -1,0 +1,684 @@
+"""Builders for SWF's 13 decision types, validated before anything is sent.
+
+Each builder returns the decision in boto3's shape, ready for
+``RespondDecisionTaskCompleted(decisions=[...])``::
+
+    {"decisionType": "StartTimer",
+     "startTimerDecisionAttributes": {"timerId": "t1", "startToFireTimeout": "30"}}
+
+Durations are :class:`datetime.timedelta` (whole seconds on the wire, rounded
+up). ``None`` means SWF's ``"NONE"`` (no limit); leaving a timeout at
+:data:`DEFAULT` omits it so SWF applies the default registered with the type.
+
+Limits are checked by character count, before any call:
+32,768 for input, result, details and control; 256 for reasons, names and
+ids; 64 for versions; 5 tags of 256; 100 decisions per response
+(:func:`validate_decisions`). A breach raises
+:class:`swf.exceptions.ValidationError` naming the decision, the field and the
+limit. Fail reasons longer than 256 characters are not refused but truncated
+with :data:`TRUNCATION_MARKER`, the full text kept at the head of ``details``
+(:func:`fit_reason`, which serves ``TerminateWorkflowExecution`` reasons too).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, Optional, Protocol, Union
+
+from swf._convert import duration_to_wire
+from swf.exceptions import ValidationError
+
+__all__ = [
+    "CHILD_POLICIES",
+    "DECISION_TYPES",
+    "DEFAULT",
+    "MAX_DATA_LENGTH",
+    "MAX_DECISIONS",
+    "MAX_ID_LENGTH",
+    "MAX_REASON_LENGTH",
+    "MAX_TAGS",
+    "MAX_VERSION_LENGTH",
+    "TRUNCATION_MARKER",
+    "Decision",
+    "cancel_timer",
+    "cancel_workflow_execution",
+    "complete_workflow_execution",
+    "continue_as_new_workflow_execution",
+    "fail_workflow_execution",
+    "fit_reason",
+    "record_marker",
+    "request_cancel_activity_task",
+    "request_cancel_external_workflow_execution",
+    "schedule_activity_task",
+    "schedule_lambda_function",
+    "signal_external_workflow_execution",
+    "start_child_workflow_execution",
+    "start_timer",
+    "validate_decision",
+    "validate_decisions",
+]
+
+#: A decision in boto3's shape: ``{"decisionType": ..., "<x>DecisionAttributes": {...}}``.
+Decision = dict[str, Any]
+
+#: Characters allowed in input, result, details and control.
+MAX_DATA_LENGTH = 32768
+#: Characters allowed in reasons, names and ids.
+MAX_REASON_LENGTH = 256
+MAX_ID_LENGTH = 256
+#: Characters allowed in a type version.
+MAX_VERSION_LENGTH = 64
+#: Tags per execution.
+MAX_TAGS = 5
+#: Decisions per ``RespondDecisionTaskCompleted``.
+MAX_DECISIONS = 100
+#: Appended to a reason cut to 256 characters; the full text goes to details.
+TRUNCATION_MARKER = " [...truncated; full reason in details]"
+
+CHILD_POLICIES = ("TERMINATE", "REQUEST_CANCEL", "ABANDON")
+
+DECISION_TYPES = (
+    "ScheduleActivityTask",
+    "RequestCancelActivityTask",
+    "CompleteWorkflowExecution",
+    "FailWorkflowExecution",
+    "CancelWorkflowExecution",
+    "ContinueAsNewWorkflowExecution",
+    "RecordMarker",
+    "StartTimer",
+    "CancelTimer",
+    "SignalExternalWorkflowExecution",
+    "RequestCancelExternalWorkflowExecution",
+    "StartChildWorkflowExecution",
+    "ScheduleLambdaFunction",
+)
+
+
+class _Default(enum.Enum):
+    DEFAULT = "DEFAULT"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: Leave a timeout out of the decision: SWF applies the type's registered default.
+DEFAULT = _Default.DEFAULT
+
+Timeout = Union[timedelta, None, _Default]
+
+
+class _NameVersion(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+#: A type given as ``(name, version)`` or any object with ``name`` and ``version``
+#: (:class:`swf.models.events.TypeRef`, a registered type model).
+TypeSpec = Union[_NameVersion, tuple[str, str]]
+
+
+# -- builders ---------------------------------------------------------------
+
+
+def schedule_activity_task(
+    activity_id: str,
+    activity_type: TypeSpec,
+    *,
+    input: Optional[str] = None,  # noqa: A002 - SWF's name
+    control: Optional[str] = None,
+    task_list: Optional[str] = None,
+    task_priority: Optional[int] = None,
+    schedule_to_close_timeout: Timeout = DEFAULT,
+    schedule_to_start_timeout: Timeout = DEFAULT,
+    start_to_close_timeout: Timeout = DEFAULT,
+    heartbeat_timeout: Timeout = DEFAULT,
+) -> Decision:
+    """``ScheduleActivityTask``: run an activity; SWF records ``ActivityTaskScheduled``.
+
+    :param activity_id: unique among this execution's open activities (1-256 chars).
+    :param activity_type: ``(name, version)`` or an object with ``name`` and ``version``.
+    :param input: data for the worker (up to 32,768 chars).
+    :param control: data for later deciders, not sent to the worker (up to 32,768 chars).
+    :param task_list: task list name; ``None`` uses the type's default.
+    :param task_priority: higher runs first; ``None`` uses the type's default.
+    :param schedule_to_close_timeout: total time allowed, ``timedelta``.
+    :param schedule_to_start_timeout: time allowed waiting in the task list.
+    :param start_to_close_timeout: time a worker may take once started.
+    :param heartbeat_timeout: longest silence between heartbeats.
+    :raises swf.exceptions.ValidationError: a field over its limit or of the wrong kind.
+    """
+    return _build(
+        "ScheduleActivityTask",
+        activityType=_type(activity_type, "activityType"),
+        activityId=activity_id,
+        input=input,
+        control=control,
+        taskList=_task_list(task_list),
+        taskPriority=_priority(task_priority),
+        scheduleToCloseTimeout=_timeout(schedule_to_close_timeout, "scheduleToCloseTimeout"),
+        scheduleToStartTimeout=_timeout(schedule_to_start_timeout, "scheduleToStartTimeout"),
+        startToCloseTimeout=_timeout(start_to_close_timeout, "startToCloseTimeout"),
+        heartbeatTimeout=_timeout(heartbeat_timeout, "heartbeatTimeout"),
+    )
+
+
+def request_cancel_activity_task(activity_id: str) -> Decision:
+    """``RequestCancelActivityTask``: ask an open activity to stop.
+
+    SWF records ``ActivityTaskCancelRequested`` (or ``ActivityTaskCanceled``
+    at once for a task not yet started; ``RequestCancelActivityTaskFailed``
+    for an unknown id).
+
+    :raises swf.exceptions.ValidationError: ``activity_id`` empty or over 256 chars.
+    """
+    return _build("RequestCancelActivityTask", activityId=activity_id)
+
+
+def complete_workflow_execution(result: Optional[str] = None) -> Decision:
+    """``CompleteWorkflowExecution``: close the execution as completed (``WorkflowExecutionCompleted``).
+
+    :param result: up to 32,768 chars.
+    :raises swf.exceptions.ValidationError: ``result`` too long.
+    """
+    return _build("CompleteWorkflowExecution", result=result)
+
+
+def fail_workflow_execution(reason: Optional[str] = None, details: Optional[str] = None) -> Decision:
+    """``FailWorkflowExecution``: close the execution as failed (``WorkflowExecutionFailed``).
+
+    :param reason: short reason; over 256 chars it is truncated with
+        :data:`TRUNCATION_MARKER` and the full text kept in ``details``
+        (see :func:`fit_reason`).
+    :param details: up to 32,768 chars (including a moved reason).
+    :raises swf.exceptions.ValidationError: ``details`` too long.
+    """
+    reason, details = fit_reason(reason, details, field="FailWorkflowExecution")
+    return _build("FailWorkflowExecution", reason=reason, details=details)
+
+
+def cancel_workflow_execution(details: Optional[str] = None) -> Decision:
+    """``CancelWorkflowExecution``: close the execution as canceled (``WorkflowExecutionCanceled``).
+
+    :param details: up to 32,768 chars.
+    :raises swf.exceptions.ValidationError: ``details`` too long.
+    """
+    return _build("CancelWorkflowExecution", details=details)
+
+
+def continue_as_new_workflow_execution(
+    *,
+    input: Optional[str] = None,  # noqa: A002 - SWF's name
+    execution_start_to_close_timeout: Timeout = DEFAULT,
+    task_list: Optional[str] = None,
+    task_priority: Optional[int] = None,
+    task_start_to_close_timeout: Timeout = DEFAULT,
+    child_policy: Optional[str] = None,
+    tags: Optional[Sequence[str]] = None,
+    workflow_type_version: Optional[str] = None,
+    lambda_role: Optional[str] = None,
+) -> Decision:
+    """``ContinueAsNewWorkflowExecution``: close this run and start a new one with the same workflow id.
+
+    SWF records ``WorkflowExecutionContinuedAsNew``. Arguments left ``None``
+    (or :data:`DEFAULT`) take the workflow type's registered defaults.
+
+    :param input: input of the new run (up to 32,768 chars).
+    :param execution_start_to_close_timeout: ``timedelta``.
+    :param task_list: decision task list of the new run.
+    :param task_priority: its priority.
+    :param task_start_to_close_timeout: decision task timeout, ``timedelta``.
+    :param child_policy: ``"TERMINATE"``, ``"REQUEST_CANCEL"`` or ``"ABANDON"``.
+    :param tags: up to 5 tags of up to 256 chars.
+    :param workflow_type_version: run a different version of the type (up to 64 chars).
+    :param lambda_role: IAM role ARN for Lambda functions.
+    :raises swf.exceptions.ValidationError: a field over its limit, or an unknown child policy.
+    """
+    return _build(
+        "ContinueAsNewWorkflowExecution",
+        input=input,
+        executionStartToCloseTimeout=_timeout(execution_start_to_close_timeout, "executionStartToCloseTimeout"),
+        taskList=_task_list(task_list),
+        taskPriority=_priority(task_priority),
+        taskStartToCloseTimeout=_timeout(task_start_to_close_timeout, "taskStartToCloseTimeout"),
+        childPolicy=child_policy,
+        tagList=None if tags is None else list(tags),
+        workflowTypeVersion=workflow_type_version,
+        lambdaRole=lambda_role,
+    )
+
+
+def record_marker(marker_name: str, details: Optional[str] = None) -> Decision:
+    """``RecordMarker``: write a note in the history (``MarkerRecorded``).
+
+    :param marker_name: 1-256 chars.
+    :param details: up to 32,768 chars.
+    :raises swf.exceptions.ValidationError: a field over its limit.
+    """
+    return _build("RecordMarker", markerName=marker_name, details=details)
+
+
+def start_timer(timer_id: str, start_to_fire_timeout: timedelta, *, control: Optional[str] = None) -> Decision:
+    """``StartTimer``: SWF records ``TimerStarted``, then ``TimerFired`` after the timeout.
+
+    :param timer_id: unique among open timers (1-256 chars).
+    :param start_to_fire_timeout: ``timedelta`` (whole seconds, rounded up).
+    :param control: data for later deciders (up to 32,768 chars).
+    :raises swf.exceptions.ValidationError: a field over its limit, or a missing/negative timeout.
+    """
+    if start_to_fire_timeout is None or isinstance(start_to_fire_timeout, _Default):
+        raise ValidationError("StartTimer: startToFireTimeout is required (a timedelta)")
+    return _build(
+        "StartTimer",
+        timerId=timer_id,
+        control=control,
+        startToFireTimeout=_timeout(start_to_fire_timeout, "startToFireTimeout"),
+    )
+
+
+def cancel_timer(timer_id: str) -> Decision:
+    """``CancelTimer``: SWF records ``TimerCanceled`` (``CancelTimerFailed`` for an unknown id).
+
+    :raises swf.exceptions.ValidationError: ``timer_id`` empty or over 256 chars.
+    """
+    return _build("CancelTimer", timerId=timer_id)
+
+
+def signal_external_workflow_execution(
+    workflow_id: str,
+    signal_name: str,
+    *,
+    run_id: Optional[str] = None,
+    input: Optional[str] = None,  # noqa: A002 - SWF's name
+    control: Optional[str] = None,
+) -> Decision:
+    """``SignalExternalWorkflowExecution``: send a signal to another execution.
+
+    SWF records ``SignalExternalWorkflowExecutionInitiated``, then
+    ``ExternalWorkflowExecutionSignaled`` or ``SignalExternalWorkflowExecutionFailed``.
+
+    :param workflow_id: the target (1-256 chars).
+    :param signal_name: 1-256 chars.
+    :param run_id: the target run; ``None`` signals the open run of ``workflow_id``.
+    :param input: the signal's input (up to 32,768 chars).
+    :param control: data for later deciders (up to 32,768 chars).
+    :raises swf.exceptions.ValidationError: a field over its limit.
+    """
+    return _build(
+        "SignalExternalWorkflowExecution",
+        workflowId=workflow_id,
+        runId=run_id,
+        signalName=signal_name,
+        input=input,
+        control=control,
+    )
+
+
+def request_cancel_external_workflow_execution(
+    workflow_id: str,
+    *,
+    run_id: Optional[str] = None,
+    control: Optional[str] = None,
+) -> Decision:
+    """``RequestCancelExternalWorkflowExecution``: ask another execution to cancel.
+
+    SWF records ``RequestCancelExternalWorkflowExecutionInitiated``, then
+    ``ExternalWorkflowExecutionCancelRequested`` or ``RequestCancelExternalWorkflowExecutionFailed``.
+
+    :raises swf.exceptions.ValidationError: a field over its limit.
+    """
+    return _build("RequestCancelExternalWorkflowExecution", workflowId=workflow_id, runId=run_id, control=control)
+
+
+def start_child_workflow_execution(
+    workflow_id: str,
+    workflow_type: TypeSpec,
+    *,
+    input: Optional[str] = None,  # noqa: A002 - SWF's name
+    control: Optional[str] = None,
+    execution_start_to_close_timeout: Timeout = DEFAULT,
+    task_list: Optional[str] = None,
+    task_priority: Optional[int] = None,
+    task_start_to_close_timeout: Timeout = DEFAULT,
+    child_policy: Optional[str] = None,
+    tags: Optional[Sequence[str]] = None,
+    lambda_role: Optional[str] = None,
+) -> Decision:
+    """``StartChildWorkflowExecution``: start a child execution.
+
+    SWF records ``StartChildWorkflowExecutionInitiated``, then
+    ``ChildWorkflowExecutionStarted`` (or ``StartChildWorkflowExecutionFailed``).
+
+    :param workflow_id: the child's workflow id (1-256 chars).
+    :param workflow_type: ``(name, version)`` or an object with ``name`` and ``version``.
+    :param input: the child's input (up to 32,768 chars).
+    :param control: data for later deciders (up to 32,768 chars).
+    :param execution_start_to_close_timeout: ``timedelta``.
+    :param task_list: the child's decision task list.
+    :param task_priority: its priority.
+    :param task_start_to_close_timeout: its decision task timeout, ``timedelta``.
+    :param child_policy: what happens to the child if this execution closes:
+        ``"TERMINATE"``, ``"REQUEST_CANCEL"`` or ``"ABANDON"``.
+    :param tags: up to 5 tags of up to 256 chars.
+    :param lambda_role: IAM role ARN for Lambda functions.
+    :raises swf.exceptions.ValidationError: a field over its limit, or an unknown child policy.
+    """
+    return _build(
+        "StartChildWorkflowExecution",
+        workflowType=_type(workflow_type, "workflowType"),
+        workflowId=workflow_id,
+        control=control,
+        input=input,
+        executionStartToCloseTimeout=_timeout(execution_start_to_close_timeout, "executionStartToCloseTimeout"),
+        taskList=_task_list(task_list),
+        taskPriority=_priority(task_priority),
+        taskStartToCloseTimeout=_timeout(task_start_to_close_timeout, "taskStartToCloseTimeout"),
+        childPolicy=child_policy,
+        tagList=None if tags is None else list(tags),
+        lambdaRole=lambda_role,
+    )
+
+
+def schedule_lambda_function(
+    function_id: str,
+    name: str,
+    *,
+    input: Optional[str] = None,  # noqa: A002 - SWF's name
+    control: Optional[str] = None,
+    start_to_close_timeout: Timeout = DEFAULT,
+) -> Decision:
+    """``ScheduleLambdaFunction``: invoke an AWS Lambda function (``LambdaFunctionScheduled``).
+
+    :param function_id: unique among open Lambda functions (1-256 chars).
+    :param name: the function's name or ARN (1-64 chars).
+    :param input: JSON input (up to 32,768 chars).
+    :param control: data for later deciders (up to 32,768 chars).
+    :param start_to_close_timeout: ``timedelta``; SWF's default is 300 s.
+    :raises swf.exceptions.ValidationError: a field over its limit.
+    """
+    return _build(
+        "ScheduleLambdaFunction",
+        id=function_id,
+        name=name,
+        control=control,
+        input=input,
+        startToCloseTimeout=_timeout(start_to_close_timeout, "startToCloseTimeout"),
+    )
+
+
+def fit_reason(
+    reason: Optional[str], details: Optional[str], *, field: str = "reason"
+) -> tuple[Optional[str], Optional[str]]:
+    """Fit a fail or terminate reason into SWF's 256 characters, losing nothing.
+
+    A longer reason is cut and ends with :data:`TRUNCATION_MARKER`; the full
+    reason becomes the head of ``details``, followed by a blank line and the
+    original details (if any).
+
+    :param reason: the reason, any length.
+    :param details: the details, or ``None``.
+    :param field: what to name in errors (the decision or operation).
+    :returns: ``(reason, details)`` to send.
+    :raises swf.exceptions.ValidationError: the details with the moved reason
+        exceed 32,768 characters.
+    """
+    if reason is None or len(reason) <= MAX_REASON_LENGTH:
+        return reason, details
+    short = reason[: MAX_REASON_LENGTH - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+    full = reason if details is None else f"{reason}\n\n{details}"
+    if len(full) > MAX_DATA_LENGTH:
+        raise ValidationError(
+            f"{field}: details with the full reason would be {len(full)} characters;"
+            f" SWF allows at most {MAX_DATA_LENGTH}"
+        )
+    return short, full
+
+
+# -- validation -------------------------------------------------------------
+
+# Per decision type: SWF member -> (kind, required). Kinds are checked by _check_value.
+_RULES: dict[str, dict[str, tuple[str, bool]]] = {
+    "ScheduleActivityTask": {
+        "activityType": ("type", True),
+        "activityId": ("id", True),
+        "control": ("data", False),
+        "input": ("data", False),
+        "scheduleToCloseTimeout": ("duration", False),
+        "taskList": ("task_list", False),
+        "taskPriority": ("priority", False),
+        "scheduleToStartTimeout": ("duration", False),
+        "startToCloseTimeout": ("duration", False),
+        "heartbeatTimeout": ("duration", False),
+    },
+    "RequestCancelActivityTask": {"activityId": ("id", True)},
+    "CompleteWorkflowExecution": {"result": ("data", False)},
+    "FailWorkflowExecution": {"reason": ("reason", False), "details": ("data", False)},
+    "CancelWorkflowExecution": {"details": ("data", False)},
+    "ContinueAsNewWorkflowExecution": {
+        "input": ("data", False),
+        "executionStartToCloseTimeout": ("duration", False),
+        "taskList": ("task_list", False),
+        "taskPriority": ("priority", False),
+        "taskStartToCloseTimeout": ("duration", False),
+        "childPolicy": ("child_policy", False),
+        "tagList": ("tags", False),
+        "workflowTypeVersion": ("version", False),
+        "lambdaRole": ("arn", False),
+    },
+    "RecordMarker": {"markerName": ("name", True), "details": ("data", False)},
+    "StartTimer": {
+        "timerId": ("id", True),
+        "control": ("data", False),
+        "startToFireTimeout": ("duration", True),
+    },
+    "CancelTimer": {"timerId": ("id", True)},
+    "SignalExternalWorkflowExecution": {
+        "workflowId": ("id", True),
+        "runId": ("run_id", False),
+        "signalName": ("name", True),
+        "input": ("data", False),
+        "control": ("data", False),
+    },
+    "RequestCancelExternalWorkflowExecution": {
+        "workflowId": ("id", True),
+        "runId": ("run_id", False),
+        "control": ("data", False),
+    },
+    "StartChildWorkflowExecution": {
+        "workflowType": ("type", True),
+        "workflowId": ("id", True),
+        "control": ("data", False),
+        "input": ("data", False),
+        "executionStartToCloseTimeout": ("duration", False),
+        "taskList": ("task_list", False),
+        "taskPriority": ("priority", False),
+        "taskStartToCloseTimeout": ("duration", False),
+        "childPolicy": ("child_policy", False),
+        "tagList": ("tags", False),
+        "lambdaRole": ("arn", False),
+    },
+    "ScheduleLambdaFunction": {
+        "id": ("id", True),
+        "name": ("function_name", True),
+        "control": ("data", False),
+        "input": ("data", False),
+        "startToCloseTimeout": ("duration", False),
+    },
+}
+
+# kind -> (min chars, max chars) for plain strings.
+_LENGTHS: dict[str, tuple[int, int]] = {
+    "data": (0, MAX_DATA_LENGTH),
+    "reason": (0, MAX_REASON_LENGTH),
+    "id": (1, MAX_ID_LENGTH),
+    "name": (1, MAX_ID_LENGTH),
+    "version": (1, MAX_VERSION_LENGTH),
+    "function_name": (1, 64),
+    "run_id": (0, 64),
+    "arn": (1, 1600),
+}
+
+# Ids SWF refuses: a ':', '/', '|', a control character, or the literal "arn".
+_FORBIDDEN_IN_IDS = frozenset(":/|") | frozenset(map(chr, range(0x20))) | frozenset(map(chr, range(0x7F, 0xA0)))
+
+_PRIORITY_RANGE = (-(2**31), 2**31 - 1)
+
+
+def validate_decision(decision: Mapping[str, Any]) -> Decision:
+    """Check one decision dict (built here or by hand) against SWF's rules.
+
+    :param decision: ``{"decisionType": ..., "<x>DecisionAttributes": {...}}``.
+    :returns: the decision, as a ``dict``.
+    :raises swf.exceptions.ValidationError: an unknown decision type, a
+        missing required field, a field of the wrong kind or over its limit
+        (the message names the decision type, the field and the limit).
+    """
+    if not isinstance(decision, Mapping):
+        raise ValidationError(f"a decision must be a dict, not {type(decision).__name__}")
+    decision_type = decision.get("decisionType")
+    if decision_type not in _RULES:
+        raise ValidationError(f"decisionType must be one of {', '.join(DECISION_TYPES)}; got {decision_type!r}")
+    key = _attributes_key(decision_type)
+    extra = set(decision) - {"decisionType", key}
+    if extra:
+        raise ValidationError(f"{decision_type}: unexpected member(s) {', '.join(sorted(extra))}")
+    attributes = decision.get(key, {})
+    if not isinstance(attributes, Mapping):
+        raise ValidationError(f"{decision_type}: {key} must be a dict")
+    rules = _RULES[decision_type]
+    unknown = set(attributes) - set(rules)
+    if unknown:
+        raise ValidationError(f"{decision_type}: unknown field(s) {', '.join(sorted(unknown))}")
+    for name, (kind, required) in rules.items():
+        value = attributes.get(name)
+        if value is None:
+            if required:
+                raise ValidationError(f"{decision_type}: {name} is required")
+            continue
+        _check_value(decision_type, name, kind, value)
+    return dict(decision)
+
+
+def validate_decisions(decisions: Iterable[Mapping[str, Any]]) -> list[Decision]:
+    """Check a whole decision list for one ``RespondDecisionTaskCompleted``.
+
+    :param decisions: the decisions, in order.
+    :returns: them as a list of dicts.
+    :raises swf.exceptions.ValidationError: more than 100 decisions, or one of
+        them invalid (the message gives its index).
+    """
+    items = list(decisions)
+    if len(items) > MAX_DECISIONS:
+        raise ValidationError(f"decisions: {len(items)} decisions; SWF allows at most {MAX_DECISIONS} per response")
+    result: list[Decision] = []
+    for index, decision in enumerate(items):
+        try:
+            result.append(validate_decision(decision))
+        except ValidationError as err:
+            raise ValidationError(f"decisions[{index}]: {err.message}") from None
+    return result
+
+
+def _attributes_key(decision_type: str) -> str:
+    """``"StartTimer"`` -> ``"startTimerDecisionAttributes"``."""
+    return decision_type[:1].lower() + decision_type[1:] + "DecisionAttributes"
+
+
+def _build(decision_type: str, **attributes: Any) -> Decision:
+    present = {k: v for k, v in attributes.items() if v is not None}
+    decision = {"decisionType": decision_type, _attributes_key(decision_type): present}
+    return validate_decision(decision)
+
+
+def _check_value(decision_type: str, name: str, kind: str, value: Any) -> None:
+    where = f"{decision_type}: {name}"
+    if kind in _LENGTHS:
+        _check_string(where, value, *_LENGTHS[kind])
+        if kind == "id":
+            _check_identifier(where, value)
+    elif kind == "duration":
+        if not isinstance(value, str) or not (value == "NONE" or (value.isdigit() and len(value) <= 8)):
+            raise ValidationError(f"{where} must be whole seconds (at most 8 digits) or NONE, not {value!r}")
+    elif kind == "type":
+        if not isinstance(value, Mapping) or set(value) != {"name", "version"}:
+            raise ValidationError(f"{where} must be {{'name': ..., 'version': ...}}, not {value!r}")
+        _check_string(f"{where}.name", value["name"], 1, MAX_ID_LENGTH)
+        _check_string(f"{where}.version", value["version"], 1, MAX_VERSION_LENGTH)
+    elif kind == "task_list":
+        if not isinstance(value, Mapping) or set(value) != {"name"}:
+            raise ValidationError(f"{where} must be {{'name': ...}}, not {value!r}")
+        _check_string(f"{where}.name", value["name"], 1, MAX_ID_LENGTH)
+        _check_identifier(f"{where}.name", value["name"])
+    elif kind == "priority":
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{where} must be an integer, not {value!r}") from None
+        if not _PRIORITY_RANGE[0] <= number <= _PRIORITY_RANGE[1]:
+            raise ValidationError(f"{where} must be within {_PRIORITY_RANGE[0]}..{_PRIORITY_RANGE[1]}, not {number}")
+    elif kind == "child_policy":
+        if value not in CHILD_POLICIES:
+            raise ValidationError(f"{where} must be one of {', '.join(CHILD_POLICIES)}, not {value!r}")
+    elif kind == "tags":
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(f"{where} must be a list of strings, not {value!r}")
+        if len(value) > MAX_TAGS:
+            raise ValidationError(f"{where} has {len(value)} tags; SWF allows at most {MAX_TAGS}")
+        for i, tag in enumerate(value):
+            _check_string(f"{where}[{i}]", tag, 0, MAX_ID_LENGTH)
+    else:  # pragma: no cover - a rule table typo
+        raise AssertionError(kind)
+
+
+def _check_string(where: str, value: Any, minimum: int, maximum: int) -> None:
+    if not isinstance(value, str):
+        raise ValidationError(f"{where} must be a string, not {type(value).__name__}")
+    if len(value) > maximum:
+        raise ValidationError(f"{where} is {len(value)} characters; SWF allows at most {maximum}")
+    if len(value) < minimum:
+        raise ValidationError(f"{where} must not be empty")
+
+
+def _check_identifier(where: str, value: str) -> None:
+    if value != value.strip():
+        raise ValidationError(f"{where} must not start or end with whitespace: {value!r}")
+    bad = sorted(set(value) & _FORBIDDEN_IN_IDS)
+    if bad:
+        raise ValidationError(f"{where} must not contain {', '.join(map(repr, bad))}: {value!r}")
+    if value == "arn":
+        raise ValidationError(f"{where} must not be the literal string 'arn'")
+
+
+def _type(value: TypeSpec, field: str) -> dict[str, str]:
+    name: Any
+    version: Any
+    if isinstance(value, tuple) and len(value) == 2 and not hasattr(value, "name"):
+        name, version = value
+    else:
+        name = getattr(value, "name", None)
+        version = getattr(value, "version", None)
+    if not isinstance(name, str) or not isinstance(version, str):
+        raise ValidationError(f"{field} must be (name, version) or have name and version strings, not {value!r}")
+    return {"name": name, "version": version}
+
+
+def _task_list(name: Optional[str]) -> Optional[dict[str, str]]:
+    return None if name is None else {"name": name}
+
+
+def _priority(value: Optional[int]) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"taskPriority must be an int, not {type(value).__name__}")
+    return str(value)
+
+
+def _timeout(value: Timeout, field: str) -> Optional[str]:
+    if isinstance(value, _Default):
+        return None
+    return duration_to_wire(value, field)

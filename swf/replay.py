@@ -1,0 +1,310 @@
+"""Run a decider over a saved history, with no SWF endpoint.
+
+A decider is any object with ``decide(decision_task) -> list[decision dict]``
+(the runtime calls the same method). :func:`replay` hands it a
+:class:`~swf.models.history.DecisionTask` built from the history and returns
+the decisions it makes, validated as SWF would (:func:`swf.models.decisions.validate_decisions`).
+:func:`replay_each` replays every decision point of the history and puts
+next to each the decisions that were actually recorded, to spot a decider
+whose logic changed.
+
+From the shell::
+
+    python -m swf.replay HISTORY.json module:DeciderClass [--at EVENT_ID] [--each]
+
+prints the decisions as JSON. ``HISTORY.json`` is anything
+:meth:`History.from_json <swf.models.history.History.from_json>` reads (the
+output of ``aws swf get-workflow-execution-history``, a saved poll answer...);
+the class is instantiated with no arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence, Union
+
+from swf.exceptions import SWFError, ValidationError
+from swf.models import events as ev
+from swf.models.decisions import Decision, validate_decisions
+from swf.models.events import ExecutionRef
+from swf.models.history import DecisionTask, History, read_json
+
+__all__ = ["DecisionMaker", "ReplayStep", "load_decider", "main", "replay", "replay_each", "task_for"]
+
+log = logging.getLogger(__name__)
+
+#: The run id and workflow id given to a replayed task when the file has none.
+REPLAY_EXECUTION = ExecutionRef("replay", "replay")
+#: The task token of a replayed task.
+REPLAY_TOKEN = "replay"
+
+
+class DecisionMaker(Protocol):
+    """What :func:`replay` drives: the decider's ``decide``."""
+
+    def decide(self, decision_task: DecisionTask) -> Iterable[Mapping[str, Any]]: ...
+
+
+HistorySource = Union[History, DecisionTask, str, "os.PathLike[str]"]
+
+
+#: The events a decision records at once (not later outcomes), by event type.
+_RECORDED_BY = {
+    "ActivityTaskScheduled": "ScheduleActivityTask",
+    "ScheduleActivityTaskFailed": "ScheduleActivityTask",
+    "ActivityTaskCancelRequested": "RequestCancelActivityTask",
+    "RequestCancelActivityTaskFailed": "RequestCancelActivityTask",
+    "WorkflowExecutionCompleted": "CompleteWorkflowExecution",
+    "CompleteWorkflowExecutionFailed": "CompleteWorkflowExecution",
+    "WorkflowExecutionFailed": "FailWorkflowExecution",
+    "FailWorkflowExecutionFailed": "FailWorkflowExecution",
+    "WorkflowExecutionCanceled": "CancelWorkflowExecution",
+    "CancelWorkflowExecutionFailed": "CancelWorkflowExecution",
+    "WorkflowExecutionContinuedAsNew": "ContinueAsNewWorkflowExecution",
+    "ContinueAsNewWorkflowExecutionFailed": "ContinueAsNewWorkflowExecution",
+    "MarkerRecorded": "RecordMarker",
+    "RecordMarkerFailed": "RecordMarker",
+    "TimerStarted": "StartTimer",
+    "StartTimerFailed": "StartTimer",
+    "TimerCanceled": "CancelTimer",
+    "CancelTimerFailed": "CancelTimer",
+    "SignalExternalWorkflowExecutionInitiated": "SignalExternalWorkflowExecution",
+    "SignalExternalWorkflowExecutionFailed": "SignalExternalWorkflowExecution",
+    "RequestCancelExternalWorkflowExecutionInitiated": "RequestCancelExternalWorkflowExecution",
+    "RequestCancelExternalWorkflowExecutionFailed": "RequestCancelExternalWorkflowExecution",
+    "StartChildWorkflowExecutionInitiated": "StartChildWorkflowExecution",
+    "StartChildWorkflowExecutionFailed": "StartChildWorkflowExecution",
+    "LambdaFunctionScheduled": "ScheduleLambdaFunction",
+    "ScheduleLambdaFunctionFailed": "ScheduleLambdaFunction",
+}
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """One decision point of a replayed history.
+
+    :ivar started_event_id: the ``DecisionTaskStarted`` event replayed at.
+    :ivar decisions: what the decider decides now.
+    :ivar recorded: the events the decisions of that task recorded at once
+        (``ActivityTaskScheduled``, ``TimerStarted``, a refusal such as
+        ``StartTimerFailed``...), tied by ``decisionTaskCompletedEventId`` to
+        its ``DecisionTaskCompleted``; empty if the task timed out or is the
+        last, unanswered one.
+    """
+
+    started_event_id: int
+    decisions: list[Decision]
+    recorded: list[ev.HistoryEvent]
+
+    @property
+    def recorded_decision_types(self) -> list[str]:
+        """The decision types the recorded events stand for, in history order."""
+        return [_RECORDED_BY[e.event_type] for e in self.recorded]
+
+    @property
+    def matches(self) -> bool:
+        """The decider now makes the same kinds of decisions, as many of each, as were recorded."""
+        return Counter(d["decisionType"] for d in self.decisions) == Counter(self.recorded_decision_types)
+
+
+def task_for(
+    history: HistorySource,
+    *,
+    at: Optional[int] = None,
+    workflow_execution: Optional[ExecutionRef] = None,
+) -> DecisionTask:
+    """The decision task a decider would have received.
+
+    :param history: a :class:`History`, a :class:`DecisionTask`, or the path
+        of a JSON file.
+    :param at: the ``DecisionTaskStarted`` event id to stop at; ``None`` keeps
+        the whole history (the task's own ``started_event_id``, else the
+        latest ``DecisionTaskStarted``).
+    :param workflow_execution: ids to give the task when the source has none.
+    :returns: a task whose history ends at ``at`` and whose
+        ``previous_started_event_id`` is the last decision task answered before it.
+    :raises swf.exceptions.ValidationError: ``at`` is not a
+        ``DecisionTaskStarted`` event of this history, or a bare history has
+        no ``WorkflowExecutionStarted`` event to take the workflow type from.
+    """
+    base, full = _source(history)
+    starts = [e.event_id for e in full.filter(ev.DecisionTaskStarted)]
+    if at is None:
+        at = base.started_event_id if base is not None else (starts[-1] if starts else full.last_event_id)
+    elif at not in starts:
+        raise ValidationError(f"event {at} is not a DecisionTaskStarted event of this history")
+    log.debug("replaying at event %d of %d", at, full.last_event_id)
+    events = History(e for e in full if e.event_id <= at)
+    started = events.state.started
+    if base is not None:
+        workflow_type = base.workflow_type
+    elif started is not None:
+        workflow_type = started.workflow_type
+    else:
+        raise ValidationError("the history has no WorkflowExecutionStarted event")
+    # SWF's previousStartedEventId: the last decision task a decider answered.
+    answered = {e.started_event_id for e in _completions(full)}
+    previous = max((s for s in answered if s < at), default=0)
+    return DecisionTask(
+        task_token=REPLAY_TOKEN,
+        workflow_execution=workflow_execution or (base.workflow_execution if base else REPLAY_EXECUTION),
+        workflow_type=workflow_type,
+        started_event_id=at,
+        previous_started_event_id=previous,
+        history=events,
+    )
+
+
+def replay(
+    history: HistorySource,
+    decider: DecisionMaker,
+    *,
+    at: Optional[int] = None,
+    workflow_execution: Optional[ExecutionRef] = None,
+) -> list[Decision]:
+    """The decisions ``decider`` makes for the history (see :func:`task_for`).
+
+    :returns: the decisions in boto3's shape.
+    :raises swf.exceptions.ValidationError: a decision SWF would refuse.
+    """
+    task = task_for(history, at=at, workflow_execution=workflow_execution)
+    return validate_decisions(decider.decide(task))
+
+
+def replay_each(
+    history: HistorySource,
+    decider: DecisionMaker,
+    *,
+    workflow_execution: Optional[ExecutionRef] = None,
+) -> list[ReplayStep]:
+    """Replay every decision point (each ``DecisionTaskStarted``), oldest first.
+
+    :returns: one :class:`ReplayStep` per decision point.
+    """
+    base, full = _source(history)
+    source: Union[History, DecisionTask] = base if base is not None else full
+    completed_for = {e.started_event_id: e.event_id for e in _completions(full)}
+    steps = []
+    for start in full.filter(ev.DecisionTaskStarted):
+        task = task_for(source, at=start.event_id, workflow_execution=workflow_execution)
+        completed = completed_for.get(start.event_id)
+        recorded = [e for e in full if completed is not None and _recorded_by(e, completed)]
+        steps.append(ReplayStep(start.event_id, validate_decisions(decider.decide(task)), recorded))
+    return steps
+
+
+def _completions(history: History) -> list[ev.DecisionTaskCompleted]:
+    return [e for e in history if isinstance(e, ev.DecisionTaskCompleted)]
+
+
+def _recorded_by(event: ev.HistoryEvent, completed_event_id: int) -> bool:
+    """Whether a decision of the task completed by ``completed_event_id`` recorded ``event`` at once."""
+    if event.event_type not in _RECORDED_BY:
+        return False
+    if getattr(event, "decision_task_completed_event_id", None) != completed_event_id:
+        return False
+    # A failure reported after an Initiated event is a later outcome, not the decision itself.
+    return not (event.event_type.endswith("Failed") and bool(getattr(event, "initiated_event_id", 0)))
+
+
+def load_decider(spec: str) -> DecisionMaker:
+    """Import ``"package.module:Name"`` and return the decider.
+
+    A class is instantiated with no arguments; any other object with a
+    ``decide`` method is returned as is.
+
+    :raises swf.exceptions.ValidationError: a malformed spec, a missing name,
+        or an object without ``decide``.
+    """
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValidationError(f"decider must be given as module:Name, not {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValidationError(f"cannot import {module_name!r}: {err}") from err
+    target: Any = module
+    for part in attr.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise ValidationError(f"{module_name!r} has no {attr!r}") from None
+    if isinstance(target, type):
+        try:
+            target = target()
+        except TypeError as err:
+            raise ValidationError(f"{spec}: cannot create the decider with no arguments ({err})") from err
+    if not callable(getattr(target, "decide", None)):
+        raise ValidationError(f"{spec} has no decide(decision_task) method")
+    decider: DecisionMaker = target
+    return decider
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The ``python -m swf.replay`` command; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m swf.replay",
+        description="Print as JSON the decisions a decider makes for a saved SWF history.",
+    )
+    parser.add_argument("history", help="JSON file: {'events': [...]}, a saved poll answer, or a list of events")
+    parser.add_argument("decider", help="module:DeciderClass (created with no arguments) or module:instance")
+    parser.add_argument("--at", type=int, default=None, help="replay at this DecisionTaskStarted event id")
+    parser.add_argument("--each", action="store_true", help="replay every decision point")
+    parser.add_argument("--workflow-id", default=None, help="workflow id to give the task")
+    parser.add_argument("--run-id", default=None, help="run id to give the task")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, os.getcwd())
+    execution = None
+    if args.workflow_id or args.run_id:
+        execution = ExecutionRef(
+            args.workflow_id or REPLAY_EXECUTION.workflow_id, args.run_id or REPLAY_EXECUTION.run_id
+        )
+    try:
+        decider = load_decider(args.decider)
+        if args.each:
+            output: Any = [
+                {
+                    "startedEventId": step.started_event_id,
+                    "decisions": step.decisions,
+                    "recorded": step.recorded_decision_types,
+                    "matches": step.matches,
+                }
+                for step in replay_each(args.history, decider, workflow_execution=execution)
+            ]
+        else:
+            output = replay(args.history, decider, at=args.at, workflow_execution=execution)
+    except (SWFError, OSError) as err:
+        print(f"swf.replay: {err}", file=sys.stderr)
+        return 2
+    json.dump(output, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _source(history: HistorySource) -> tuple[Optional[DecisionTask], History]:
+    """The task (if the source is one) and the full history of a replay source."""
+    if isinstance(history, DecisionTask):
+        return history, history.history
+    if isinstance(history, History):
+        return None, history
+    return _load(history)
+
+
+def _load(path: Union[str, "os.PathLike[str]"]) -> tuple[Optional[DecisionTask], History]:
+    """Read a file; a saved poll answer (with ``taskToken``) keeps its task ids."""
+    source = os.fspath(path)
+    document = read_json(path)
+    if isinstance(document, Mapping) and document.get("taskToken") and "workflowExecution" in document:
+        task = DecisionTask.from_pages([document])
+        return task, task.history
+    return None, History.from_document(document, source=source)
+
+if __name__ == "__main__":
+    sys.exit(main())
