@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Sequence
 from swf._convert import aware, duration_from_wire, duration_to_wire, priority_from_wire, priority_to_wire
 from swf.connection import call, call_pages
 from swf.exceptions import ValidationError
+from swf.models.decisions import fit_reason
 from swf.models.base import (
     CHILD_POLICIES,
     CLOSE_STATUSES,
@@ -423,13 +424,16 @@ class WorkflowExecution(Model):
     ) -> None:
         """Close this run now (``TerminateWorkflowExecution``).
 
-        :param reason: a short reason (at most 256 characters); ``None`` sends none.
+        :param reason: a short reason; ``None`` sends none. One over SWF's 256
+            characters is cut, ends with a "truncated" marker, and is kept whole at
+            the head of ``details``.
         :param details: longer details (at most 32768 characters).
         :param child_policy: what happens to its children, instead of its own
             policy: ``TERMINATE``, ``REQUEST_CANCEL`` or ``ABANDON``.
         :raises swf.exceptions.DoesNotExistError: the execution is unknown or closed.
         """
         params: dict[str, Any] = {"domain": self.domain.name, "workflowId": self.workflow_id, "runId": self.run_id}
+        reason, details = fit_reason(reason, details)
         if reason is not None:
             params["reason"] = _check_string(reason, "reason", "TerminateReason")
         if details is not None:

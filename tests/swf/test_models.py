@@ -558,3 +558,15 @@ def test_execution_times_must_be_aware() -> None:
     assert WorkflowExecution(
         Domain("d"), "w", "r", start_timestamp=datetime(2024, 1, 1, tzinfo=timezone.utc)
     ).start_timestamp
+
+
+def test_terminate_truncates_long_reason_and_keeps_it_in_details(workflow_type: WorkflowType) -> None:
+    """terminate() with a 300-character reason records 256 characters, marked, and the full text in details."""
+    execution = workflow_type.start_execution(workflow_id="long-reason")
+    reason = "r" * 300
+    execution.terminate(reason=reason, details="more")
+    event = execution.history()[-1]
+    attributes = event.raw["workflowExecutionTerminatedEventAttributes"]
+    assert len(attributes["reason"]) == 256
+    assert "truncated" in attributes["reason"]
+    assert attributes["details"] == reason + "\n\nmore"
