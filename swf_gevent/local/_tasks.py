@@ -1,0 +1,117 @@
+"""Task lists of the local SWF endpoint: priority queues with parked pollers.
+
+A task list holds the scheduled tasks not yet handed out, ordered by task
+priority (higher first) then by scheduling order, and the pollers parked on
+it. A task scheduled while a poller waits goes straight to exactly one
+poller; a parked poller costs nothing but its greenlet (it waits on an
+:class:`gevent.event.AsyncResult`, no polling loop).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections import deque
+from typing import Any, Generic, Protocol, TypeVar
+
+import gevent
+from gevent.event import AsyncResult
+
+logger = logging.getLogger(__name__)
+
+
+class Queueable(Protocol):
+    """What a task list can hold: a task that knows whether it still waits."""
+
+    priority: int
+
+    def is_waiting(self) -> bool:
+        """Whether the task is still scheduled and not handed out."""
+        ...
+
+
+T = TypeVar("T", bound=Queueable)
+
+
+class TaskList(Generic[T]):
+    """One SWF task list (of decision tasks or activity tasks) in one domain."""
+
+    def __init__(self, domain: str, name: str) -> None:
+        self.domain = domain
+        self.name = name
+        self._heap: list[tuple[int, int, T]] = []
+        self._pending: dict[int, T] = {}
+        self._seq = itertools.count()
+        self._waiters: deque[AsyncResult] = deque()
+
+    def __len__(self) -> int:
+        """The number of scheduled tasks not yet handed out."""
+        return len(self._pending)
+
+    def put(self, task: T, front: bool = False) -> None:
+        """Schedule ``task``: hand it to one parked poller, or queue it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.ready():
+                waiter.set(task)
+                return
+        seq = -next(self._seq) if front else next(self._seq)
+        self._pending[id(task)] = task
+        heapq.heappush(self._heap, (-task.priority, seq, task))
+
+    def discard(self, task: T) -> None:
+        """Withdraw a queued task (cancelled, timed out, execution closed)."""
+        self._pending.pop(id(task), None)
+        if len(self._heap) > 64 + 2 * len(self._pending):
+            # Mostly withdrawn entries: rebuild rather than let them pile up.
+            self._heap = [entry for entry in self._heap if self._pending.get(id(entry[2])) is entry[2]]
+            heapq.heapify(self._heap)
+
+    def _pop(self) -> T | None:
+        while self._heap:
+            _, _, task = heapq.heappop(self._heap)
+            if self._pending.pop(id(task), None) is not None and task.is_waiting():
+                return task
+        return None
+
+    def take(self, timeout: float) -> T | None:
+        """Take the next task, waiting up to ``timeout`` seconds for one.
+
+        :param timeout: the longest wait, in seconds.
+        :returns: the task, or ``None`` when none came in time or the list
+            was :meth:`release`\\ d.
+        """
+        deadline = gevent.get_hub().loop.now() + timeout
+        while True:
+            task = self._pop()
+            if task is not None:
+                return task
+            remaining = deadline - gevent.get_hub().loop.now()
+            if remaining <= 0:
+                return None
+            waiter: AsyncResult = AsyncResult()
+            self._waiters.append(waiter)
+            woken = False
+            try:
+                waiter.wait(remaining)
+                woken = True
+            finally:
+                if not waiter.ready():
+                    self._waiters.remove(waiter)
+                elif not woken and waiter.value is not None and waiter.value.is_waiting():
+                    # Handed a task, then interrupted before taking it: requeue it first.
+                    self.put(waiter.value, front=True)
+            if waiter.ready():
+                handed: T | None = waiter.value
+                if handed is None:
+                    return None
+                if handed.is_waiting():
+                    return handed
+
+    def release(self) -> None:
+        """Answer every parked poller with no task."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.ready():
+                waiter.set(None)
