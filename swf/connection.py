@@ -2,9 +2,18 @@
 
 :func:`make_client` builds a client tuned for SWF: a read timeout above the
 60 s that SWF holds a long poll, a connection pool as large as the number of
-pollers sharing it, and botocore's ``standard`` retry mode.
-:func:`call` is how every SWF operation is sent: it invokes the client and
-turns any botocore error into an :class:`swf.exceptions.SWFError`.
+pollers sharing it, and a :class:`swf.retry.RetryPolicy` carried with it.
+:func:`call` is how every SWF operation is sent: it invokes the client, turns
+any botocore error into an :class:`swf.exceptions.SWFError`, and retries
+throttling, connection errors and 5xx answers under the client's policy.
+
+Retries happen in one place only: clients built by :func:`make_client` have
+botocore's own retries turned off (``total_max_attempts=1``), so botocore's
+and the toolkit's attempts never multiply, and every retry goes through the
+policy (its backoff, its cap, its ``on_retry`` hook). A client built
+elsewhere (``boto3.client("swf")``) keeps botocore's retries; :func:`call`
+applies :data:`swf.retry.DEFAULT_RETRY` to it unless given ``retry=None``.
+
 :func:`default_client` is the process-wide client that models and querysets
 use when none is injected: built lazily from :func:`swf.credentials.resolve_settings`
 and rebuilt when those settings change (:func:`swf.credentials.set_aws_credentials`,
@@ -13,12 +22,15 @@ the environment, ``~/.swf``).
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
+from dataclasses import replace
 from typing import Any, Iterator, Optional
 
 from swf.credentials import Settings, resolve_settings
 from swf.exceptions import CredentialsError, translate
+from swf.retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
     "DEFAULT_READ_TIMEOUT",
@@ -34,6 +46,15 @@ log = logging.getLogger(__name__)
 #: Seconds a call may wait for an answer: SWF holds a poll up to 60 s.
 DEFAULT_READ_TIMEOUT = 70.0
 
+# Where make_client leaves a client's policy for call.
+_POLICY_ATTRIBUTE = "_swf_retry_policy"
+
+
+class _ClientPolicy(enum.Enum):
+    """The default of ``call(retry=...)``: the policy the client was built with."""
+
+    CLIENT = "client"
+
 
 def make_client(
     *,
@@ -45,7 +66,8 @@ def make_client(
     max_pool_connections: int = 10,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     connect_timeout: float = 10.0,
-    max_attempts: int = 3,
+    max_attempts: Optional[int] = None,
+    retry: Optional[RetryPolicy] = DEFAULT_RETRY,
 ) -> Any:
     """Build a boto3 SWF client.
 
@@ -60,8 +82,14 @@ def make_client(
         number of greenlets or threads polling through this client.
     :param read_timeout: seconds to wait for an answer; keep it above 60.
     :param connect_timeout: seconds to wait for a TCP connection.
-    :param max_attempts: total attempts of botocore's ``standard`` retry mode.
+    :param max_attempts: total attempts of one call, retries included:
+        replaces ``retry``'s (of :data:`swf.retry.DEFAULT_RETRY` when
+        ``retry`` is ``None``); ``1`` never retries. ``None`` keeps ``retry``'s.
+    :param retry: the policy :func:`call` applies to this client's calls
+        when not given one; ``None`` sends each call once. botocore's own
+        retries are off (``total_max_attempts=1``): this policy is the only one.
     :returns: a ``botocore.client.SWF`` instance.
+    :raises ValueError: ``max_attempts`` below 1.
     """
     import boto3
     from botocore.config import Config
@@ -70,52 +98,103 @@ def make_client(
         read_timeout=read_timeout,
         connect_timeout=connect_timeout,
         max_pool_connections=max_pool_connections,
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": 1},
     )
+    if max_attempts is not None:
+        retry = replace(retry if retry is not None else DEFAULT_RETRY, max_attempts=max_attempts)
     session = boto3.session.Session(
         aws_access_key_id=aws_access_key_id,
         aws_secret_access_key=aws_secret_access_key,
         aws_session_token=aws_session_token,
         region_name=region_name,
     )
-    return session.client("swf", endpoint_url=endpoint_url, config=config)
+    client = session.client("swf", endpoint_url=endpoint_url, config=config)
+    setattr(client, _POLICY_ATTRIBUTE, retry)
+    return client
 
 
-def call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
-    """Send one SWF operation and return its parsed answer.
+def _client_policy(client: Any) -> Optional[RetryPolicy]:
+    """The policy ``client`` was built with; :data:`DEFAULT_RETRY` for a client not built by make_client."""
+    policy = getattr(client, _POLICY_ATTRIBUTE, DEFAULT_RETRY)
+    return policy if isinstance(policy, RetryPolicy) else None
+
+
+def _policy(client: Any, retry: object) -> Optional[RetryPolicy]:
+    """The policy a call applies: ``retry``, or the client's when ``retry`` was not given."""
+    if retry is _ClientPolicy.CLIENT:
+        return _client_policy(client)
+    if retry is None or isinstance(retry, RetryPolicy):
+        return retry
+    raise TypeError(f"retry must be a swf.retry.RetryPolicy or None, got {retry!r}")
+
+
+def call(
+    client: Any,
+    operation: str,
+    *,
+    retry: object = _ClientPolicy.CLIENT,
+    **params: Any,
+) -> dict[str, Any]:
+    """Send one SWF operation, retrying transient failures, and return its parsed answer.
+
+    Throttling, connection errors and 5xx answers are retried with backoff
+    under ``retry`` (see :mod:`swf.retry`); any other error is raised at once.
+    Blocks for the attempts and the delays between them.
 
     :param client: a boto3 SWF client (see :func:`make_client`).
     :param operation: the SWF operation name, ``"PollForDecisionTask"``.
+    :param retry: the :class:`~swf.retry.RetryPolicy` to apply; ``None``
+        sends the call once. By default, the policy ``client`` was built with
+        by :func:`make_client`, or :data:`swf.retry.DEFAULT_RETRY` for a client
+        built elsewhere. (Annotated ``object`` so that ``**params`` dicts of
+        any value type still type-check where ``call`` is used.)
     :param params: the operation's request members, as boto3 names them.
     :returns: the response dict, without ``ResponseMetadata``.
-    :raises swf.exceptions.SWFError: the translated botocore error, chained.
+    :raises swf.exceptions.SWFError: the translated botocore error, chained:
+        at once when not retryable, else the last one when the policy gives up.
+    :raises TypeError: ``retry`` is neither a policy nor ``None``.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
+    policy = _policy(client, retry)
     method = getattr(client, _snake(operation))
-    try:
-        response: dict[str, Any] = method(**params)
-    except (ClientError, BotoCoreError) as err:
-        raise translate(err) from err
+
+    def send() -> dict[str, Any]:
+        try:
+            answer: dict[str, Any] = method(**params)
+        except (ClientError, BotoCoreError) as err:
+            raise translate(err) from err
+        return answer
+
+    response = send() if policy is None else policy.run(operation, send)
     response.pop("ResponseMetadata", None)
     return response
 
 
-def call_pages(client: Any, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+def call_pages(
+    client: Any,
+    operation: str,
+    *,
+    retry: object = _ClientPolicy.CLIENT,
+    **params: Any,
+) -> Iterator[dict[str, Any]]:
     """Send a paginated SWF operation, page after page, following ``nextPageToken``.
 
     Lazy: nothing is sent until the first page is asked for; each following
-    page is sent when the previous one has been consumed.
+    page is sent when the previous one has been consumed. Each page is one
+    :func:`call`, retried on its own under ``retry``.
 
     :param client: a boto3 SWF client.
     :param operation: a listing operation, ``"ListDomains"``.
+    :param retry: as for :func:`call`: the client's policy by default,
+        ``None`` for one attempt a page.
     :param params: its request members (without ``nextPageToken``).
     :returns: an iterator over the response dicts, one a page.
     :raises swf.exceptions.SWFError: the translated error of any page.
     """
     token: Optional[str] = None
     while True:
-        page = call(client, operation, **params, **({"nextPageToken": token} if token else {}))
+        page = call(client, operation, retry=retry, **params, **({"nextPageToken": token} if token else {}))
         yield page
         token = page.get("nextPageToken")
         if not token:

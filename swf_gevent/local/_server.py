@@ -445,7 +445,7 @@ class LocalSWF:
                     (self.host, self.port),
                     app,
                     self._faults,
-                    log=log,
+                    log=None,
                     error_log=log,
                 )
                 server.start()

@@ -80,6 +80,13 @@ EXPORTS = {
         "make_client",
         "reset_default_client",
     ],
+    "swf.retry": [
+        "DEFAULT_RETRY",
+        "NO_RETRY",
+        "RetryHook",
+        "RetryPolicy",
+        "is_retryable",
+    ],
 }
 
 

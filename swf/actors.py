@@ -1,0 +1,373 @@
+"""Deciders and activity workers: the SWF verbs every actor speaks.
+
+An :class:`Actor` polls one task list of one domain. :class:`Decider` polls
+for decision tasks (``PollForDecisionTask``, every history page) and answers
+them (``RespondDecisionTaskCompleted``); :class:`ActivityWorker` polls for
+activity tasks (``PollForActivityTask``) and completes, fails, cancels or
+heartbeats them. ``poll()`` returns a task value, or ``None`` when the long
+poll ended empty.
+
+Failure texts longer than SWF accepts are never refused: a ``reason`` over
+256 characters is cut with :data:`swf.models.decisions.TRUNCATION_MARKER`
+and kept whole at the head of ``details``; ``details`` over their limit keep
+their head and tail around a marker saying how much was cut. A ``result`` or
+``execution_context`` over 32,768 characters raises
+:class:`swf.exceptions.ValidationError` instead, since a cut result would be
+a wrong result.
+
+The actors here are synchronous; ``start()`` runs a plain poll loop in the
+calling thread until ``stop()``. :mod:`swf_gevent.actors` runs them as
+greenlets.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Protocol, Union
+
+from swf.connection import call
+from swf.exceptions import ValidationError
+from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH, fit_reason, validate_decisions
+from swf.models.events import ExecutionRef, TypeRef
+from swf.models.history import DecisionTask
+
+__all__ = [
+    "ActivityTask",
+    "ActivityWorker",
+    "Actor",
+    "Decider",
+    "HEARTBEAT_DETAILS_LIMIT",
+    "truncate",
+]
+
+log = logging.getLogger(__name__)
+
+#: Characters SWF keeps of heartbeat ``details``.
+HEARTBEAT_DETAILS_LIMIT = 2048
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+DomainLike = Union[str, _Named]
+
+
+@dataclass(frozen=True)
+class ActivityTask:
+    """One activity task, as ``PollForActivityTask`` hands it out.
+
+    :param task_token: the opaque token every answer quotes; never log it.
+    :param activity_id: the ``activityId`` the decider gave.
+    :param started_event_id: id of the ``ActivityTaskStarted`` event.
+    :param workflow_execution: the execution the task belongs to.
+    :param activity_type: the task's activity type.
+    :param input: the task input as sent (a string, often JSON), or ``None``.
+    """
+
+    task_token: str = field(repr=False)
+    activity_id: str
+    started_event_id: int
+    workflow_execution: ExecutionRef
+    activity_type: TypeRef
+    input: Optional[str] = field(default=None, repr=False)
+
+    @classmethod
+    def from_response(cls, response: Mapping[str, Any]) -> ActivityTask:
+        """Build from a ``PollForActivityTask`` answer that holds a task."""
+        return cls(
+            task_token=response["taskToken"],
+            activity_id=response["activityId"],
+            started_event_id=int(response["startedEventId"]),
+            workflow_execution=ExecutionRef(
+                response["workflowExecution"]["workflowId"], response["workflowExecution"]["runId"]
+            ),
+            activity_type=TypeRef(response["activityType"]["name"], response["activityType"]["version"]),
+            input=response.get("input"),
+        )
+
+
+def truncate(text: str, limit: int, what: str = "text") -> str:
+    """Fit ``text`` into ``limit`` characters, saying so when it had to be cut.
+
+    The head and the tail are kept around ``[... N characters of <what> truncated ...]``.
+
+    :param text: the text to fit.
+    :param limit: the most characters allowed.
+    :param what: a word for the marker (``"details"``).
+    :returns: ``text`` itself when it fits.
+    """
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    while True:  # the marker quotes the count it makes: settle on a fixed point
+        marker = f"\n[... {cut} characters of {what} truncated ...]\n"
+        room = limit - len(marker)
+        if room < 0:
+            return text[:limit]
+        if len(text) - room == cut:
+            break
+        cut = len(text) - room
+    head = room // 2
+    tail = room - head
+    return text[:head] + marker + text[len(text) - tail :]
+
+
+def _fit_failure(reason: Optional[str], details: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """Fit a failure into SWF's limits, never refusing it.
+
+    A reason over 256 characters is cut by :func:`swf.models.decisions.fit_reason`
+    and kept whole at the head of ``details``; details that would then exceed
+    32,768 characters are cut with :func:`truncate` first.
+    """
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        reason = truncate(reason, MAX_DATA_LENGTH // 2, "reason")
+        room = MAX_DATA_LENGTH - len(reason) - 2  # fit_reason joins them with a blank line
+    else:
+        room = MAX_DATA_LENGTH
+    if details is not None:
+        details = truncate(details, room, "details")
+    return fit_reason(reason, details, field="RespondActivityTaskFailed")
+
+
+def _check_length(value: Optional[str], limit: int, name: str) -> None:
+    if value is not None and len(value) > limit:
+        raise ValidationError(f"{name} is {len(value)} characters; SWF takes at most {limit}")
+
+
+def _default_identity() -> str:
+    """``host:pid``, at most 256 characters."""
+    import os
+
+    return f"{socket.gethostname()}:{os.getpid()}"[:256]
+
+
+def _default_client() -> Any:
+    """The client actors use when none is given: the process-wide one."""
+    from swf.connection import default_client
+
+    return default_client()
+
+
+class Actor:
+    """Something that polls one SWF task list: the base of deciders and workers.
+
+    :param domain: the domain, by name or as a model with a ``name``.
+    :param task_list: the task list name polled by default.
+    :param client: a boto3 SWF client; ``None`` uses the process-wide
+        :func:`swf.connection.default_client`.
+    :param identity: sent with each poll and recorded in the history
+        (at most 256 characters); defaults to ``host:pid``.
+    :raises swf.exceptions.ValidationError: an empty domain or task list.
+    """
+
+    def __init__(
+        self,
+        domain: DomainLike,
+        task_list: str,
+        client: Any = None,
+        identity: Optional[str] = None,
+    ) -> None:
+        name = domain if isinstance(domain, str) else getattr(domain, "name", None)
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"domain must be a name or have a .name, got {domain!r}")
+        if not isinstance(task_list, str) or not task_list:
+            raise ValidationError(f"task_list must be a non-empty string, got {task_list!r}")
+        if identity is not None and len(identity) > 256:
+            raise ValidationError(f"identity is {len(identity)} characters; SWF takes at most 256")
+        self.domain = name
+        self.task_list = task_list
+        self.identity = identity if identity is not None else _default_identity()
+        self._client = client
+        self._stop = threading.Event()
+
+    @property
+    def client(self) -> Any:
+        """The boto3 SWF client every call goes through: the given one, else the process-wide one."""
+        if self._client is None:
+            return _default_client()
+        return self._client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(domain={self.domain!r}, task_list={self.task_list!r})"
+
+    def poll(self) -> Any:
+        """Long-poll for one task; ``None`` when the poll ended empty."""
+        raise NotImplementedError
+
+    def process(self, task: Any) -> None:
+        """Handle one polled task; subclasses override it."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Poll and :meth:`process` tasks in the calling thread until :meth:`stop`.
+
+        Each poll blocks for up to SWF's long-poll time (60 s), so a stop is
+        seen when the poll under way returns.
+        """
+        self._stop.clear()
+        log.info("%r started", self)
+        while not self._stop.is_set():
+            task = self.poll()
+            if task is not None:
+                self.process(task)
+        log.info("%r stopped", self)
+
+    def stop(self) -> None:
+        """Ask :meth:`start`'s loop to end after the current poll; safe at any time."""
+        self._stop.set()
+
+
+class Decider(Actor):
+    """Polls decision tasks and answers them with decisions."""
+
+    def poll(
+        self,
+        task_list: Optional[str] = None,
+        identity: Optional[str] = None,
+        maximum_page_size: Optional[int] = None,
+    ) -> Optional[DecisionTask]:
+        """Long-poll for a decision task and read its whole history.
+
+        Calls ``PollForDecisionTask``, then again with each ``nextPageToken``
+        until the history is complete.
+
+        :param task_list: the task list to poll; defaults to the actor's.
+        :param identity: recorded in ``DecisionTaskStarted``; defaults to the actor's.
+        :param maximum_page_size: events per page (1 to 1000; SWF's default is 1000).
+        :returns: the task with every event, or ``None`` on an empty poll.
+        :raises swf.exceptions.DoesNotExistError: unknown domain.
+        :raises swf.exceptions.SWFError: any other SWF fault.
+        """
+        params: dict[str, Any] = {
+            "domain": self.domain,
+            "taskList": {"name": task_list or self.task_list},
+            "identity": identity if identity is not None else self.identity,
+        }
+        if maximum_page_size is not None:
+            params["maximumPageSize"] = maximum_page_size
+        first = call(self.client, "PollForDecisionTask", **params)
+        if not first.get("taskToken"):
+            return None
+        pages = [first]
+        token = first.get("nextPageToken")
+        while token:
+            page = call(self.client, "PollForDecisionTask", nextPageToken=token, **params)
+            pages.append(page)
+            token = page.get("nextPageToken")
+        return DecisionTask.from_pages(pages)
+
+    def complete(
+        self,
+        task_token: str,
+        decisions: Optional[Iterable[Mapping[str, Any]]] = None,
+        execution_context: Optional[str] = None,
+    ) -> None:
+        """Answer a decision task (``RespondDecisionTaskCompleted``).
+
+        :param task_token: the polled task's token.
+        :param decisions: SWF ``Decision`` dicts (``{"decisionType": ...,
+            "<decisionType>DecisionAttributes": {...}}``, as the builders of
+            :mod:`swf.models.decisions` make them), checked by
+            :func:`swf.models.decisions.validate_decisions` before sending;
+            none closes the task without decisions.
+        :param execution_context: free text kept with the execution (at most
+            32,768 characters).
+        :raises swf.exceptions.ValidationError: an oversized context or a bad
+            decision (nothing was sent).
+        :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
+        """
+        _check_length(execution_context, MAX_DATA_LENGTH, "execution_context")
+        params: dict[str, Any] = {"taskToken": task_token, "decisions": validate_decisions(decisions or ())}
+        if execution_context is not None:
+            params["executionContext"] = execution_context
+        call(self.client, "RespondDecisionTaskCompleted", **params)
+
+
+class ActivityWorker(Actor):
+    """Polls activity tasks and reports how each went."""
+
+    def poll(self, task_list: Optional[str] = None, identity: Optional[str] = None) -> Optional[ActivityTask]:
+        """Long-poll for an activity task (``PollForActivityTask``).
+
+        :param task_list: the task list to poll; defaults to the actor's.
+        :param identity: recorded in ``ActivityTaskStarted``; defaults to the actor's.
+        :returns: the task, or ``None`` on an empty poll.
+        :raises swf.exceptions.DoesNotExistError: unknown domain.
+        :raises swf.exceptions.SWFError: any other SWF fault.
+        """
+        response = call(
+            self.client,
+            "PollForActivityTask",
+            domain=self.domain,
+            taskList={"name": task_list or self.task_list},
+            identity=identity if identity is not None else self.identity,
+        )
+        if not response.get("taskToken"):
+            return None
+        return ActivityTask.from_response(response)
+
+    def complete(self, task_token: str, result: Optional[str] = None) -> None:
+        """Report success (``RespondActivityTaskCompleted``).
+
+        :param task_token: the polled task's token.
+        :param result: the result text (at most 32,768 characters), or ``None``.
+        :raises swf.exceptions.ValidationError: the result is too long; nothing was sent.
+        :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
+        """
+        _check_length(result, MAX_DATA_LENGTH, "result")
+        params: dict[str, Any] = {"taskToken": task_token}
+        if result is not None:
+            params["result"] = result
+        call(self.client, "RespondActivityTaskCompleted", **params)
+
+    def fail(self, task_token: str, details: Optional[str] = None, reason: Optional[str] = None) -> None:
+        """Report failure (``RespondActivityTaskFailed``).
+
+        :param task_token: the polled task's token.
+        :param details: free text such as a traceback; over 32,768 characters
+            it keeps its head and tail around a marker.
+        :param reason: a one-line cause; over 256 characters it is cut with a
+            marker and kept whole at the head of ``details``.
+        :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
+        """
+        reason, details = _fit_failure(reason, details)
+        params: dict[str, Any] = {"taskToken": task_token}
+        if reason is not None:
+            params["reason"] = reason
+        if details is not None:
+            params["details"] = details
+        call(self.client, "RespondActivityTaskFailed", **params)
+
+    def cancel(self, task_token: str, details: Optional[str] = None) -> None:
+        """Report the task canceled (``RespondActivityTaskCanceled``).
+
+        :param task_token: the polled task's token.
+        :param details: free text; over 32,768 characters it keeps its head
+            and tail around a marker.
+        :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
+        """
+        params: dict[str, Any] = {"taskToken": task_token}
+        if details is not None:
+            params["details"] = truncate(details, MAX_DATA_LENGTH, "details")
+        call(self.client, "RespondActivityTaskCanceled", **params)
+
+    def heartbeat(self, task_token: str, details: Optional[str] = None) -> bool:
+        """Tell SWF the task is alive (``RecordActivityTaskHeartbeat``).
+
+        :param task_token: the polled task's token.
+        :param details: progress text; over 2,048 characters it keeps its
+            head and tail around a marker.
+        :returns: ``True`` when cancellation of the task was requested.
+        :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
+        """
+        params: dict[str, Any] = {"taskToken": task_token}
+        if details is not None:
+            params["details"] = truncate(details, HEARTBEAT_DETAILS_LIMIT, "details")
+        response = call(self.client, "RecordActivityTaskHeartbeat", **params)
+        return bool(response.get("cancelRequested", False))
+

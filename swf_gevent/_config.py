@@ -1,0 +1,368 @@
+"""The runner's ini file: read, checked whole, turned into plain values.
+
+Every mistake is a :class:`ConfigError` naming the file, the section and the
+key, found before anything starts. See :mod:`swf_gevent.run` for the
+reference of sections and keys.
+"""
+
+from __future__ import annotations
+
+import configparser
+import importlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+__all__ = [
+    "ActivityGroup",
+    "Config",
+    "ConfigError",
+    "DeciderGroup",
+    "Executions",
+    "load",
+    "resolve",
+]
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+_KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
+    # section kind: (required keys, optional keys)
+    "swf": (frozenset({"domain"}), frozenset({"region", "endpoint_url", "poll_timeout", "log_level"})),
+    "activities": (frozenset({"task_list", "modules"}), frozenset({"greenlets"})),
+    "decider": (
+        frozenset({"task_list", "class", "workflow_type", "workflow_version"}),
+        frozenset({"greenlets", "execution_timeout", "decision_timeout"}),
+    ),
+    "executions": (frozenset({"workflow", "count"}), frozenset({"input", "input_factory", "timeout"})),
+}
+
+#: Seconds the embedded endpoint holds an empty poll when ``poll_timeout`` is not set.
+LOCAL_POLL_TIMEOUT = 5.0
+
+
+class ConfigError(Exception):
+    """A mistake in the config file, as one line: ``file: [section] key: problem``.
+
+    :param path: the config file.
+    :param section: the section name, or ``None`` for the file as a whole.
+    :param key: the key, or ``None`` for the section as a whole.
+    :param problem: what is wrong.
+    """
+
+    def __init__(self, path: str, section: Optional[str], key: Optional[str], problem: str) -> None:
+        where = path
+        if section is not None:
+            where += f": [{section}]"
+            if key is not None:
+                where += f" {key}"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.section = section
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class ActivityGroup:
+    """``[activities:<name>]``: greenlets performing one task list's activities."""
+
+    name: str
+    task_list: str
+    greenlets: int
+    modules: tuple[str, ...]
+    registry: Any  # swf_gevent.activities.ActivityRegistry
+
+
+@dataclass(frozen=True)
+class DeciderGroup:
+    """``[decider:<name>]``: greenlets deciding one workflow type's tasks."""
+
+    name: str
+    task_list: str
+    greenlets: int
+    decider: Any  # the object with decide()
+    workflow_type: str
+    workflow_version: str
+    execution_timeout: int  # seconds
+    decision_timeout: int  # seconds
+
+
+@dataclass(frozen=True)
+class Executions:
+    """``[executions]``: executions started at launch; the runner exits once all closed."""
+
+    workflow: DeciderGroup
+    count: int
+    input: Callable[[int], Optional[str]]
+    timeout: Optional[float]  # seconds
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole file, checked."""
+
+    path: str
+    domain: str
+    region: Optional[str]
+    endpoint_url: Optional[str]  # a URL, "local", or None for boto3's chain
+    poll_timeout: float  # seconds an empty poll is held (the embedded endpoint's; SWF's is 60)
+    log_level: str
+    activities: tuple[ActivityGroup, ...]
+    deciders: tuple[DeciderGroup, ...]
+    executions: Optional[Executions]
+    handlers: tuple[tuple[str, Any], ...] = field(default=())  # (key, handler class)
+
+    @property
+    def local(self) -> bool:
+        """Whether the runner starts the embedded local endpoint."""
+        return self.endpoint_url == "local"
+
+    @property
+    def pollers(self) -> int:
+        """Greenlets polling, all groups together."""
+        return sum(g.greenlets for g in self.activities) + sum(g.greenlets for g in self.deciders)
+
+
+def resolve(dotted: str) -> Any:
+    """The object a dotted path names: ``"package.module.Name"``.
+
+    :raises ImportError: no importable module is a prefix of the path.
+    :raises AttributeError: the module has no such attribute.
+    """
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        raise ImportError(f"{dotted!r} is not a dotted path")
+    for cut in range(len(parts), 0, -1):
+        module_name = ".".join(parts[:cut])
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name is not None and module_name.startswith(err.name) and cut > 1:
+                continue  # this prefix is not a module: try a shorter one
+            raise
+        for attribute in parts[cut:]:
+            obj = getattr(obj, attribute)
+        return obj
+    raise ImportError(f"cannot import {dotted!r}")
+
+
+def load(path: str) -> Config:
+    """Read and check the runner's config file; import the code it names.
+
+    The file's directory is put first on ``sys.path`` (when not there yet),
+    so that modules next to it import.
+
+    :param path: the ini file.
+    :returns: the checked config.
+    :raises ConfigError: the first mistake found.
+    """
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",), default_section="\0")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        with open(path, encoding="utf-8") as stream:
+            parser.read_file(stream)
+    except OSError as err:
+        raise ConfigError(path, None, None, f"cannot read: {err.strerror or err}") from None
+    except configparser.Error as err:
+        raise ConfigError(path, None, None, " ".join(str(err).split())) from None
+    directory = str(Path(path).resolve().parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    return _Reader(path, parser).config()
+
+
+class _Reader:
+    def __init__(self, path: str, parser: configparser.ConfigParser) -> None:
+        self.path = path
+        self.parser = parser
+
+    def error(self, section: Optional[str], key: Optional[str], problem: str) -> ConfigError:
+        return ConfigError(self.path, section, key, problem)
+
+    def config(self) -> Config:
+        sections = self.parser.sections()
+        for section in sections:
+            kind = section.split(":", 1)[0]
+            if kind not in _KEYS and section != "handlers":
+                raise self.error(
+                    section,
+                    None,
+                    "unknown section (expected [swf], [activities:<name>], [decider:<name>], [executions], [handlers])",
+                )
+            if kind in ("activities", "decider") and not section.partition(":")[2].strip():
+                raise self.error(section, None, f"name the group: [{kind}:<name>]")
+            if kind in ("swf", "executions") and section != kind:
+                raise self.error(section, None, f"unknown section (did you mean [{kind}]?)")
+            if section != "handlers":
+                self.check_keys(section, kind)
+        if "swf" not in sections:
+            raise self.error("swf", None, "missing section")
+
+        swf = self.parser["swf"]
+        log_level = swf.get("log_level", "WARNING").strip().upper()
+        if log_level not in _LOG_LEVELS:
+            raise self.error("swf", "log_level", f"must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}")
+        endpoint_url = self.optional_text("swf", "endpoint_url")
+        if endpoint_url is not None and endpoint_url != "local" and "://" not in endpoint_url:
+            raise self.error("swf", "endpoint_url", f"must be a URL or 'local', got {endpoint_url!r}")
+        default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else 60.0
+        poll_timeout = self.number("swf", "poll_timeout", default_poll)
+
+        activities = tuple(self.activity_group(s) for s in sections if s.startswith("activities:"))
+        deciders = tuple(self.decider_group(s) for s in sections if s.startswith("decider:"))
+        if not activities and not deciders:
+            raise self.error("swf", None, "nothing to run: add an [activities:<name>] or [decider:<name>] section")
+        executions = self.executions(deciders) if "executions" in sections else None
+        handlers = tuple((key, self.dotted("handlers", key)) for key in self.parser["handlers"]) if "handlers" in sections else ()
+        for key, handler in handlers:
+            if not callable(handler):
+                raise self.error("handlers", key, f"{self.parser['handlers'][key]!r} is not a class")
+        return Config(
+            path=self.path,
+            domain=self.text("swf", "domain", 256),
+            region=self.optional_text("swf", "region"),
+            endpoint_url=endpoint_url,
+            poll_timeout=poll_timeout,
+            log_level=log_level,
+            activities=activities,
+            deciders=deciders,
+            executions=executions,
+            handlers=handlers,
+        )
+
+    def check_keys(self, section: str, kind: str) -> None:
+        required, optional = _KEYS[kind]
+        keys = set(self.parser[section])
+        unknown = sorted(keys - required - optional)
+        if unknown:
+            raise self.error(section, unknown[0], f"unknown key (known: {', '.join(sorted(required | optional))})")
+        missing = sorted(required - keys)
+        if missing:
+            raise self.error(section, missing[0], "missing")
+
+    def text(self, section: str, key: str, limit: Optional[int] = None) -> str:
+        value = self.optional_text(section, key)
+        if value is None:
+            raise self.error(section, key, "must not be empty" if key in self.parser[section] else "missing")
+        if limit is not None and len(value) > limit:
+            raise self.error(section, key, f"is {len(value)} characters; SWF takes at most {limit}")
+        return value
+
+    def optional_text(self, section: str, key: str) -> Optional[str]:
+        value = self.parser[section].get(key)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def positive_int(self, section: str, key: str, default: Optional[int] = None) -> int:
+        raw = self.parser[section].get(key)
+        if raw is None and default is not None:
+            return default
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise self.error(section, key, f"must be a positive integer, got {raw!r}")
+        return value
+
+    def number(self, section: str, key: str, default: Optional[float]) -> Any:
+        raw = self.parser[section].get(key)
+        if raw is None:
+            return default
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = -1.0
+        if not value > 0 or value == float("inf"):
+            raise self.error(section, key, f"must be a positive number of seconds, got {raw!r}")
+        return value
+
+    def dotted(self, section: str, key: str) -> Any:
+        path = self.text(section, key)
+        try:
+            return resolve(path)
+        except (ImportError, AttributeError) as err:
+            raise self.error(section, key, f"cannot import {path!r}: {err}") from None
+
+    def activity_group(self, section: str) -> ActivityGroup:
+        from swf_gevent.activities import ActivityRegistry
+
+        modules = tuple(self.text(section, "modules").replace(",", " ").split())
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError as err:
+                raise self.error(section, "modules", f"cannot import {module!r}: {err}") from None
+        try:
+            registry = ActivityRegistry.from_modules(modules)
+        except ValueError as err:
+            raise self.error(section, "modules", str(err)) from None
+        if not len(registry):
+            raise self.error(section, "modules", f"no @activity functions in {', '.join(modules)}")
+        return ActivityGroup(
+            name=section.split(":", 1)[1].strip(),
+            task_list=self.text(section, "task_list", 256),
+            greenlets=self.positive_int(section, "greenlets", 1),
+            modules=modules,
+            registry=registry,
+        )
+
+    def decider_group(self, section: str) -> DeciderGroup:
+        cls = self.dotted(section, "class")
+        try:
+            decider = cls()
+        except Exception as err:
+            raise self.error(section, "class", f"cannot build {self.text(section, 'class')}(): {err}") from None
+        if not callable(getattr(decider, "decide", None)):
+            raise self.error(section, "class", f"{self.text(section, 'class')} has no decide(decision_task) method")
+        return DeciderGroup(
+            name=section.split(":", 1)[1].strip(),
+            task_list=self.text(section, "task_list", 256),
+            greenlets=self.positive_int(section, "greenlets", 1),
+            decider=decider,
+            workflow_type=self.text(section, "workflow_type", 256),
+            workflow_version=self.text(section, "workflow_version", 64),
+            execution_timeout=self.positive_int(section, "execution_timeout", 3600),
+            decision_timeout=self.positive_int(section, "decision_timeout", 60),
+        )
+
+    def executions(self, deciders: tuple[DeciderGroup, ...]) -> Executions:
+        name = self.text("executions", "workflow")
+        group = next((g for g in deciders if g.name == name), None)
+        if group is None:
+            known = ", ".join(f"{g.name!r}" for g in deciders) or "none"
+            raise self.error("executions", "workflow", f"no [decider:{name}] section (deciders: {known})")
+        section = self.parser["executions"]
+        if "input" in section and "input_factory" in section:
+            raise self.error("executions", "input_factory", "give input or input_factory, not both")
+        if "input_factory" in section:
+            factory = self.dotted("executions", "input_factory")
+            if not callable(factory):
+                raise self.error("executions", "input_factory", "must name a function of the execution index")
+
+            def make_input(index: int) -> Optional[str]:
+                value = factory(index)
+                return None if value is None else json.dumps(value, separators=(",", ":"))
+
+        else:
+            raw = self.optional_text("executions", "input")
+            if raw is not None:
+                try:
+                    json.loads(raw)
+                except ValueError as err:
+                    raise self.error("executions", "input", f"must be JSON: {err}") from None
+
+            def make_input(index: int) -> Optional[str]:
+                return raw
+
+        timeout = self.number("executions", "timeout", None)
+        return Executions(
+            workflow=group,
+            count=self.positive_int("executions", "count"),
+            input=make_input,
+            timeout=timeout,
+        )
+

@@ -1,0 +1,400 @@
+"""Greenlet deciders and activity workers against the embedded local SWF endpoint."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any, Iterator
+
+import gevent
+import pytest
+from gevent.event import Event
+
+from swf.actors import Decider
+from swf.connection import call
+from swf_gevent import signals
+from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityRegistry, activity
+from swf_gevent.actors import ActorState, GreenletActivityWorker, GreenletDecider
+
+DECISIONS = "decisions"
+ACTIVITIES = "activities"
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(autouse=True)
+def _deadline() -> Iterator[None]:
+    with gevent.Timeout(30):
+        yield
+
+
+@activity("divide", version="1")
+def divide(payload: dict[str, int]) -> float:
+    return payload["a"] / payload["b"]
+
+
+@activity("whoami", version="1")
+def whoami(payload: Any, context: ActivityContext) -> dict[str, Any]:
+    return {"activity_id": context.activity_id, "input": payload}
+
+
+_gate = Event()
+
+
+@activity("gated", version="1")
+def gated(payload: Any) -> str:
+    _gate.wait()
+    return "opened"
+
+
+@activity("patient", version="1", heartbeat_timeout=timedelta(seconds=0.3))
+def patient(payload: Any, context: ActivityContext) -> str:
+    while not context.cancel_requested:
+        gevent.sleep(0.02)
+    raise ActivityCanceled("stopped on request")
+
+
+@activity("lingering", version="1", heartbeat_timeout=timedelta(seconds=0.3))
+def lingering(payload: Any) -> str:
+    _gate.wait()
+    return "late"
+
+
+REGISTRY = ActivityRegistry.from_modules([__name__])
+
+
+@pytest.fixture
+def domain(swf_client: Any, domain_name: str) -> str:
+    """A domain with workflow type ``flow/1`` and the activity types of this module."""
+    call(swf_client, "RegisterDomain", name=domain_name, workflowExecutionRetentionPeriodInDays="1")
+    call(
+        swf_client,
+        "RegisterWorkflowType",
+        domain=domain_name,
+        name="flow",
+        version="1",
+        defaultTaskList={"name": DECISIONS},
+        defaultExecutionStartToCloseTimeout="600",
+        defaultTaskStartToCloseTimeout="60",
+        defaultChildPolicy="TERMINATE",
+    )
+    for definition in REGISTRY:
+        call(
+            swf_client,
+            "RegisterActivityType",
+            domain=domain_name,
+            name=definition.name,
+            version=definition.version,
+            defaultTaskList={"name": ACTIVITIES},
+            defaultTaskScheduleToStartTimeout="60",
+            defaultTaskScheduleToCloseTimeout="120",
+            defaultTaskStartToCloseTimeout="60",
+            defaultTaskHeartbeatTimeout="60",
+        )
+    return domain_name
+
+
+class _Receiver:
+    """Collects one signal's payloads; ``wait(n)`` blocks until ``n`` arrived."""
+
+    def __init__(self, signal: Any) -> None:
+        self.payloads: list[dict[str, Any]] = []
+        self._changed = Event()
+        self.signal = signal
+        signal.connect(self._receive, weak=False)
+
+    def _receive(self, sender: Any, **payload: Any) -> None:
+        self.payloads.append(payload)
+        self._changed.set()
+
+    def wait(self, count: int = 1) -> list[dict[str, Any]]:
+        while len(self.payloads) < count:
+            self._changed.clear()
+            self._changed.wait()
+        return self.payloads
+
+    def close(self) -> None:
+        self.signal.disconnect(self._receive)
+
+
+@pytest.fixture
+def receivers() -> Iterator[Any]:
+    made: list[_Receiver] = []
+
+    def make(signal: Any) -> _Receiver:
+        made.append(_Receiver(signal))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+def _start_and_schedule(client: Any, domain: str, *activities: tuple[str, str, Any]) -> Decider:
+    """Start ``wf-1`` and schedule ``(activity_id, type name, input)`` activities from its first decision task."""
+    call(client, "StartWorkflowExecution", domain=domain, workflowId="wf-1", workflowType={"name": "flow", "version": "1"})
+    decider = Decider(domain, DECISIONS, client=client)
+    task = decider.poll()
+    assert task is not None
+    decider.complete(
+        task.task_token,
+        [
+            {
+                "decisionType": "ScheduleActivityTask",
+                "scheduleActivityTaskDecisionAttributes": {
+                    "activityType": {"name": name, "version": "1"},
+                    "activityId": activity_id,
+                    "input": json.dumps(payload),
+                },
+            }
+            for activity_id, name, payload in activities
+        ],
+    )
+    return decider
+
+
+def test_lifecycle_states(swf_client: Any, domain: str, receivers: Any) -> None:
+    """new -> started -> stopped, with actor_started / actor_stopped; starting twice raises."""
+    started, stopped = receivers(signals.actor_started), receivers(signals.actor_stopped)
+    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
+    assert worker.state is ActorState.NEW and not worker.started
+    worker.start()
+    assert worker.started and worker.state is ActorState.STARTED
+    with pytest.raises(RuntimeError, match="cannot start"):
+        worker.start()
+    started.wait()
+    worker.stop(timeout=10)
+    assert worker.stopped and worker.dead
+    assert len(stopped.wait()) == 1
+    worker.stop()  # twice is harmless
+    assert worker.stopped
+
+
+def test_stop_before_start_is_safe(swf_client: Any, domain: str) -> None:
+    """stop() before start() leaves a stopped actor that refuses to start."""
+    decider = GreenletDecider(domain, DECISIONS, decision_maker=object(), client=swf_client)  # type: ignore[arg-type]
+    decider.stop()
+    assert decider.stopped
+    with pytest.raises(RuntimeError):
+        decider.start()
+
+
+def test_handler_exception_fails_task_and_worker_survives(swf_client: Any, domain: str, receivers: Any) -> None:
+    """A raising function fails its task with type: message and the traceback; the next task still runs."""
+    failed, completed = receivers(signals.activity_task_failed), receivers(signals.activity_task_completed)
+    decider = _start_and_schedule(swf_client, domain, ("bad", "divide", {"a": 1, "b": 0}))
+    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
+    worker.start()
+    try:
+        payload = failed.wait()[0]
+        assert payload["reason"] == "ZeroDivisionError: division by zero"
+        assert payload["details"].startswith("Traceback") and "payload[\"a\"] / payload[\"b\"]" in payload["details"]
+        task = decider.poll()
+        assert task is not None
+        event = task.history.filter("ActivityTaskFailed")[-1]
+        assert event.reason == "ZeroDivisionError: division by zero"
+        decider.complete(
+            task.task_token,
+            [
+                {
+                    "decisionType": "ScheduleActivityTask",
+                    "scheduleActivityTaskDecisionAttributes": {
+                        "activityType": {"name": "divide", "version": "1"},
+                        "activityId": "good",
+                        "input": '{"a": 6, "b": 3}',
+                    },
+                }
+            ],
+        )
+        assert completed.wait()[0]["result"] == "2.0"
+        assert worker.state is ActorState.STARTED
+    finally:
+        worker.stop(timeout=10)
+
+
+def test_context_and_unknown_type(swf_client: Any, domain: str, receivers: Any) -> None:
+    """A function asking for context gets the activity id; a type with no function fails the task."""
+    completed, failed = receivers(signals.activity_task_completed), receivers(signals.activity_task_failed)
+    _start_and_schedule(swf_client, domain, ("me", "whoami", [1, 2]))
+    registry = ActivityRegistry([d for d in REGISTRY if d.name != "divide"])
+    worker = GreenletActivityWorker(domain, ACTIVITIES, registry, client=swf_client)
+    worker.start()
+    try:
+        assert json.loads(completed.wait()[0]["result"]) == {"activity_id": "me", "input": [1, 2]}
+    finally:
+        worker.stop(timeout=10)
+    _start_and_schedule_second(swf_client, domain)
+    worker = GreenletActivityWorker(domain, ACTIVITIES, registry, client=swf_client)
+    worker.start()
+    try:
+        assert failed.wait()[0]["reason"] == "LookupError: no function performs activity type 'divide' version '1'"
+    finally:
+        worker.stop(timeout=10)
+
+
+def _start_and_schedule_second(client: Any, domain: str) -> None:
+    call(client, "StartWorkflowExecution", domain=domain, workflowId="wf-2", workflowType={"name": "flow", "version": "1"})
+    decider = Decider(domain, DECISIONS, client=client)
+    task = decider.poll()
+    assert task is not None
+    decider.complete(
+        task.task_token,
+        [
+            {
+                "decisionType": "ScheduleActivityTask",
+                "scheduleActivityTaskDecisionAttributes": {
+                    "activityType": {"name": "divide", "version": "1"},
+                    "activityId": "orphan",
+                    "input": "{}",
+                },
+            }
+        ],
+    )
+
+
+def test_stop_waits_for_running_task(swf_client: Any, domain: str, receivers: Any) -> None:
+    """stop() lets the running task finish and answer before the actor stops."""
+    received, completed = receivers(signals.activity_task_received), receivers(signals.activity_task_completed)
+    _gate.clear()
+    _start_and_schedule(swf_client, domain, ("g", "gated", None))
+    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
+    worker.start()
+    received.wait()
+    stopper = gevent.spawn(worker.stop, 10)
+    gevent.idle()
+    assert worker.stopping
+    _gate.set()
+    stopper.get()
+    assert worker.stopped
+    assert completed.wait()[0]["result"] == '"opened"'
+
+
+def test_stop_timeout_kills(swf_client: Any, domain: str, receivers: Any) -> None:
+    """stop(timeout) kills an actor whose task outlives the timeout."""
+    received = receivers(signals.activity_task_received)
+    _gate.clear()
+    _start_and_schedule(swf_client, domain, ("g", "gated", None))
+    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
+    worker.start()
+    received.wait()
+    worker.stop(timeout=0.2)
+    assert worker.stopped and worker.dead
+
+
+def test_heartbeats_carry_cancel_request(swf_client: Any, domain: str, receivers: Any) -> None:
+    """Automatic heartbeats see a cancel request; ActivityCanceled reports the task canceled."""
+    beats, canceled = receivers(signals.heartbeat_sent), receivers(signals.activity_task_canceled)
+    decider = _start_and_schedule(swf_client, domain, ("p", "patient", None))
+    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
+    worker.start()
+    try:
+        assert beats.wait()[0]["cancel_requested"] is False
+        call(swf_client, "SignalWorkflowExecution", domain=domain, workflowId="wf-1", signalName="wake")
+        task = decider.poll()
+        assert task is not None
+        decider.complete(
+            task.task_token,
+            [{"decisionType": "RequestCancelActivityTask", "requestCancelActivityTaskDecisionAttributes": {"activityId": "p"}}],
+        )
+        assert canceled.wait()[0]["details"] == "stopped on request"
+        assert any(payload["cancel_requested"] for payload in beats.payloads)
+        task = decider.poll()
+        assert task is not None
+        assert task.history.filter("ActivityTaskCanceled")[-1].details == "stopped on request"
+    finally:
+        worker.stop(timeout=10)
+
+
+class _LogWaiter(logging.Handler):
+    """Sets an event when a record containing ``text`` is logged."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.text = text
+        self.seen = Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.seen.set()
+
+
+def test_heartbeats_stop_when_task_is_gone(swf_client: Any, domain: str, receivers: Any) -> None:
+    """Once the task is closed elsewhere, heartbeats stop and the late answer is refused, not counted."""
+    beats, completed = receivers(signals.heartbeat_sent), receivers(signals.activity_task_completed)
+    actors_log = logging.getLogger("swf_gevent.actors")
+    gone, refused = _LogWaiter("is gone"), _LogWaiter("complete not accepted")
+    for handler in (gone, refused):
+        actors_log.addHandler(handler)
+    previous_level = actors_log.level
+    actors_log.setLevel(logging.INFO)
+    _gate.clear()
+    _start_and_schedule(swf_client, domain, ("l", "lingering", None))
+    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
+    worker.start()
+    try:
+        beats.wait()
+        call(swf_client, "TerminateWorkflowExecution", domain=domain, workflowId="wf-1", reason="test")
+        gone.seen.wait()
+        count = len(beats.payloads)
+        _gate.set()
+        refused.seen.wait()
+        assert completed.payloads == []
+        assert len(beats.payloads) == count
+    finally:
+        worker.stop(timeout=10)
+        actors_log.setLevel(previous_level)
+        for handler in (gone, refused):
+            actors_log.removeHandler(handler)
+
+
+class _Flaky:
+    """Raises on the first decision task, completes the execution on the next."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def decide(self, task: Any) -> list[dict[str, Any]]:
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("first time unlucky")
+        return [{"decisionType": "CompleteWorkflowExecution", "completeWorkflowExecutionDecisionAttributes": {"result": "done"}}]
+
+
+def test_decide_exception_is_reported_and_decider_survives(swf_client: Any, domain: str, receivers: Any) -> None:
+    """A raising decide() emits decision_task_failed; the decider keeps deciding."""
+    failed, completed = receivers(signals.decision_task_failed), receivers(signals.decision_task_completed)
+    maker = _Flaky()
+    decider = GreenletDecider(domain, DECISIONS, maker, client=swf_client)
+    decider.start()
+    try:
+        call(swf_client, "StartWorkflowExecution", domain=domain, workflowId="wf-a", workflowType={"name": "flow", "version": "1"})
+        assert str(failed.wait()[0]["error"]) == "first time unlucky"
+        call(swf_client, "StartWorkflowExecution", domain=domain, workflowId="wf-b", workflowType={"name": "flow", "version": "1"})
+        done = completed.wait()[0]
+        assert done["task"].workflow_execution.workflow_id == "wf-b"
+        assert done["decisions"][0]["decisionType"] == "CompleteWorkflowExecution"
+        assert decider.state is ActorState.STARTED
+    finally:
+        decider.stop(timeout=10)
+
+
+def test_poll_failure_backs_off_and_recovers(local_swf: Any, swf_client: Any, domain: str, receivers: Any) -> None:
+    """A throttled poll emits poll_failed; the next poll gets the task."""
+    failed, completed = receivers(signals.poll_failed), receivers(signals.activity_task_completed)
+    local_swf.inject_fault("PollForActivityTask", "throttle", count=2)  # more than one attempt may be made per poll
+    _start_and_schedule(swf_client, domain, ("ok", "divide", {"a": 1, "b": 1}))
+    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
+    worker.start()
+    try:
+        assert failed.wait()[0]["error"].error_code == "ThrottlingException"
+        assert completed.wait()[0]["result"] == "1.0"
+    finally:
+        worker.stop(timeout=10)
+
+
+def test_slots_must_be_positive(swf_client: Any) -> None:
+    """slots below 1 is refused, naming it."""
+    with pytest.raises(ValueError, match="slots"):
+        GreenletActivityWorker("d", ACTIVITIES, REGISTRY, client=swf_client, slots=0)
+
