@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Protocol, Union
 
-from swf.connection import call
+from swf.connection import _ClientPolicy, call
 from swf.exceptions import ValidationError
 from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH, fit_reason, validate_decisions
 from swf.models.events import ExecutionRef, TypeRef
@@ -311,11 +311,13 @@ class ActivityWorker(Actor):
             return None
         return ActivityTask.from_response(response)
 
-    def complete(self, task_token: str, result: Optional[str] = None) -> None:
+    def complete(self, task_token: str, result: Optional[str] = None, *, retry: object = _ClientPolicy.CLIENT) -> None:
         """Report success (``RespondActivityTaskCompleted``).
 
         :param task_token: the polled task's token.
         :param result: the result text (at most 32,768 characters), or ``None``.
+        :param retry: the :class:`swf.retry.RetryPolicy` of the call (``None``:
+            one attempt); by default the client's, as for :func:`swf.connection.call`.
         :raises swf.exceptions.ValidationError: the result is too long; nothing was sent.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
@@ -323,9 +325,16 @@ class ActivityWorker(Actor):
         params: dict[str, Any] = {"taskToken": task_token}
         if result is not None:
             params["result"] = result
-        call(self.client, "RespondActivityTaskCompleted", **params)
+        call(self.client, "RespondActivityTaskCompleted", retry=retry, **params)
 
-    def fail(self, task_token: str, details: Optional[str] = None, reason: Optional[str] = None) -> None:
+    def fail(
+        self,
+        task_token: str,
+        details: Optional[str] = None,
+        reason: Optional[str] = None,
+        *,
+        retry: object = _ClientPolicy.CLIENT,
+    ) -> None:
         """Report failure (``RespondActivityTaskFailed``).
 
         :param task_token: the polled task's token.
@@ -333,6 +342,7 @@ class ActivityWorker(Actor):
             it keeps its head and tail around a marker.
         :param reason: a one-line cause; over 256 characters it is cut with a
             marker and kept whole at the head of ``details``.
+        :param retry: the call's retry policy, as for :meth:`complete`.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
         reason, details = _fit_failure(reason, details)
@@ -341,33 +351,35 @@ class ActivityWorker(Actor):
             params["reason"] = reason
         if details is not None:
             params["details"] = details
-        call(self.client, "RespondActivityTaskFailed", **params)
+        call(self.client, "RespondActivityTaskFailed", retry=retry, **params)
 
-    def cancel(self, task_token: str, details: Optional[str] = None) -> None:
+    def cancel(self, task_token: str, details: Optional[str] = None, *, retry: object = _ClientPolicy.CLIENT) -> None:
         """Report the task canceled (``RespondActivityTaskCanceled``).
 
         :param task_token: the polled task's token.
         :param details: free text; over 32,768 characters it keeps its head
             and tail around a marker.
+        :param retry: the call's retry policy, as for :meth:`complete`.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
         params: dict[str, Any] = {"taskToken": task_token}
         if details is not None:
             params["details"] = truncate(details, MAX_DATA_LENGTH, "details")
-        call(self.client, "RespondActivityTaskCanceled", **params)
+        call(self.client, "RespondActivityTaskCanceled", retry=retry, **params)
 
-    def heartbeat(self, task_token: str, details: Optional[str] = None) -> bool:
+    def heartbeat(self, task_token: str, details: Optional[str] = None, *, retry: object = _ClientPolicy.CLIENT) -> bool:
         """Tell SWF the task is alive (``RecordActivityTaskHeartbeat``).
 
         :param task_token: the polled task's token.
         :param details: progress text; over 2,048 characters it keeps its
             head and tail around a marker.
+        :param retry: the call's retry policy, as for :meth:`complete`.
         :returns: ``True`` when cancellation of the task was requested.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
         params: dict[str, Any] = {"taskToken": task_token}
         if details is not None:
             params["details"] = truncate(details, HEARTBEAT_DETAILS_LIMIT, "details")
-        response = call(self.client, "RecordActivityTaskHeartbeat", **params)
+        response = call(self.client, "RecordActivityTaskHeartbeat", retry=retry, **params)
         return bool(response.get("cancelRequested", False))
 

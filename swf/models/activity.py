@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
-from swf._convert import aware
 from swf.models.base import REGISTERED, _Default, _TypeModel
 from swf.models.domain import Domain
 
@@ -73,20 +72,3 @@ class ActivityType(_TypeModel):
 
     def __post_init__(self) -> None:
         self._check_type()
-
-    @classmethod
-    def _from_info(cls, domain: Domain, info: Mapping[str, Any], client: Any) -> ActivityType:
-        """A model from an ``ActivityTypeInfo`` of ``ListActivityTypes`` (defaults unknown)."""
-        ref = info["activityType"]
-        model = cls(
-            domain,
-            ref["name"],
-            ref["version"],
-            status=info["status"],
-            description=info.get("description"),
-            creation_date=aware(info.get("creationDate")),
-            deprecation_date=aware(info.get("deprecationDate")),
-            client=client,
-        )
-        model._set("_unknown", frozenset(d.attr for d in cls._defaults))
-        return model

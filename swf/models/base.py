@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, NamedTuple, Optional, TypeVar
 
 from swf.connection import call
+from swf._convert import aware
 from swf.exceptions import DoesNotExistError, ValidationError
 
 __all__ = [
@@ -292,6 +293,24 @@ class _TypeModel(Model):
     status: str
     description: Optional[str]
 
+    @classmethod
+    def _from_info(cls: type[M], domain: Any, info: Any, client: Any) -> M:
+        """A model from a ``WorkflowTypeInfo`` / ``ActivityTypeInfo`` of a listing (defaults unknown)."""
+        ref = info[cls._type_key]  # type: ignore[attr-defined]
+        factory: Any = cls
+        model = factory(
+            domain,
+            ref["name"],
+            ref["version"],
+            status=info["status"],
+            description=info.get("description"),
+            creation_date=aware(info.get("creationDate")),
+            deprecation_date=aware(info.get("deprecationDate")),
+            client=client,
+        )
+        model._set("_unknown", frozenset(d.attr for d in cls._defaults))  # type: ignore[attr-defined]
+        return model  # type: ignore[no-any-return]
+
     def _check_type(self) -> None:
         """Validate the common attributes, and bind the domain and client."""
         _bind_domain(self)
@@ -316,8 +335,6 @@ class _TypeModel(Model):
         )
 
     def _attrs_from_info(self, info: Any) -> dict[str, Any]:
-        from swf._convert import aware
-
         return {
             "status": info["status"],
             "description": info.get("description"),

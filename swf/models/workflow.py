@@ -97,23 +97,6 @@ class WorkflowType(_TypeModel):
     def __post_init__(self) -> None:
         self._check_type()
 
-    @classmethod
-    def _from_info(cls, domain: Domain, info: Mapping[str, Any], client: Any) -> WorkflowType:
-        """A model from a ``WorkflowTypeInfo`` of ``ListWorkflowTypes`` (defaults unknown)."""
-        ref = info["workflowType"]
-        model = cls(
-            domain,
-            ref["name"],
-            ref["version"],
-            status=info["status"],
-            description=info.get("description"),
-            creation_date=aware(info.get("creationDate")),
-            deprecation_date=aware(info.get("deprecationDate")),
-            client=client,
-        )
-        model._set("_unknown", frozenset(d.attr for d in cls._defaults))
-        return model
-
     def start_execution(
         self,
         workflow_id: str,

@@ -139,7 +139,7 @@ class _TypeQuerySet(QuerySet[T]):
         version = self._filters.get("version")
         for page in call_pages(self._client(), f"List{self._kind}Types", **params):
             for info in page.get("typeInfos", []):
-                model = self._model._from_info(self.domain, info, self.client)  # type: ignore[attr-defined]
+                model = self._model._from_info(self.domain, info, self.client)
                 if version is None or model.version == version:
                     yield model
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, Iterator, Mapping, Optional
+from typing import Iterator, Mapping, Optional
 
 from swf.connection import call_pages
 from swf.exceptions import DoesNotExistError, DomainAlreadyExistsError

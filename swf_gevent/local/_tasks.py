@@ -13,7 +13,7 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import gevent
 from gevent.event import AsyncResult
