@@ -26,6 +26,8 @@ setup(
             "moto[server]>=5.0",
             "awscli>=1.29",
             "mypy>=1.5",
+            "prometheus-client>=0.17",
+            "statsd>=4.0",
         ],
         "prometheus": ["prometheus-client>=0.17"],
         "statsd": ["statsd>=4.0"],

@@ -1,41 +1,109 @@
-"""Stock signal handlers: metrics for the runner's summary, and log lines.
+"""Stock signal handlers: in-memory metrics for the runner, and log lines.
 
-A handler is a class built without arguments with ``connect()`` and
-``disconnect()``; the runner builds those named in the config's
-``[handlers]`` section by dotted path and connects them for the life of
-the fleet. Handlers hold strong references to their receivers, so they
-stay connected as long as the handler object lives.
+A handler is an object with ``connect()`` and ``disconnect()``; the runner
+builds those its config's ``[handlers]`` section names (each a factory
+called without arguments: a class, or a class with its settings bound) and
+connects them for the life of the fleet. Handlers hold strong references to
+their receivers, so they stay connected as long as the handler object
+lives. Receivers run in the greenlet that sends the signal: they only count
+and format, never block.
+
+Two more handlers export the same signals to monitoring systems, each an
+optional extra: :class:`swf_gevent.prometheus.PrometheusHandler`
+(``pip install 'simple-workflow[prometheus]'``) and
+:class:`swf_gevent.statsd.StatsdHandler` (``[statsd]``).
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
-import threading
-from collections import Counter
-from typing import Any, Callable, Optional, Sequence
+from collections import Counter, deque
+from typing import Any, Callable, Optional, Sequence, Union
 
 from blinker import NamedSignal
+from gevent import monkey
 
 from swf_gevent import signals
 
-__all__ = ["LoggingHandler", "MetricsHandler", "SignalHandler", "percentile"]
+__all__ = [
+    "ACTIVITY_ANSWERS",
+    "COUNTER_NAMES",
+    "DECISION_ANSWERS",
+    "DEFAULT_BUCKETS",
+    "DURATIONS",
+    "LatencyHistogram",
+    "LoggingHandler",
+    "MetricsHandler",
+    "SignalHandler",
+    "catalogue",
+    "counter_name",
+    "percentile",
+]
 
 log = logging.getLogger(__name__)
 
-_ALL_SIGNALS: tuple[NamedSignal, ...] = (
-    signals.actor_started,
-    signals.actor_stopped,
-    signals.poll_failed,
-    signals.decision_task_received,
-    signals.decision_task_completed,
-    signals.decision_task_failed,
-    signals.activity_task_received,
-    signals.activity_task_completed,
-    signals.activity_task_failed,
-    signals.activity_task_canceled,
-    signals.heartbeat_sent,
-)
+#: Upper bounds (seconds) of the latency buckets, shared by the stock handlers.
+DEFAULT_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+#: The name of each signal's counter in the exporting handlers, without
+#: prefix or suffix: Prometheus' ``swf_activity_tasks_completed_total``,
+#: statsd's ``swf.activity_tasks_completed``. A signal not listed is named
+#: after itself (``"poll-empty"`` -> ``"poll_empty"``).
+COUNTER_NAMES: dict[str, str] = {
+    "actor-started": "actors_started",
+    "actor-stopping": "actors_stopping",
+    "actor-stopped": "actors_stopped",
+    "actor-crashed": "actors_crashed",
+    "poll-empty": "polls_empty",
+    "poll-failed": "polls_failed",
+    "call-retried": "calls_retried",
+    "decision-task-received": "decision_tasks_received",
+    "decision-task-completed": "decision_tasks_completed",
+    "decision-task-failed": "decision_tasks_failed",
+    "activity-task-received": "activity_tasks_received",
+    "activity-task-completed": "activity_tasks_completed",
+    "activity-task-failed": "activity_tasks_failed",
+    "activity-task-canceled": "activity_tasks_canceled",
+    "activity-task-gone": "activity_tasks_gone",
+    "heartbeat-sent": "heartbeats_sent",
+    "heartbeat-failed": "heartbeats_failed",
+    "hub-blocked": "hub_blocked",
+}
+
+#: Signals carrying a ``duration`` the exporting handlers observe: (histogram
+#: or timer name without prefix or unit, outcome or ``None``).
+DURATIONS: dict[str, tuple[str, Optional[str]]] = {
+    "activity-task-completed": ("activity_task_duration", "completed"),
+    "activity-task-failed": ("activity_task_duration", "failed"),
+    "activity-task-canceled": ("activity_task_duration", "canceled"),
+    "activity-task-gone": ("activity_task_duration", "gone"),
+    "decision-task-completed": ("decision_task_duration", "completed"),
+    "decision-task-failed": ("decision_task_duration", "failed"),
+    "poll-empty": ("poll_empty_duration", None),
+    "hub-blocked": ("hub_blocked", None),
+}
+
+
+def counter_name(signal_name: str) -> str:
+    """The counter name of a signal, without prefix or suffix (see :data:`COUNTER_NAMES`)."""
+    return COUNTER_NAMES.get(signal_name) or signal_name.replace("-", "_")
+
+
+#: Signals whose ``duration`` payload is the latency of an answered activity task.
+ACTIVITY_ANSWERS = ("activity-task-completed", "activity-task-failed", "activity-task-canceled")
+#: Signals whose ``duration`` payload is the latency of a handled decision task.
+DECISION_ANSWERS = ("decision-task-completed", "decision-task-failed")
+
+# A lock of the OS, not gevent's: receivers may run in a thread of gevent's
+# pool, and nothing yields while it is held.
+_allocate_lock: Callable[[], Any] = monkey.get_original("_thread", "allocate_lock")
+
+
+def catalogue() -> tuple[NamedSignal, ...]:
+    """Every signal of :mod:`swf_gevent.signals`, in the order declared."""
+    return tuple(signals.signals.values())
 
 
 def percentile(values: Sequence[float], fraction: float) -> Optional[float]:
@@ -50,11 +118,12 @@ def percentile(values: Sequence[float], fraction: float) -> Optional[float]:
 class SignalHandler:
     """Base of handlers: connects :meth:`receive` to every signal it lists.
 
-    Subclasses set :attr:`signals` and override :meth:`receive`.
+    Subclasses set :attr:`signals` (default: the whole catalogue) and
+    override :meth:`receive`.
     """
 
-    #: The signals this handler receives.
-    signals: tuple[NamedSignal, ...] = _ALL_SIGNALS
+    #: The signals this handler receives; ``None`` for every signal of the catalogue.
+    signals: Optional[tuple[NamedSignal, ...]] = None
 
     def __init__(self) -> None:
         self._receivers: list[tuple[NamedSignal, Callable[..., None]]] = []
@@ -63,13 +132,13 @@ class SignalHandler:
         """Start receiving; connecting twice is harmless."""
         if self._receivers:
             return
-        for signal in self.signals:
+        for signal in self.signals if self.signals is not None else catalogue():
             receiver = self._receiver_for(signal.name)
             signal.connect(receiver, weak=False)
             self._receivers.append((signal, receiver))
 
     def disconnect(self) -> None:
-        """Stop receiving."""
+        """Stop receiving; harmless when not connected."""
         for signal, receiver in self._receivers:
             signal.disconnect(receiver)
         self._receivers.clear()
@@ -85,72 +154,209 @@ class SignalHandler:
         raise NotImplementedError
 
 
-class MetricsHandler(SignalHandler):
-    """Counts every signal and keeps activity task latencies.
+class LatencyHistogram:
+    """Durations in seconds: their count and sum, counts per bucket, and the latest for percentiles.
 
-    Latency is the time from receiving an activity task to SWF accepting its
-    answer (the ``duration`` payload), in seconds.
+    :param bounds: the buckets' upper bounds in seconds, increasing; a last
+        bucket with no bound catches the rest.
+    :param window: how many of the latest durations :meth:`percentile` looks at.
+    :raises ValueError: ``bounds`` empty or not increasing, ``window`` below 1.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, bounds: Sequence[float] = DEFAULT_BUCKETS, window: int = 10_000) -> None:
+        bounds = tuple(float(b) for b in bounds)
+        if not bounds or any(b <= a for a, b in zip(bounds, bounds[1:])):
+            raise ValueError(f"bounds must be increasing numbers of seconds, got {bounds!r}")
+        if window < 1:
+            raise ValueError(f"window must be at least 1, got {window!r}")
+        self.bounds = bounds
+        self.count = 0
+        self.sum = 0.0
+        self._buckets = [0] * (len(bounds) + 1)
+        self._latest: deque[float] = deque(maxlen=window)
+        self._lock = _allocate_lock()
+
+    def observe(self, seconds: float) -> None:
+        """Add one duration, in seconds."""
+        with self._lock:
+            self.count += 1
+            self.sum += seconds
+            self._buckets[bisect.bisect_left(self.bounds, seconds)] += 1
+            self._latest.append(seconds)
+
+    def buckets(self) -> list[tuple[float, int]]:
+        """``[(upper bound in s, durations in that bucket), ..., (inf, the rest)]``, not cumulative."""
+        with self._lock:
+            return list(zip(self.bounds + (math.inf,), self._buckets))
+
+    def percentile(self, fraction: float) -> Optional[float]:
+        """The nearest-rank percentile in seconds of the latest ``window`` durations; ``None`` before any."""
+        with self._lock:
+            latest = list(self._latest)
+        return percentile(latest, fraction)
+
+
+class MetricsHandler(SignalHandler):
+    """Counts every signal and keeps activity and decision task latencies.
+
+    An activity task's latency is the time from receiving it to SWF accepting
+    its answer (the ``duration`` of ``activity-task-completed``, ``-failed``
+    and ``-canceled``); a decision task's, from receiving it to answering or
+    giving up (``decision-task-completed`` and ``-failed``). The runner's
+    summary and its status line read this handler.
+
+    :param bounds: the latency buckets' upper bounds in seconds.
+    :param window: how many of the latest latencies the percentiles look at.
+    """
+
+    def __init__(self, bounds: Sequence[float] = DEFAULT_BUCKETS, window: int = 10_000) -> None:
         super().__init__()
-        self._lock = threading.Lock()
+        self._lock = _allocate_lock()
+        #: Signals received, by signal name (``"activity-task-completed"``).
         self.counts: Counter[str] = Counter()
-        self.activity_latencies: list[float] = []
+        #: Activity task latencies.
+        self.activity_latency = LatencyHistogram(bounds, window)
+        #: Decision task latencies.
+        self.decision_latency = LatencyHistogram(bounds, window)
 
     def receive(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
         with self._lock:
             self.counts[name] += 1
-            if name in ("activity-task-completed", "activity-task-failed", "activity-task-canceled"):
-                self.activity_latencies.append(float(payload.get("duration", 0.0)))
+        if name in ACTIVITY_ANSWERS:
+            self.activity_latency.observe(float(payload.get("duration", 0.0)))
+        elif name in DECISION_ANSWERS:
+            self.decision_latency.observe(float(payload.get("duration", 0.0)))
 
     @property
     def activity_tasks(self) -> int:
         """Activity tasks answered (completed, failed or canceled)."""
-        return len(self.activity_latencies)
+        return self.activity_latency.count
+
+    @property
+    def decision_tasks(self) -> int:
+        """Decision tasks handled (answered, or failed and left to time out)."""
+        return self.decision_latency.count
 
     def latency(self, fraction: float) -> Optional[float]:
         """The activity task latency percentile in seconds (``0.95`` for p95), ``None`` before any."""
-        with self._lock:
-            return percentile(self.activity_latencies, fraction)
+        return self.activity_latency.percentile(fraction)
 
-    def histogram(self, bounds: Sequence[float] = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0)) -> list[tuple[float, int]]:
+    def histogram(self) -> list[tuple[float, int]]:
         """Activity task latencies bucketed: ``[(upper bound in s, count), ..., (inf, count)]``."""
-        edges = list(bounds) + [math.inf]
-        counts = [0] * len(edges)
+        return self.activity_latency.buckets()
+
+    def status(self) -> str:
+        """One line for a live display: tasks answered, failures, latencies, retries, crashes.
+
+        ``"activity tasks 120 (3 failed, 0 canceled, p50 12.0 ms, p95 40.1 ms);
+        decision tasks 60 (0 failed); 2 calls retried; 0 actors crashed"``
+        """
         with self._lock:
-            for value in self.activity_latencies:
-                for i, edge in enumerate(edges):
-                    if value <= edge:
-                        counts[i] += 1
-                        break
-        return list(zip(edges, counts))
+            counts = self.counts.copy()
+        text = (
+            f"activity tasks {self.activity_tasks} ({counts['activity-task-failed']} failed, "
+            f"{counts['activity-task-canceled']} canceled"
+        )
+        p50, p95 = self.latency(0.5), self.latency(0.95)
+        if p50 is not None and p95 is not None:
+            text += f", p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+        return (
+            f"{text}); decision tasks {self.decision_tasks} ({counts['decision-task-failed']} failed); "
+            f"{counts['call-retried']} calls retried; {counts['actor-crashed']} actors crashed"
+        )
+
+
+#: Signals the logging handler writes at WARNING, and at INFO; the rest at DEBUG.
+_WARNINGS = frozenset(
+    {"activity-task-failed", "decision-task-failed", "poll-failed", "actor-crashed", "heartbeat-failed", "hub-blocked", "activity-task-gone"}
+)
+_INFOS = frozenset(
+    {"activity-task-completed", "activity-task-canceled", "decision-task-completed", "call-retried", "actor-stopping"}
+)
 
 
 class LoggingHandler(SignalHandler):
-    """Logs each signal on ``swf_gevent.handlers`` with SWF ids.
+    """Logs each signal on ``swf_gevent.handlers`` with its SWF ids.
 
-    Task receipts, heartbeats and actor lifecycle at DEBUG; answers at INFO;
-    failures at WARNING. Never logs task tokens, inputs or results.
+    Failures, crashes and a blocked hub at WARNING; answers and retries at
+    INFO; task receipts, heartbeats, empty polls and the rest of the
+    lifecycle at DEBUG. Never logs task tokens, inputs or results.
+
+    :param level: when given (``"INFO"`` or ``logging.INFO``), the least
+        level of the lines written: :meth:`connect` sets the
+        ``swf_gevent.handlers`` logger to it, :meth:`disconnect` restores it.
+        ``None`` leaves the logger as the application configured it.
+    :raises ValueError: an unknown level name.
     """
 
+    def __init__(self, level: Union[int, str, None] = None) -> None:
+        super().__init__()
+        if isinstance(level, str):
+            number = logging.getLevelName(level.strip().upper())
+            if not isinstance(number, int):
+                raise ValueError(f"level must be a logging level name such as 'INFO', got {level!r}")
+            level = number
+        self.level = level
+        self._previous_level: Optional[int] = None
+
+    def connect(self) -> None:
+        if self.level is not None and not self._receivers:
+            self._previous_level = log.level
+            log.setLevel(self.level)
+        super().connect()
+
+    def disconnect(self) -> None:
+        if self._receivers and self._previous_level is not None:
+            log.setLevel(self._previous_level)
+            self._previous_level = None
+        super().disconnect()
+
     def receive(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
-        task = payload.get("task")
-        ids = _task_ids(task) if task is not None else repr(sender)
-        if name in ("activity-task-failed", "decision-task-failed", "poll-failed"):
-            cause = payload.get("reason") or payload.get("error")
-            log.warning("%s %s: %s", name, ids, str(cause)[:256])
-        elif name in ("activity-task-completed", "activity-task-canceled", "decision-task-completed"):
-            log.info("%s %s in %.3f s", name, ids, payload.get("duration", 0.0))
+        if name in _WARNINGS:
+            level = logging.WARNING
+        elif name in _INFOS:
+            level = logging.INFO
         else:
-            log.debug("%s %s", name, ids)
+            level = logging.DEBUG
+        if not log.isEnabledFor(level):
+            return
+        if name == "hub-blocked":
+            log.log(level, "%s: %s held the hub for %.3f s", name, payload.get("greenlet"), payload.get("duration", 0.0))
+            return
+        ids = _ids(sender, payload)
+        if name in _WARNINGS:
+            cause = payload.get("reason") or payload.get("error")
+            if cause is None and "duration" in payload:
+                cause = f"after {payload['duration']:.3f} s"
+            log.log(level, "%s %s: %s", name, ids, str(cause)[:256])
+        elif name == "call-retried":
+            log.log(
+                level,
+                "%s %s attempt %s: %s; retrying in %.3f s",
+                name,
+                payload.get("operation"),
+                payload.get("attempt"),
+                type(payload.get("error")).__name__,
+                payload.get("delay", 0.0),
+            )
+        elif "duration" in payload:
+            log.log(level, "%s %s in %.3f s", name, ids, payload["duration"])
+        else:
+            log.log(level, "%s %s", name, ids)
 
 
-def _task_ids(task: Any) -> str:
-    """``workflow <id> run <id> activity <id>`` for a task value, without secrets."""
-    execution = task.workflow_execution
-    text = f"workflow {execution.workflow_id} run {execution.run_id}"
-    activity_id = getattr(task, "activity_id", None)
-    if activity_id is not None:
-        text += f" activity {activity_id}"
-    return text
+def _ids(sender: Any, payload: dict[str, Any]) -> str:
+    """``workflow <id> run <id> activity <id>`` from a payload, else its task list; no secrets."""
+    if "workflow_id" in payload or "task" in payload:
+        task = payload.get("task")
+        execution = getattr(task, "workflow_execution", None)
+        workflow_id = payload.get("workflow_id", getattr(execution, "workflow_id", None))
+        run_id = payload.get("run_id", getattr(execution, "run_id", None))
+        text = f"workflow {workflow_id} run {run_id}"
+        activity_id = payload.get("activity_id", getattr(task, "activity_id", None))
+        if activity_id is not None:
+            text += f" activity {activity_id}"
+        return text
+    if "task_list" in payload:
+        return f"domain {payload.get('domain')} task list {payload['task_list']}"
+    return repr(sender)

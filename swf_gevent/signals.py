@@ -7,14 +7,30 @@ and skipped: it never fails a task or kills an actor. Durations in payloads
 are ``float`` seconds. Tasks are :class:`swf.actors.ActivityTask` and
 decision task values from :class:`swf.actors.Decider`; log their ids, never
 their ``task_token`` or ``input``.
+
+The runtime sends every signal through :func:`emit`, which costs next to
+nothing when no receiver is connected and, when one is, adds the SWF ids a
+payload lacks: ``domain`` and ``task_list`` from the sender, ``workflow_id``
+and ``run_id`` from the task, and for activity tasks ``activity_id``,
+``activity_name`` and ``activity_version``. So a receiver of
+``activity_task_completed`` may be written as::
+
+    def on_completed(sender, *, activity_name, workflow_id, duration, **payload): ...
+
+:func:`retry_policy` makes a retry policy whose every retry sends
+:data:`call_retried`.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from blinker import NamedSignal, Namespace
+
+from swf.exceptions import SWFError
+from swf.retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
     "activity_task_canceled",
@@ -36,6 +52,7 @@ __all__ = [
     "hub_blocked",
     "poll_empty",
     "poll_failed",
+    "retry_policy",
     "signals",
 ]
 
@@ -66,16 +83,73 @@ hub_blocked = signals.signal("hub-blocked", doc="A greenlet held the gevent hub 
 def emit(signal: NamedSignal, sender: Any, **payload: Any) -> None:
     """Send ``signal`` from ``sender``; a receiver's exception is logged, not raised.
 
-    Returns at once when nothing is connected.
+    Returns at once when nothing is connected (or the signal is muted): a
+    call costs well under a microsecond then (``benchmarks/signals.py``).
+    With receivers, the SWF ids the caller did not pass are filled in first,
+    so that call sites pass only the ``task``: ``domain`` and ``task_list``
+    from the sender (its own attributes, else its ``actor``'s);
+    ``workflow_id`` and ``run_id`` from ``task.workflow_execution``;
+    ``activity_id``, ``activity_name`` and ``activity_version`` from an
+    activity task. An id that cannot be found is left out. Each receiver is
+    then called as ``receiver(sender, **payload)``; one that raises is logged
+    on ``swf_gevent.signals`` with the signal's name, and the others still run.
 
     :param signal: one of this module's signals.
-    :param sender: the actor sending it.
+    :param sender: the actor sending it (``None`` for process-wide signals).
     :param payload: the keyword payload its ``doc`` names.
     """
-    if signal.is_muted or not signal.receivers:
+    if not signal.receivers or signal.is_muted:
         return
+    _fill_ids(sender, payload)
     for receiver in signal.receivers_for(sender):
         try:
             receiver(sender, **payload)
         except Exception:
             log.exception("receiver %r of signal %r raised", receiver, signal.name)
+
+
+def _fill_ids(sender: Any, payload: dict[str, Any]) -> None:
+    """Add to ``payload`` the SWF ids of ``sender`` and ``payload["task"]`` it lacks."""
+    if "domain" not in payload or "task_list" not in payload:
+        for owner in (sender, getattr(sender, "actor", None)):
+            domain = getattr(owner, "domain", None)
+            task_list = getattr(owner, "task_list", None)
+            if isinstance(domain, str) and isinstance(task_list, str):
+                payload.setdefault("domain", domain)
+                payload.setdefault("task_list", task_list)
+                break
+    task = payload.get("task")
+    if task is None:
+        return
+    execution = getattr(task, "workflow_execution", None)
+    if execution is not None:
+        payload.setdefault("workflow_id", execution.workflow_id)
+        payload.setdefault("run_id", execution.run_id)
+    activity_id = getattr(task, "activity_id", None)
+    if activity_id is not None:
+        payload.setdefault("activity_id", activity_id)
+        activity_type = getattr(task, "activity_type", None)
+        if activity_type is not None:
+            payload.setdefault("activity_name", activity_type.name)
+            payload.setdefault("activity_version", activity_type.version)
+
+
+def retry_policy(base: RetryPolicy = DEFAULT_RETRY, sender: Any = None) -> RetryPolicy:
+    """``base`` with an ``on_retry`` hook that sends :data:`call_retried`.
+
+    Give it to :func:`swf.connection.make_client` (``retry=``) so that every
+    retried call of that client is seen by the handlers. ``base``'s own
+    hook, if any, is called first.
+
+    :param base: the policy to derive from (its attempts, delays, deadline).
+    :param sender: the sender of the signal (the runner, or an actor).
+    :returns: a new policy; ``base`` is unchanged.
+    """
+    previous = base.on_retry
+
+    def on_retry(operation: str, attempt: int, delay: float, error: SWFError) -> None:
+        if previous is not None:
+            previous(operation, attempt, delay, error)
+        emit(call_retried, sender, operation=operation, attempt=attempt, delay=delay, error=error)
+
+    return replace(base, on_retry=on_retry)

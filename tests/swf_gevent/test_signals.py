@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from blinker import NamedSignal
 
-from swf.models.events import ExecutionRef
+from swf.actors import ActivityTask
+from swf.exceptions import ThrottlingError
+from swf.models.events import ExecutionRef, TypeRef
+from swf.retry import RetryPolicy
 from swf_gevent import signals
 from swf_gevent.handlers import LoggingHandler, MetricsHandler, percentile
 
@@ -31,7 +34,8 @@ def test_catalogue_has_the_documented_signals() -> None:
     } <= names
     for signal in CATALOGUE:
         assert signals.signals[signal.name] is signal
-        assert "Sender:" in signal.__doc__ and "Payload:" in signal.__doc__, signal.name
+        doc = signal.__doc__ or ""
+        assert "Sender:" in doc and "Payload:" in doc, signal.name
 
 
 def test_emit_delivers_sender_and_payload() -> None:
@@ -103,8 +107,11 @@ def test_metrics_handler_counts_and_percentiles() -> None:
     assert metrics.activity_tasks == 101
     assert metrics.latency(0.5) == pytest.approx(0.051)
     assert metrics.latency(0.95) == pytest.approx(0.096)
-    histogram = dict(metrics.histogram((0.01, 0.1)))
-    assert histogram == {0.01: 10, 0.1: 90, float("inf"): 1}
+    buckets = metrics.histogram()
+    assert sum(n for bound, n in buckets if bound <= 0.01) == 10  # 1 ms .. 10 ms, bounds inclusive
+    assert sum(n for bound, n in buckets if 0.01 < bound <= 0.1) == 90
+    assert dict(buckets)[1.0] == 1 and sum(n for _, n in buckets) == 101
+    assert metrics.decision_tasks == 1 and metrics.decision_latency.sum == pytest.approx(0.001)
 
 
 def test_percentile_of_nothing_is_none() -> None:
@@ -126,3 +133,155 @@ def test_logging_handler_logs_ids_not_tokens(caplog: pytest.LogCaptureFixture) -
     assert "activity-task-failed workflow wf run run activity a-9: ValueError: bad" in caplog.text
     assert "activity-task-completed workflow wf run run activity a-8 in 0.250 s" in caplog.text
     assert "SECRET" not in caplog.text
+
+
+def _activity_task() -> ActivityTask:
+    return ActivityTask(
+        task_token="SECRET",
+        activity_id="a-7",
+        started_event_id=6,
+        workflow_execution=ExecutionRef("wf-7", "run-7"),
+        activity_type=TypeRef("resize", "2"),
+        input='"x"',
+    )
+
+
+def _collect(signal: NamedSignal) -> tuple[list[dict[str, Any]], Any]:
+    got: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **payload: Any) -> None:
+        got.append(payload)
+
+    signal.connect(receiver)
+    return got, receiver
+
+
+def test_emit_fills_ids_from_task_and_sender() -> None:
+    """emit() adds domain, task list, workflow, run and activity ids a caller did not pass."""
+    sender = SimpleNamespace(actor=SimpleNamespace(domain="dom", task_list="images"))
+    got, receiver = _collect(signals.activity_task_completed)
+    try:
+        signals.emit(signals.activity_task_completed, sender, task=_activity_task(), result=None, duration=0.5)
+    finally:
+        signals.activity_task_completed.disconnect(receiver)
+    payload = dict(got[0])
+    del payload["task"]
+    assert payload == {
+        "domain": "dom",
+        "task_list": "images",
+        "workflow_id": "wf-7",
+        "run_id": "run-7",
+        "activity_id": "a-7",
+        "activity_name": "resize",
+        "activity_version": "2",
+        "result": None,
+        "duration": 0.5,
+    }
+
+
+def test_emit_keeps_ids_the_caller_passed() -> None:
+    """An id given by the caller wins over the one emit() would derive; a decision task has no activity ids."""
+    sender = SimpleNamespace(domain="own", task_list="decisions")
+    decision = SimpleNamespace(workflow_execution=ExecutionRef("wf-1", "run-1"), task_token="SECRET")
+    got, receiver = _collect(signals.decision_task_received)
+    try:
+        signals.emit(signals.decision_task_received, sender, task=decision, domain="given")
+    finally:
+        signals.decision_task_received.disconnect(receiver)
+    assert {k: v for k, v in got[0].items() if k != "task"} == {
+        "domain": "given",
+        "task_list": "decisions",
+        "workflow_id": "wf-1",
+        "run_id": "run-1",
+    }
+
+
+def test_emit_without_task_or_actor_adds_nothing() -> None:
+    """A process-wide signal (sender None, no task) reaches receivers with just its own payload."""
+    got, receiver = _collect(signals.hub_blocked)
+    try:
+        signals.emit(signals.hub_blocked, None, duration=0.2, greenlet="<Greenlet>")
+    finally:
+        signals.hub_blocked.disconnect(receiver)
+    assert got == [{"duration": 0.2, "greenlet": "<Greenlet>"}]
+
+
+def test_emit_to_a_receiver_of_one_sender_only() -> None:
+    """A receiver connected for one sender gets that sender's signals, not another's."""
+    mine, other = SimpleNamespace(domain="d", task_list="a"), SimpleNamespace(domain="d", task_list="b")
+    got: list[str] = []
+
+    def receiver(sender: Any, **payload: Any) -> None:
+        got.append(payload["task_list"])
+
+    signals.actor_started.connect(receiver, sender=mine)
+    try:
+        signals.emit(signals.actor_started, other)
+        signals.emit(signals.actor_started, mine)
+    finally:
+        signals.actor_started.disconnect(receiver)
+    assert got == ["a"]
+
+
+def test_retry_policy_sends_call_retried() -> None:
+    """retry_policy() keeps the base policy's numbers and sends call_retried before each backoff."""
+    slept: list[float] = []
+    seen: list[tuple[str, int]] = []
+    base = RetryPolicy(max_attempts=3, sleep=slept.append, jitter=lambda: 1.0, on_retry=lambda op, n, d, e: seen.append((op, n)))
+    policy = signals.retry_policy(base, sender="runner")
+    assert policy == base and base.on_retry is not policy.on_retry
+    got: list[tuple[Any, dict[str, Any]]] = []
+
+    def receiver(sender: Any, **payload: Any) -> None:
+        got.append((sender, payload))
+
+    attempts = iter([ThrottlingError("slow down", error_code="ThrottlingException"), None])
+
+    def send() -> str:
+        error = next(attempts)
+        if error is not None:
+            raise error
+        return "ok"
+
+    signals.call_retried.connect(receiver)
+    try:
+        assert policy.run("PollForActivityTask", send) == "ok"
+    finally:
+        signals.call_retried.disconnect(receiver)
+    assert seen == [("PollForActivityTask", 1)]
+    assert len(got) == 1
+    sender, payload = got[0]
+    assert sender == "runner"
+    assert payload["operation"] == "PollForActivityTask" and payload["attempt"] == 1
+    assert payload["delay"] == pytest.approx(0.1) and slept == [payload["delay"]]
+    assert isinstance(payload["error"], ThrottlingError)
+
+
+def test_runner_client_sends_call_retried() -> None:
+    """The runner's client retries a throttled call under a policy that sends call_retried."""
+    from swf.connection import call
+    from swf_gevent._config import Config
+    from swf_gevent.run import Fleet
+
+    config = Config(
+        path="x.ini",
+        domain="d",
+        region=None,
+        endpoint_url="local",
+        poll_timeout=1.0,
+        log_level="WARNING",
+        activities=(),
+        deciders=(),
+        executions=None,
+    )
+    fleet = Fleet(config)
+    client = fleet._make_client()  # starts the embedded endpoint as fleet.local
+    got, receiver = _collect(signals.call_retried)
+    try:
+        fleet.local.inject_fault("ListDomains", kind="throttle", count=1)
+        call(client, "ListDomains", registrationStatus="REGISTERED")
+    finally:
+        signals.call_retried.disconnect(receiver)
+        fleet.local.stop()
+    assert [(p["operation"], p["attempt"], type(p["error"]).__name__) for p in got] == [("ListDomains", 1, "ThrottlingError")]
+    assert got[0]["delay"] <= 0.1

@@ -1,0 +1,224 @@
+"""Signals as Prometheus metrics, served over HTTP.
+
+Needs the ``prometheus-client`` package: ``pip install
+'simple-workflow[prometheus]'``. In a runner config::
+
+    [handlers]
+    prometheus = 9100               ; 127.0.0.1:9100; or host:port
+
+Each signal of :mod:`swf_gevent.signals` counts in a counter named
+``swf_<what>_total`` (``swf_activity_tasks_completed_total``), labelled with
+the SWF ids it is about: ``domain`` and ``task_list``, and for activity
+tasks ``activity_name`` and ``activity_version``; ``call-retried`` by
+``operation``. Durations go to histograms in seconds:
+
+- ``swf_activity_task_duration_seconds`` (activity task received to answered;
+  labels of activity tasks plus ``outcome``: completed, failed, canceled or
+  gone);
+- ``swf_decision_task_duration_seconds`` (labels ``domain``, ``task_list``,
+  ``outcome``: completed or failed);
+- ``swf_poll_empty_duration_seconds`` (how long empty polls were held);
+- ``swf_hub_blocked_seconds`` (how long a greenlet held the gevent hub).
+
+The metrics live in the handler's own registry (not the process-wide
+default), served at any path of ``http://host:port/`` in Prometheus' text
+format by a gevent WSGI server started by :meth:`PrometheusHandler.connect`.
+
+With worker processes (``[swf] processes = N``), the parent runner serves
+the sum of every child's metrics on the one port
+(:meth:`PrometheusHandler.serve_children`): before starting them it points
+``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multi-process mode) at a
+fresh directory, in which each child's handler records its metrics instead
+of serving them. A child restarted after a crash adds to the same counters.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from typing import Any, Optional
+
+from gevent.pywsgi import WSGIServer
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from swf_gevent.handlers import DEFAULT_BUCKETS, DURATIONS, SignalHandler, counter_name
+
+__all__ = ["PrometheusHandler"]
+
+log = logging.getLogger(__name__)
+
+#: prometheus-client's switch to multi-process mode: the directory its metric files go to.
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+#: Set by :meth:`PrometheusHandler.serve_children` to the serving parent's pid.
+_PARENT = "SWF_GEVENT_PROMETHEUS_PARENT"
+
+_QUEUE = ("domain", "task_list")
+_ACTIVITY = ("domain", "task_list", "activity_name", "activity_version")
+
+#: signal name: (help, labels) of its counter; a signal not listed counts by domain and task list.
+_COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "actor-started": ("Actor loops started.", _QUEUE),
+    "actor-stopping": ("Actors asked to stop.", _QUEUE),
+    "actor-stopped": ("Actor loops ended.", _QUEUE),
+    "actor-crashed": ("Actor greenlets that died of an unexpected error.", _QUEUE),
+    "poll-empty": ("Long polls that ended with no task.", _QUEUE),
+    "poll-failed": ("Polls that raised.", _QUEUE),
+    "call-retried": ("SWF calls retried after a transient error.", ("operation",)),
+    "decision-task-received": ("Decision tasks polled.", _QUEUE),
+    "decision-task-completed": ("Decision tasks answered.", _QUEUE),
+    "decision-task-failed": ("Decision tasks whose decide() or answer raised.", _QUEUE),
+    "activity-task-received": ("Activity tasks polled.", _ACTIVITY),
+    "activity-task-completed": ("Activity tasks reported completed.", _ACTIVITY),
+    "activity-task-failed": ("Activity tasks reported failed.", _ACTIVITY),
+    "activity-task-canceled": ("Activity tasks reported canceled.", _ACTIVITY),
+    "activity-task-gone": ("Activity tasks SWF no longer knew, killed unanswered.", _ACTIVITY),
+    "heartbeat-sent": ("Activity task heartbeats recorded.", _ACTIVITY),
+    "heartbeat-failed": ("Activity task heartbeats throttled or failed.", _ACTIVITY),
+    "hub-blocked": ("Times a greenlet held the gevent hub past the limit.", ()),
+}
+
+#: histogram (as in :data:`swf_gevent.handlers.DURATIONS`): (help, labels before ``outcome``).
+_HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "activity_task_duration": ("Activity task received to answered, in seconds.", _ACTIVITY),
+    "decision_task_duration": ("Decision task received to answered (or given up), in seconds.", _QUEUE),
+    "poll_empty_duration": ("How long empty polls were held, in seconds.", _QUEUE),
+    "hub_blocked": ("How long a greenlet held the gevent hub, in seconds.", ()),
+}
+
+
+class PrometheusHandler(SignalHandler):
+    """Counts every signal and observes task durations as Prometheus metrics, served over HTTP.
+
+    :param port: the TCP port to serve on; 0 picks a free one (see :attr:`port`).
+    :param host: the address to bind; loopback by default, ``"0.0.0.0"`` for
+        every interface.
+    :param buckets: the histograms' upper bounds in seconds.
+    """
+
+    def __init__(self, port: int = 9100, host: str = "127.0.0.1", buckets: tuple[float, ...] = DEFAULT_BUCKETS) -> None:
+        super().__init__()
+        self.host = host
+        self._port = port
+        #: The registry holding this handler's metrics.
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._counters: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        for name in _COUNTERS:
+            self._counters[name] = self._new_counter(name)
+        self._histograms: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        outcomes = {which for which, outcome in DURATIONS.values() if outcome is not None}
+        for which, (doc, labels) in _HISTOGRAMS.items():
+            names = labels + ("outcome",) if which in outcomes else labels
+            histogram = Histogram(f"swf_{which}_seconds", doc, names, registry=self.registry, buckets=buckets)
+            self._histograms[which] = (histogram, labels)
+        self._server: Optional[WSGIServer] = None
+        self._directory: Optional[str] = None  # made by serve_children()
+
+    @property
+    def port(self) -> int:
+        """The port served on: the one bound once connected (a free one when given 0)."""
+        if self._server is not None:
+            return int(self._server.server_port)
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """``http://host:port/``, where the metrics are served."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def serving(self) -> bool:
+        """Whether this process serves metrics over HTTP (a worker process of a runner records them only)."""
+        return self._server is not None
+
+    def connect(self) -> None:
+        """Start serving the metrics and receiving signals; connecting twice is harmless.
+
+        In a worker process started by :meth:`serve_children`'s runner, the
+        metrics are recorded for the parent to serve, not served here.
+
+        :raises OSError: the address cannot be bound (port in use...).
+        """
+        if self._server is None and not _recording_for_parent():
+            self._serve(self.registry)
+        super().connect()
+
+    def serve_children(self) -> None:
+        """Serve the sum of the metrics of worker processes started after this call.
+
+        Called by the runner in the parent of worker processes, before they
+        start, instead of :meth:`connect`: it sets ``PROMETHEUS_MULTIPROC_DIR``
+        (kept when already set) to a fresh directory, which the children
+        inherit, so that their handlers record into it; this process serves
+        what they recorded. :meth:`disconnect` stops serving and removes the
+        directory it made.
+
+        :raises OSError: the address cannot be bound (port in use...).
+        """
+        if self._server is not None:
+            return
+        directory = os.environ.get(MULTIPROC_DIR)
+        if directory is None:
+            directory = self._directory = tempfile.mkdtemp(prefix="swf-prometheus-")
+            os.environ[MULTIPROC_DIR] = directory
+        os.environ[_PARENT] = str(os.getpid())
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+        self._serve(registry)
+
+    def disconnect(self) -> None:
+        """Stop receiving signals and serving; the counts are kept."""
+        super().disconnect()
+        if self._server is not None:
+            self._server.stop(timeout=1)
+            self._server = None
+        if self._directory is not None:
+            os.environ.pop(_PARENT, None)
+            os.environ.pop(MULTIPROC_DIR, None)
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    def _serve(self, registry: CollectorRegistry) -> None:
+        server = WSGIServer((self.host, self._port), make_wsgi_app(registry), log=None)
+        server.start()
+        self._server = server
+        log.info("Prometheus metrics served at %s", self.url)
+
+    def receive(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
+        entry = self._counters.get(name)
+        if entry is None:
+            entry = self._counters[name] = self._new_counter(name)
+        counter, labels = entry
+        if labels:
+            counter.labels(*_values(labels, payload)).inc()
+        else:
+            counter.inc()
+        duration = DURATIONS.get(name)
+        if duration is None or "duration" not in payload:
+            return
+        which, outcome = duration
+        histogram, labels = self._histograms[which]
+        values = _values(labels, payload)
+        if outcome is not None:
+            values.append(outcome)
+        child = histogram.labels(*values) if values else histogram
+        child.observe(float(payload["duration"]))
+
+    def _new_counter(self, name: str) -> tuple[Any, tuple[str, ...]]:
+        """The counter of signal ``name``: ``swf_<counter name>_total`` (labels of the table, else domain and task list)."""
+        doc, labels = _COUNTERS.get(name, (f"Signal {name}.", _QUEUE))
+        return Counter(f"swf_{counter_name(name)}", doc, labels, registry=self.registry), labels
+
+
+def _values(labels: tuple[str, ...], payload: dict[str, Any]) -> list[str]:
+    """The payload's value of each label, ``""`` for those it lacks."""
+    return [str(payload.get(label, "")) for label in labels]
+
+
+def _recording_for_parent() -> bool:
+    """Whether this is a worker process whose parent serves the metrics (see :meth:`PrometheusHandler.serve_children`)."""
+    parent = os.environ.get(_PARENT)
+    return parent is not None and parent != str(os.getpid()) and MULTIPROC_DIR in os.environ
