@@ -64,7 +64,7 @@ signals = Namespace()
 actor_started = signals.signal("actor-started", doc="An actor's loop began. Sender: the actor. Payload: domain, task_list.")
 actor_stopping = signals.signal("actor-stopping", doc="stop() was asked: no new poll; polls in flight and running tasks finish. Sender: the actor. Payload: domain, task_list, timeout (s or None).")
 actor_stopped = signals.signal("actor-stopped", doc="An actor's loop ended, its running tasks done or failed back. Sender: the actor. Payload: domain, task_list.")
-actor_crashed = signals.signal("actor-crashed", doc="An actor's greenlet died of an unexpected error; its supervisor restarts it after a backoff. Sender: the actor. Payload: domain, task_list, error, restart_in (s).")
+actor_crashed = signals.signal("actor-crashed", doc="An actor's loop raised an unexpected error; the actor restarts its loop after a backoff that doubles up to its maximum. Sender: the actor. Payload: domain, task_list, error, restart_in (s).")
 poll_empty = signals.signal("poll-empty", doc="A long poll ended with no task. Sender: the actor. Payload: domain, task_list, duration (s).")
 poll_failed = signals.signal("poll-failed", doc="A poll raised; the actor backs off and polls again. Sender: the actor. Payload: domain, task_list, error (SWFError), retry_in (s).")
 call_retried = signals.signal("call-retried", doc="An SWF call failed transiently and is retried after a backoff. Sender: the retry hook's owner (runner or actor). Payload: operation, attempt (1-based, the attempt that failed), delay (s), error (SWFError).")
@@ -77,7 +77,7 @@ activity_task_failed = signals.signal("activity-task-failed", doc="A worker repo
 activity_task_canceled = signals.signal("activity-task-canceled", doc="A worker reported the task canceled (RespondActivityTaskCanceled) after SWF asked. Sender: the worker. Payload: the received payload plus details, duration (s).")
 activity_task_gone = signals.signal("activity-task-gone", doc="SWF no longer knows the task (timed out, or its execution closed): it is killed and not answered. Sender: the worker. Payload: the received payload plus duration (s).")
 heartbeat_sent = signals.signal("heartbeat-sent", doc="RecordActivityTaskHeartbeat answered. Sender: the worker. Payload: the received payload plus cancel_requested (bool).")
-heartbeat_failed = signals.signal("heartbeat-failed", doc="A heartbeat was throttled or failed; the beat is skipped and the next one tried on time. Sender: the worker. Payload: the received payload plus error (SWFError).")
+heartbeat_failed = signals.signal("heartbeat-failed", doc="A heartbeat was throttled (the beat is skipped, the next one is sent on time) or failed otherwise (logged, tried again after a quarter interval). Sender: the worker. Payload: the received payload plus error (SWFError).")
 hub_blocked = signals.signal("hub-blocked", doc="A greenlet held the gevent hub longer than the set limit. Sender: None. Payload: duration (s, at least the limit), greenlet (repr str).")
 
 def emit(signal: NamedSignal, sender: Any, **payload: Any) -> None:
