@@ -4,16 +4,25 @@ Mark a function with :func:`activity`; a :class:`ActivityRegistry` gathers
 the marked functions of some modules and maps each activity type
 ``(name, version)`` to its function::
 
-    @activity("count", version="1", start_to_close_timeout=timedelta(minutes=5))
+    @activity("count", version="1", task_list="text", start_to_close_timeout=timedelta(minutes=5))
     def count(text: str) -> dict[str, int]:
         ...
 
-The function gets the task input decoded from JSON (``None`` when the task
-has none) and returns a JSON-encodable value, the task's result. A function
-that declares a parameter named ``context`` also gets an
-:class:`ActivityContext` (task ids, :meth:`~ActivityContext.heartbeat`).
-Raising fails the task: reason ``"<ExceptionType>: <message>"``, details the
-traceback. Raising :class:`ActivityCanceled` reports the task canceled.
+The function gets the task input decoded by its codec (JSON by default,
+``None`` when the task has none) and returns a value the codec encodes,
+the task's result. A function that declares a parameter named ``context``
+also gets an :class:`ActivityContext` (task token, ids, execution,
+:meth:`~ActivityContext.heartbeat`, cancellation state). Raising fails the
+task: reason ``"<ExceptionType>: <message>"``, details the traceback.
+Raising :class:`ActivityCanceled` reports the task canceled.
+
+Where the function runs is its ``executor``: ``"hub"`` (the default: in the
+worker's greenlet, for I/O-bound work that yields), ``"thread"`` (gevent's
+thread pool, for blocking calls and C code that releases the GIL) or
+``"process"`` (a pool of child Python processes, for CPU-bound Python; the
+function must be importable by module and name, take no ``context``, and
+its input and result must pickle). In a thread or a process the hub keeps
+running, so heartbeats and other workers go on.
 
 The mark is an attribute on the function; nothing is kept in module state.
 """
@@ -22,10 +31,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import ModuleType
-from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar, Union
 
 from swf.actors import ActivityTask
 from swf.models.events import ExecutionRef
@@ -35,10 +45,58 @@ __all__ = [
     "ActivityContext",
     "ActivityDefinition",
     "ActivityRegistry",
+    "Codec",
+    "EXECUTORS",
+    "JSON",
+    "JsonCodec",
     "activity",
 ]
 
 _MARK = "__swf_activity__"
+
+#: Where an activity function may run: ``"hub"``, ``"thread"``, ``"process"``.
+EXECUTORS = ("hub", "thread", "process")
+
+
+class Codec(Protocol):
+    """How task input is decoded and results encoded: any object with these two methods."""
+
+    def decode(self, text: Optional[str]) -> Any:
+        """The function's argument from the task's ``input`` (``None`` when it has none)."""
+        ...
+
+    def encode(self, value: Any) -> Optional[str]:
+        """The task's ``result`` text from the function's return value; ``None`` sends no result."""
+        ...
+
+
+class JsonCodec:
+    """JSON both ways; no input decodes to ``None`` and ``None`` encodes to no result."""
+
+    def decode(self, text: Optional[str]) -> Any:
+        """Parse ``text`` as JSON.
+
+        :raises ValueError: ``text`` is not JSON, with the parser's message.
+        """
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError as err:
+            raise ValueError(f"task input is not JSON: {err}") from err
+
+    def encode(self, value: Any) -> Optional[str]:
+        """Compact JSON of ``value``; ``None`` for ``None``.
+
+        :raises TypeError: ``value`` is not JSON-serializable.
+        """
+        if value is None:
+            return None
+        return json.dumps(value, separators=(",", ":"))
+
+
+#: The default codec.
+JSON = JsonCodec()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,6 +129,13 @@ class ActivityDefinition:
     :param schedule_to_start_timeout: the longest wait on the task list.
     :param start_to_close_timeout: the longest run of one attempt.
     :param schedule_to_close_timeout: the longest wait plus run.
+    :param task_list: the default task list registered with the type;
+        ``None`` leaves it to the worker group that performs it.
+    :param executor: where the function runs, one of :data:`EXECUTORS`.
+    :param codec: decodes the input and encodes the result (:data:`JSON`).
+    :raises ValueError: an unknown executor, a process function taking a
+        context, an empty task list or a timeout that is not a positive
+        timedelta, naming the field.
     """
 
     name: str
@@ -82,6 +147,24 @@ class ActivityDefinition:
     schedule_to_start_timeout: Optional[timedelta] = None
     start_to_close_timeout: Optional[timedelta] = timedelta(minutes=5)
     schedule_to_close_timeout: Optional[timedelta] = None
+    task_list: Optional[str] = None
+    executor: str = "hub"
+    codec: Codec = field(default=JSON, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}")
+        if self.executor == "process" and self.wants_context:
+            raise ValueError(
+                f"activity {self.name!r}: a function run in a process cannot take a context "
+                "(heartbeats are sent for it automatically)"
+            )
+        if self.task_list is not None and (not isinstance(self.task_list, str) or not self.task_list):
+            raise ValueError(f"task_list must be a non-empty string or None, got {self.task_list!r}")
+        for name in ("heartbeat_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "schedule_to_close_timeout"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
+                raise ValueError(f"{name} must be a positive timedelta or None, got {value!r}")
 
     @property
     def key(self) -> tuple[str, str]:
@@ -93,6 +176,9 @@ def activity(
     name: Optional[str] = None,
     version: str = "1",
     *,
+    task_list: Optional[str] = None,
+    executor: str = "hub",
+    codec: Codec = JSON,
     description: Optional[str] = None,
     heartbeat_timeout: Optional[timedelta] = None,
     schedule_to_start_timeout: Optional[timedelta] = None,
@@ -103,12 +189,18 @@ def activity(
 
     :param name: the activity type name; defaults to the function's name.
     :param version: the activity type version.
+    :param task_list: the default task list registered with the type.
+    :param executor: ``"hub"`` (default), ``"thread"`` or ``"process"``; see the module doc.
+    :param codec: decodes the input and encodes the result; JSON by default.
     :param description: registered with the type (at most 1,024 characters).
     :param heartbeat_timeout: see :class:`ActivityDefinition`.
     :param schedule_to_start_timeout: see :class:`ActivityDefinition`.
     :param start_to_close_timeout: see :class:`ActivityDefinition` (5 minutes by default).
     :param schedule_to_close_timeout: see :class:`ActivityDefinition`.
     :returns: a decorator returning the function unchanged but marked.
+    :raises ValueError: an unknown ``executor``, a ``"process"`` function
+        taking a ``context``, or a timeout that is not a positive timedelta
+        (raised when the decorator is applied, naming the field).
     """
 
     def mark(function: F) -> F:
@@ -117,6 +209,9 @@ def activity(
             version=version,
             function=function,
             wants_context="context" in inspect.signature(function).parameters,
+            task_list=task_list,
+            executor=executor,
+            codec=codec,
             description=description,
             heartbeat_timeout=heartbeat_timeout,
             schedule_to_start_timeout=schedule_to_start_timeout,
@@ -189,16 +284,25 @@ class ActivityRegistry:
 class ActivityContext:
     """What an activity function may know and do about its task.
 
+    The worker heartbeats on its own while the function runs, sending the
+    latest details given to :meth:`heartbeat`. When SWF answers a heartbeat
+    that cancellation was requested, :attr:`cancel_requested` becomes true
+    and :class:`ActivityCanceled` is raised inside the function (in the hub;
+    a function in a thread sees only the flag, and its result is dropped).
+
     :param task: the task being performed.
     :param heartbeat: sends one heartbeat with optional details and returns
-        whether cancellation was requested.
+        whether cancellation was requested; ``None`` for a function running
+        outside the hub (a thread), whose heartbeats the worker sends.
     """
 
-    def __init__(self, task: ActivityTask, heartbeat: Callable[[Optional[str]], bool]) -> None:
+    def __init__(self, task: ActivityTask, heartbeat: Optional[Callable[[Optional[str]], bool]]) -> None:
         self.task = task
         self._heartbeat = heartbeat
         #: Set once a heartbeat answered that cancellation was requested.
         self.cancel_requested = False
+        #: The latest details given to :meth:`heartbeat`; sent by every automatic heartbeat.
+        self.details: Optional[str] = None
 
     @property
     def task_token(self) -> str:
@@ -216,14 +320,25 @@ class ActivityContext:
         return self.task.workflow_execution
 
     def heartbeat(self, details: Optional[str] = None) -> bool:
-        """Record a heartbeat now (``RecordActivityTaskHeartbeat``).
+        """Record progress and, from the hub, a heartbeat now (``RecordActivityTaskHeartbeat``).
 
-        :param details: progress text (at most 2,048 characters are kept).
+        From a thread the details are kept and sent by the next automatic
+        heartbeat, and no call is made.
+
+        :param details: progress text (at most 2,048 characters are kept);
+            ``None`` keeps the previous details.
+        A heartbeat that is throttled or fails is skipped (the next automatic
+        one carries the details); when SWF no longer knows the task (timed
+        out, or its execution closed), the function is ended right here and
+        its task is not answered.
+
         :returns: ``True`` when cancellation was requested; then raise
-            :class:`ActivityCanceled` to report it.
-        :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
+            :class:`ActivityCanceled` to report it (the next automatic
+            heartbeat raises it inside the function otherwise).
         """
-        if self._heartbeat(details):
+        if details is not None:
+            self.details = details
+        if self._heartbeat is not None and self._heartbeat(self.details):
             self.cancel_requested = True
         return self.cancel_requested
 

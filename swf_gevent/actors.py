@@ -7,45 +7,84 @@ a task it cannot start at once. Hundreds of them share one boto3 client
 (give it ``max_pool_connections`` of at least the number of actors).
 
 Lifecycle (:attr:`GreenletActor.state`): ``new`` -> ``started`` ->
-``stopping`` -> ``stopped``. :meth:`GreenletActor.stop` asks the loop to
-end after the poll under way, waits for the running tasks, and kills the
-greenlet if that takes longer than its ``timeout``. Starting twice raises;
-stopping before start, or twice, is harmless.
+``stopping`` -> ``stopped``. Starting twice raises; stopping before start,
+or twice, is harmless.
+
+- :meth:`GreenletActor.stop` is the warm shutdown: no new poll; the poll
+  under way returns (SWF holds one up to 60 s) and the task it brings runs;
+  running tasks get until ``timeout`` seconds after the call to finish.
+  Activity tasks still running then are failed back
+  (``RespondActivityTaskFailed`` with reason :data:`SHUTDOWN_REASON`), so
+  SWF can schedule them again at once instead of after a timeout; decision
+  tasks still running are dropped (SWF hands them out again after the
+  decision task timeout).
+- :meth:`GreenletActor.kill` is the cold path: the loop and every running
+  task are killed at once and nothing is answered.
+
+Supervision: the poll loop never dies of SWF errors (a failing poll is
+retried with a growing pause, 0.1 s up to 10 s, and ``poll_failed`` is
+sent). Any other error escaping the loop is a crash: the actor logs it,
+sends ``actor_crashed`` and restarts the loop after ``restart_delay``
+seconds, doubling on each crash up to ``max_restart_delay`` and reset by
+the next successful poll. Running tasks are not touched by a restart.
 
 What user code raises never kills an actor: a failing activity function
-fails its task (``RespondActivityTaskFailed``), a failing ``decide`` leaves
-its decision task to time out so SWF hands it out again. A failing poll is
-retried with a growing pause (0.1 s up to 10 s).
+fails its task (``RespondActivityTaskFailed``: reason
+``"<ExceptionType>: <message>"``, at most 256 characters, details the
+traceback, at most 32,768), a result over 32,768 characters fails it with a
+reason saying so, and a failing ``decide`` leaves its decision task to time
+out so SWF hands it out again. Respond calls are retried under
+``respond_retry`` (:data:`RESPOND_RETRY` by default), so a throttled answer
+is not lost.
 
-Heartbeats: when an activity type has a heartbeat timeout, a heartbeat
-greenlet runs beside the function and heartbeats every third of it. If
-cancellation is requested, :attr:`ActivityContext.cancel_requested` becomes
-true and the function may raise :class:`ActivityCanceled`; a function that
-returns anyway completes the task. If throttled or unreachable, the beat is
-skipped and the next is tried on time. If the task is gone (closed or timed
-out), heartbeating stops; the function runs on and its answer, refused by
-SWF, is logged.
+Heartbeats, while an activity task runs whose type has a heartbeat timeout:
+a heartbeat greenlet beside the function sends
+``RecordActivityTaskHeartbeat`` every third of that timeout with the latest
+details the function gave (:meth:`ActivityContext.heartbeat`, at most 2,048
+characters). Each call is sent once (``heartbeat_retry``,
+:data:`swf.retry.NO_RETRY` by default), never held in a long retry. The
+policy:
+
+- cancel requested: :attr:`ActivityContext.cancel_requested` is set and
+  :class:`ActivityCanceled` is raised inside the function (once); when it
+  propagates, the task is answered canceled (``RespondActivityTaskCanceled``).
+  A function that catches it and returns completes the task instead.
+- task gone (``UnknownResourceFault``: it timed out, or its execution was
+  closed or terminated): the function is killed, the task is not answered,
+  and ``activity_task_gone`` is sent.
+- throttled: that beat is skipped (``heartbeat_failed``); the next one is
+  sent on time.
+- any other error (connection, 5xx): logged, ``heartbeat_failed``, and the
+  beat is retried after a quarter of the interval.
+
+A function run in a thread (``executor="thread"``) cannot be interrupted:
+on cancel, gone or shutdown its task is answered (or not) at once and its
+thread runs on, its result dropped. A function in a child process
+(``executor="process"``) has its process killed.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import time
 import traceback
 from datetime import timedelta
-from typing import Any, Iterable, Mapping, Optional, Protocol
+from typing import Any, Callable, Iterable, Mapping, Optional, Protocol
 
 import gevent
 from gevent.event import Event
 from gevent.pool import Pool
+from gevent.threadpool import ThreadPool
 
 from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, DomainLike
-from swf.exceptions import DoesNotExistError, SWFError
-from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH
+from swf.exceptions import DoesNotExistError, SWFError, ThrottlingError
+from swf.models.decisions import MAX_DATA_LENGTH
+from swf.retry import NO_RETRY, RetryPolicy
 from swf_gevent import signals
-from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityRegistry
+from swf_gevent._executors import ProcessPool, RemoteError, default_process_pool, run_in_thread
+from swf_gevent._hub_monitor import HubMonitor
+from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityDefinition, ActivityRegistry
 from swf_gevent.signals import emit
 
 __all__ = [
@@ -54,12 +93,31 @@ __all__ = [
     "GreenletActivityWorker",
     "GreenletActor",
     "GreenletDecider",
+    "HubMonitor",
+    "ProcessPool",
+    "RESPOND_RETRY",
+    "SHUTDOWN_REASON",
 ]
 
 log = logging.getLogger(__name__)
 
 _BACKOFF_FIRST = 0.1
 _BACKOFF_MAX = 10.0
+_FULL_POOL_CHECK = 0.5  # seconds between looks at the stop request while every slot is busy
+_FAIL_BACK_WAIT = 30.0  # seconds given to the answers of failed-back tasks before they are killed
+_MIN_HEARTBEAT_INTERVAL = 0.05
+
+#: The reason of an activity task failed back because its worker is stopping.
+SHUTDOWN_REASON = "WorkerShutdown: the worker stopped before the task finished"
+
+#: How respond calls (``RespondActivityTask*``) are retried by default: up
+#: to 8 attempts, delays from 0.1 s doubling up to 5 s, none started past 60 s.
+RESPOND_RETRY = RetryPolicy(
+    max_attempts=8,
+    base_delay=timedelta(milliseconds=100),
+    max_delay=timedelta(seconds=5),
+    deadline=timedelta(seconds=60),
+)
 
 
 class ActorState(enum.Enum):
@@ -79,22 +137,53 @@ class DecisionMaker(Protocol):
         ...
 
 
+class _WorkerShutdown(BaseException):
+    """Thrown into a running activity function when its worker's stop timeout expired."""
+
+
+class _TaskGone(BaseException):
+    """Thrown into a running activity function whose task SWF no longer knows."""
+
+
 class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
     """A greenlet polling one task list with a bounded pool of task slots.
 
     :param actor: the synchronous actor that speaks to SWF.
     :param slots: how many tasks may run at once (at least 1).
-    :raises ValueError: ``slots`` below 1.
+    :param restart_delay: seconds before the loop is restarted after its
+        first crash (above 0); doubles with each crash in a row.
+    :param max_restart_delay: the longest pause before a restart, seconds.
+    :raises ValueError: ``slots`` below 1, or a restart delay not above 0
+        (or the maximum below the first), naming the parameter.
     """
 
-    def __init__(self, actor: Actor, slots: int = 1) -> None:
+    def __init__(
+        self,
+        actor: Actor,
+        slots: int = 1,
+        *,
+        restart_delay: float = 1.0,
+        max_restart_delay: float = 60.0,
+    ) -> None:
         if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
             raise ValueError(f"slots must be a positive integer, got {slots!r}")
+        for name, value in (("restart_delay", restart_delay), ("max_restart_delay", max_restart_delay)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a number of seconds above 0, got {value!r}")
+        if max_restart_delay < restart_delay:
+            raise ValueError(f"max_restart_delay ({max_restart_delay} s) must not be below restart_delay ({restart_delay} s)")
         super().__init__()
         self.actor = actor
         self._pool = Pool(slots)
         self._state = ActorState.NEW
         self._stop_requested = Event()
+        self._deadline: Optional[float] = None
+        self._failing_back = False
+        self._restart_first = float(restart_delay)
+        self._restart_max = float(max_restart_delay)
+        self._restart_next = self._restart_first
+        #: How many times the loop crashed and was restarted.
+        self.restarts = 0
 
     def __repr__(self) -> str:
         return (
@@ -122,6 +211,11 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         """``True`` once the loop ended (or :meth:`stop` came before :meth:`start`)."""
         return self._state is ActorState.STOPPED
 
+    @property
+    def running_tasks(self) -> int:
+        """How many tasks are running now."""
+        return len(self._pool)
+
     def start(self) -> None:
         """Schedule the loop to run.
 
@@ -133,13 +227,18 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         super().start()
 
     def stop(self, timeout: Optional[float] = None) -> None:
-        """Ask the loop to end, wait for it, then kill it if it is still running.
+        """Warm shutdown: stop polling, let running tasks finish, fail back the rest.
 
-        The loop ends after the poll under way returns (SWF holds a poll up
-        to 60 s) and the running tasks finish.
+        Blocks until the actor stopped: the poll under way has returned (SWF
+        holds a poll up to 60 s; its task runs too), the running tasks ended,
+        and those still running ``timeout`` seconds after this call were
+        failed back (activity tasks, reason :data:`SHUTDOWN_REASON`) or
+        dropped (decision tasks). Sends ``actor_stopping`` at once and
+        ``actor_stopped`` at the end. Safe before :meth:`start` and twice;
+        a second call waits with the first call's timeout.
 
-        :param timeout: seconds to wait before killing; ``None`` waits as long
-            as it takes.
+        :param timeout: seconds running tasks get to finish; ``None`` waits
+            for them as long as they take.
         """
         if self._state is ActorState.NEW:
             self._state = ActorState.STOPPED
@@ -147,39 +246,101 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
             return
         if self._state is ActorState.STOPPED:
             return
-        self._state = ActorState.STOPPING
+        if self._state is ActorState.STARTED:
+            self._state = ActorState.STOPPING
+            self._deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+            emit(signals.actor_stopping, self, timeout=timeout)
+            self._stop_requested.set()
+        self.join()
+
+    def kill(self, exception: Any = gevent.GreenletExit, block: bool = True, timeout: Optional[float] = None) -> None:
+        """Cold stop: kill the loop and every running task now; nothing is answered.
+
+        Tasks killed this way are left to their SWF timeouts. Prefer
+        :meth:`stop`.
+
+        :param exception: raised in the loop's greenlet (``GreenletExit``).
+        :param block: wait until the greenlet is dead.
+        :param timeout: seconds to wait when ``block``; ``None`` for no limit.
+        """
+        if self._state is ActorState.NEW:
+            self._state = ActorState.STOPPED
+        elif self._state is ActorState.STARTED:
+            self._state = ActorState.STOPPING
         self._stop_requested.set()
-        self.join(timeout)
-        if not self.dead:
-            log.warning("%r did not stop within %s s; killing it", self, timeout)
-            self.kill(block=True)
+        super().kill(exception, block=block, timeout=timeout)
+        if self.dead:
+            self._pool.kill(block=block, timeout=timeout)
+            self._state = ActorState.STOPPED
 
     def _run(self) -> None:
         emit(signals.actor_started, self)
         log.debug("%r started", self)
-        backoff = _BACKOFF_FIRST
         try:
             while not self._stop_requested.is_set():
-                self._pool.wait_available()
-                if self._stop_requested.is_set():
-                    break
                 try:
-                    task = self._poll()
-                except SWFError as err:
-                    log.warning("%r poll failed (%s); next poll in %.1f s", self, err, backoff)
-                    emit(signals.poll_failed, self, error=err)
-                    self._stop_requested.wait(backoff)
-                    backoff = min(backoff * 2, _BACKOFF_MAX)
-                    continue
-                backoff = _BACKOFF_FIRST
-                if task is not None:
-                    self._pool.spawn(self._handle, task)
-            self._pool.join()
+                    self._loop()
+                except Exception as err:  # the loop's own bug: supervise, restart it
+                    delay = self._restart_next
+                    self._restart_next = min(delay * 2, self._restart_max)
+                    self.restarts += 1
+                    log.exception("%r crashed; its loop restarts in %.1f s", self, delay)
+                    emit(signals.actor_crashed, self, error=err, restart_in=delay)
+                    self._stop_requested.wait(delay)
+            self._drain()
         finally:
             self._pool.kill(block=True)
             self._state = ActorState.STOPPED
             log.debug("%r stopped", self)
             emit(signals.actor_stopped, self)
+
+    def _loop(self) -> None:
+        """Poll while slots are free, until stop is asked."""
+        backoff = _BACKOFF_FIRST
+        while not self._stop_requested.is_set():
+            if self._pool.full():
+                self._wait_for_slot()
+                continue
+            began = time.monotonic()
+            try:
+                task = self._poll()
+            except SWFError as err:
+                log.warning("%r poll failed (%s); next poll in %.1f s", self, err, backoff)
+                emit(signals.poll_failed, self, error=err, retry_in=backoff)
+                self._stop_requested.wait(backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX)
+                continue
+            backoff = _BACKOFF_FIRST
+            self._restart_next = self._restart_first
+            if task is None:
+                emit(signals.poll_empty, self, duration=time.monotonic() - began)
+            else:
+                self._pool.spawn(self._handle, task)
+
+    def _wait_for_slot(self) -> None:
+        """Block until a slot is free or stop is asked, whichever comes first."""
+        slots = getattr(self._pool, "_semaphore", None)  # gevent's Pool counts its slots with it
+        if slots is None:
+            self._pool.wait_available(timeout=_FULL_POOL_CHECK)
+        else:
+            gevent.wait([self._stop_requested, slots], count=1)
+
+    def _drain(self) -> None:
+        """After the loop: wait for running tasks until the deadline, then fail back the rest."""
+        if len(self._pool) == 0:
+            return
+        remaining = None if self._deadline is None else max(self._deadline - time.monotonic(), 0.0)
+        if self._pool.join(timeout=remaining):
+            return
+        self._failing_back = True
+        log.warning("%r: %d tasks still running at the stop timeout; failing them back", self, len(self._pool))
+        self._fail_back()
+        if not self._pool.join(timeout=_FAIL_BACK_WAIT):
+            log.warning("%r: %d tasks not answered %s s after fail-back; killing them", self, len(self._pool), _FAIL_BACK_WAIT)
+
+    def _fail_back(self) -> None:
+        """Make the running tasks end now; by default they are killed, not answered."""
+        self._pool.kill(block=True)
 
     def _poll(self) -> Any:
         """Poll once; the task or ``None``."""
@@ -204,6 +365,8 @@ class GreenletDecider(GreenletActor):
     :param client: the boto3 SWF client shared by the fleet.
     :param identity: recorded in the history; defaults to ``host:pid``.
     :param slots: decision tasks handled at once by this greenlet.
+    :param restart_delay: see :class:`GreenletActor`.
+    :param max_restart_delay: see :class:`GreenletActor`.
     """
 
     def __init__(
@@ -214,8 +377,16 @@ class GreenletDecider(GreenletActor):
         client: Any = None,
         identity: Optional[str] = None,
         slots: int = 1,
+        *,
+        restart_delay: float = 1.0,
+        max_restart_delay: float = 60.0,
     ) -> None:
-        super().__init__(Decider(domain, task_list, client=client, identity=identity), slots)
+        super().__init__(
+            Decider(domain, task_list, client=client, identity=identity),
+            slots,
+            restart_delay=restart_delay,
+            max_restart_delay=max_restart_delay,
+        )
         self.decider: Decider = self.actor  # type: ignore[assignment]
         self.decision_maker = decision_maker
 
@@ -247,6 +418,19 @@ class GreenletDecider(GreenletActor):
         )
 
 
+class _Run:
+    """One activity task being performed: what heartbeats and shutdown need to reach it."""
+
+    __slots__ = ("task", "greenlet", "context", "in_function", "cancel_raised")
+
+    def __init__(self, task: ActivityTask, greenlet: Any) -> None:
+        self.task = task
+        self.greenlet = greenlet
+        self.context: Optional[ActivityContext] = None
+        self.in_function = False  # interrupts are delivered only while the function runs
+        self.cancel_raised = False
+
+
 class GreenletActivityWorker(GreenletActor):
     """A greenlet performing the activity tasks of one task list with registered functions.
 
@@ -256,6 +440,18 @@ class GreenletActivityWorker(GreenletActor):
     :param client: the boto3 SWF client shared by the fleet.
     :param identity: recorded in the history; defaults to ``host:pid``.
     :param slots: activity tasks run at once by this greenlet.
+    :param restart_delay: see :class:`GreenletActor`.
+    :param max_restart_delay: see :class:`GreenletActor`.
+    :param respond_retry: the retry policy of ``RespondActivityTaskCompleted``,
+        ``Failed`` and ``Canceled``: by default :data:`RESPOND_RETRY`, each
+        retry sent as ``call_retried`` by this worker; ``None`` sends each once.
+    :param heartbeat_retry: the retry policy of automatic and explicit
+        heartbeats; :data:`swf.retry.NO_RETRY` by default (a throttled beat
+        is skipped, not retried for minutes).
+    :param thread_pool: where ``executor="thread"`` functions run; the
+        hub's thread pool by default.
+    :param process_pool: where ``executor="process"`` functions run; the
+        process-wide :class:`ProcessPool` (as many children as CPUs) by default.
     """
 
     def __init__(
@@ -266,55 +462,96 @@ class GreenletActivityWorker(GreenletActor):
         client: Any = None,
         identity: Optional[str] = None,
         slots: int = 1,
+        *,
+        restart_delay: float = 1.0,
+        max_restart_delay: float = 60.0,
+        respond_retry: Optional[RetryPolicy] = RESPOND_RETRY,
+        heartbeat_retry: Optional[RetryPolicy] = NO_RETRY,
+        thread_pool: Optional[ThreadPool] = None,
+        process_pool: Optional[ProcessPool] = None,
     ) -> None:
-        super().__init__(ActivityWorker(domain, task_list, client=client, identity=identity), slots)
+        super().__init__(
+            ActivityWorker(domain, task_list, client=client, identity=identity),
+            slots,
+            restart_delay=restart_delay,
+            max_restart_delay=max_restart_delay,
+        )
         self.worker: ActivityWorker = self.actor  # type: ignore[assignment]
         self.activities = activities
+        self._respond_retry = respond_retry
+        self._respond_policy_ready = respond_retry is not RESPOND_RETRY
+        self.heartbeat_retry = heartbeat_retry
+        self._thread_pool = thread_pool
+        self._process_pool = process_pool
+        self._runs: dict[Any, _Run] = {}
+
+    @property
+    def respond_retry(self) -> Optional[RetryPolicy]:
+        """The retry policy of the respond calls (the default one is derived on first use, not per idle worker)."""
+        if not self._respond_policy_ready:
+            # The default: the same policy, its retries sent as call_retried by this worker.
+            self._respond_retry = signals.retry_policy(RESPOND_RETRY, sender=self)
+            self._respond_policy_ready = True
+        return self._respond_retry
 
     def _poll(self) -> Optional[ActivityTask]:
         return self.worker.poll()
 
     def _handle(self, task: ActivityTask) -> None:
+        run = _Run(task, gevent.getcurrent())
+        self._runs[run.greenlet] = run
         emit(signals.activity_task_received, self, task=task)
         began = time.monotonic()
         try:
-            result = self._perform(task)
+            try:
+                if self._failing_back:
+                    raise _WorkerShutdown()
+                result = self._perform(run)
+            finally:
+                run.in_function = False
+                self._runs.pop(run.greenlet, None)
         except ActivityCanceled as canceled:
-            if self._send(task, "cancel", self.worker.cancel, task.task_token, canceled.details):
-                emit(
-                    signals.activity_task_canceled,
-                    self,
-                    task=task,
-                    details=canceled.details,
-                    duration=time.monotonic() - began,
-                )
+            if self._answer(task, began, "cancel", self.worker.cancel, canceled.details):
+                emit(signals.activity_task_canceled, self, task=task, details=canceled.details, duration=time.monotonic() - began)
+        except _TaskGone:
+            log.info(
+                "activity %s of workflow %s is gone (timed out or its execution closed); killed, not answered",
+                task.activity_id,
+                task.workflow_execution.workflow_id,
+            )
+            emit(signals.activity_task_gone, self, task=task, duration=time.monotonic() - began)
+        except _WorkerShutdown:
+            self._report_failure(task, began, SHUTDOWN_REASON, None)
         except Exception as err:  # the function's failure is the task's failure
-            reason = f"{type(err).__name__}: {err}"
-            details = "".join(traceback.format_exception(err))
-            log.debug("activity %s failed: %s", task.activity_id, reason[:MAX_REASON_LENGTH])
-            if self._send(task, "fail", self.worker.fail, task.task_token, details, reason):
-                emit(
-                    signals.activity_task_failed,
-                    self,
-                    task=task,
-                    reason=reason,
-                    details=details,
-                    duration=time.monotonic() - began,
-                )
+            reason, details = _describe(err)
+            self._report_failure(task, began, reason, details)
         else:
-            if self._send(task, "complete", self.worker.complete, task.task_token, result):
-                emit(
-                    signals.activity_task_completed,
-                    self,
-                    task=task,
-                    result=result,
-                    duration=time.monotonic() - began,
-                )
+            if self._answer(task, began, "complete", self.worker.complete, result):
+                emit(signals.activity_task_completed, self, task=task, result=result, duration=time.monotonic() - began)
 
-    def _send(self, task: ActivityTask, verb: str, answer: Any, *args: Any) -> bool:
-        """Send one answer about ``task``; ``False`` (logged) when SWF refused it."""
+    def _report_failure(self, task: ActivityTask, began: float, reason: str, details: Optional[str]) -> None:
+        log.debug("activity %s failed: %s", task.activity_id, reason)
+        if self._answer(task, began, "fail", self.worker.fail, details, reason):
+            emit(signals.activity_task_failed, self, task=task, reason=reason, details=details, duration=time.monotonic() - began)
+
+    def _answer(self, task: ActivityTask, began: float, verb: str, answer: Callable[..., None], *args: Any) -> bool:
+        """Send one answer about ``task``; ``False`` when SWF refused it or it could not be sent.
+
+        A refusal because the task is gone sends ``activity_task_gone``; any
+        other failure (retries exhausted) is logged, and the task is left to
+        its SWF timeout.
+        """
         try:
-            answer(*args)
+            answer(task.task_token, *args, retry=self.respond_retry)
+        except DoesNotExistError:
+            log.info(
+                "activity %s of workflow %s: %s refused, the task is gone (timed out or its execution closed)",
+                task.activity_id,
+                task.workflow_execution.workflow_id,
+                verb,
+            )
+            emit(signals.activity_task_gone, self, task=task, duration=time.monotonic() - began)
+            return False
         except SWFError as err:
             log.warning(
                 "activity %s of workflow %s: %s not accepted: %s",
@@ -326,49 +563,110 @@ class GreenletActivityWorker(GreenletActor):
             return False
         return True
 
-    def _perform(self, task: ActivityTask) -> Optional[str]:
-        """Run the task's function; its JSON-encoded return value (``None`` for ``None``)."""
+    def _perform(self, run: _Run) -> Optional[str]:
+        """Run the task's function; its encoded return value (``None`` sends no result)."""
+        task = run.task
         name, version = task.activity_type
         definition = self.activities.get(name, version)
         if definition is None:
             raise LookupError(f"no function performs activity type {name!r} version {version!r}")
-        try:
-            payload = json.loads(task.input) if task.input else None
-        except ValueError as err:
-            raise ValueError(f"task input is not JSON: {err}") from err
-        context = ActivityContext(task, lambda details: self._heartbeat(task, details))
+        payload = definition.codec.decode(task.input)
+        in_hub = definition.executor == "hub"
+        run.context = ActivityContext(task, (lambda details: self._explicit_heartbeat(run, details)) if in_hub else None)
         beating = None
         if definition.heartbeat_timeout is not None:
-            beating = gevent.spawn(self._heartbeat_loop, task, context, definition.heartbeat_timeout)
+            beating = gevent.spawn(self._heartbeat_loop, run, definition.heartbeat_timeout)
         try:
-            if definition.wants_context:
-                value = definition.function(payload, context=context)
-            else:
-                value = definition.function(payload)
+            if self._failing_back:
+                raise _WorkerShutdown()
+            run.in_function = True
+            value = self._call(definition, payload, run.context)
         finally:
+            run.in_function = False
             if beating is not None:
                 beating.kill(block=True)
-        if value is None:
-            return None
-        result = json.dumps(value, separators=(",", ":"))
-        if len(result) > MAX_DATA_LENGTH:
-            raise ValueError(f"result is {len(result)} characters of JSON; SWF takes at most {MAX_DATA_LENGTH}")
+        result = definition.codec.encode(value)
+        if result is not None and len(result) > MAX_DATA_LENGTH:
+            raise ValueError(f"result is {len(result)} characters; SWF takes at most {MAX_DATA_LENGTH}")
         return result
 
-    def _heartbeat(self, task: ActivityTask, details: Optional[str]) -> bool:
-        cancel_requested = self.worker.heartbeat(task.task_token, details)
-        emit(signals.heartbeat_sent, self, task=task, cancel_requested=cancel_requested)
+    def _call(self, definition: ActivityDefinition, payload: Any, context: ActivityContext) -> Any:
+        function = definition.function
+        kwargs = {"context": context} if definition.wants_context else {}
+        if definition.executor == "hub":
+            return function(payload, **kwargs)
+        if definition.executor == "thread":
+            return run_in_thread(function, payload, pool=self._thread_pool, **kwargs)
+        pool = self._process_pool if self._process_pool is not None else default_process_pool()
+        return pool.run(function, payload)
+
+    def _heartbeat(self, run: _Run, details: Optional[str]) -> bool:
+        """One heartbeat now; whether cancellation was requested (raises what the call raised)."""
+        cancel_requested = self.worker.heartbeat(run.task.task_token, details, retry=self.heartbeat_retry)
+        emit(signals.heartbeat_sent, self, task=run.task, cancel_requested=cancel_requested)
         return cancel_requested
 
-    def _heartbeat_loop(self, task: ActivityTask, context: ActivityContext, timeout: timedelta) -> None:
-        """Heartbeat every third of ``timeout`` until killed or the task is gone."""
-        interval = max(timeout.total_seconds() / 3, 0.05)
+    def _explicit_heartbeat(self, run: _Run, details: Optional[str]) -> bool:
+        """A heartbeat the function asked for, under the same policy as the automatic ones.
+
+        Gone: the function ends here (not answered). Throttled or failed:
+        logged and skipped. Returns whether cancellation was requested.
+        """
+        try:
+            return self._heartbeat(run, details)
+        except DoesNotExistError:
+            raise _TaskGone() from None
+        except SWFError as err:
+            log.info("heartbeat of activity %s skipped: %s", run.task.activity_id, err)
+            emit(signals.heartbeat_failed, self, task=run.task, error=err)
+            return run.context is not None and run.context.cancel_requested
+
+    def _heartbeat_loop(self, run: _Run, timeout: timedelta) -> None:
+        """Heartbeat every third of ``timeout`` while the function runs, under the written policy."""
+        interval = max(timeout.total_seconds() / 3, _MIN_HEARTBEAT_INTERVAL)
+        task = run.task
+        pause = interval
         while True:
-            gevent.sleep(interval)
+            gevent.sleep(pause)
+            pause = interval
+            context = run.context
             try:
-                context.heartbeat()
+                cancel_requested = self._heartbeat(run, context.details if context is not None else None)
             except DoesNotExistError:
-                log.info("activity %s is gone (closed or timed out); heartbeats stop", task.activity_id)
+                self._interrupt(run, _TaskGone())
                 return
+            except ThrottlingError as err:
+                log.info("heartbeat of activity %s throttled; this beat is skipped", task.activity_id)
+                emit(signals.heartbeat_failed, self, task=task, error=err)
+                continue
             except SWFError as err:
-                log.warning("heartbeat of activity %s skipped: %s", task.activity_id, err)
+                log.warning("heartbeat of activity %s failed (%s); retrying", task.activity_id, err)
+                emit(signals.heartbeat_failed, self, task=task, error=err)
+                pause = interval / 4
+                continue
+            if cancel_requested and not run.cancel_raised:
+                run.cancel_raised = True
+                if context is not None:
+                    context.cancel_requested = True
+                log.info("activity %s: cancellation requested", task.activity_id)
+                self._interrupt(run, ActivityCanceled())
+
+    def _interrupt(self, run: _Run, error: BaseException) -> None:
+        """Raise ``error`` inside the task's greenlet if its function is still running."""
+
+        def deliver() -> None:
+            if run.in_function and not run.greenlet.dead:
+                run.greenlet.throw(error)
+
+        gevent.get_hub().loop.run_callback(deliver)
+
+    def _fail_back(self) -> None:
+        for run in list(self._runs.values()):
+            self._interrupt(run, _WorkerShutdown())
+
+
+def _describe(error: BaseException) -> tuple[str, str]:
+    """``(reason, details)`` of a function's failure: ``"Type: message"`` and the traceback."""
+    if isinstance(error, RemoteError):
+        return f"{error.type_name}: {error.message}", error.remote_traceback
+    return f"{type(error).__name__}: {error}", "".join(traceback.format_exception(error))

@@ -1,0 +1,108 @@
+"""Watch the gevent hub for greenlets that hold it too long.
+
+A greenlet that runs CPU-bound code or a blocking call without yielding
+stops every other greenlet: polls, heartbeats, the other workers. A
+:class:`HubMonitor` notices it: a switch tracer (``greenlet.settrace``)
+records when the running greenlet got control, and a native OS thread
+looks every half ``threshold``. When a greenlet other than the hub has
+held control for ``threshold`` seconds, the monitor asks the hub to report
+it as soon as the hub runs again: a warning on this module's logger and the
+:data:`swf_gevent.signals.hub_blocked` signal, with the whole blocked time.
+Reports run in the hub's thread, so receivers may use gevent freely.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import gevent
+import greenlet  # type: ignore[import-untyped]
+from gevent import monkey
+
+from swf_gevent import signals
+from swf_gevent.signals import emit
+
+__all__ = ["HubMonitor"]
+
+log = logging.getLogger(__name__)
+
+_start_thread = monkey.get_original("_thread", "start_new_thread")
+_native_sleep = monkey.get_original("time", "sleep")
+
+
+class HubMonitor:
+    """Reports greenlets that hold the hub longer than ``threshold`` seconds.
+
+    Start it from the thread whose hub it watches (the runner's main
+    thread); one monitor per hub.
+
+    :param threshold: seconds a greenlet may run without yielding (above 0).
+    :raises ValueError: ``threshold`` not above 0.
+    """
+
+    def __init__(self, threshold: float) -> None:
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+            raise ValueError(f"threshold must be a number of seconds above 0, got {threshold!r}")
+        self.threshold = float(threshold)
+        self._hub: Any = None
+        self._active: Any = None
+        self._since = 0.0
+        self._switches = 0
+        self._previous_trace: Any = None
+        self._running = False
+
+    @property
+    def running(self) -> bool:
+        """Whether :meth:`start` was called and :meth:`stop` not yet."""
+        return self._running
+
+    def start(self) -> None:
+        """Install the switch tracer and start the watching thread.
+
+        :raises RuntimeError: already running.
+        """
+        if self._running:
+            raise RuntimeError("the hub monitor is already running")
+        self._hub = gevent.get_hub()
+        self._active = greenlet.getcurrent()
+        self._since = time.perf_counter()
+        self._previous_trace = greenlet.settrace(self._trace)
+        self._running = True
+        _start_thread(self._watch, ())
+        log.debug("watching the hub: greenlets holding it over %.3f s are reported", self.threshold)
+
+    def stop(self) -> None:
+        """Remove the tracer; the watching thread ends within half the threshold. Safe twice."""
+        if not self._running:
+            return
+        self._running = False
+        greenlet.settrace(self._previous_trace)
+        self._previous_trace = None
+
+    def _trace(self, event: str, args: Any) -> None:
+        if event in ("switch", "throw"):
+            self._active = args[1]
+            self._since = time.perf_counter()
+            self._switches += 1
+        if self._previous_trace is not None:
+            self._previous_trace(event, args)
+
+    def _watch(self) -> None:
+        """The native thread: look every half threshold; flag each long hold once."""
+        reported = -1
+        while self._running:
+            _native_sleep(self.threshold / 2)
+            switches, active, since = self._switches, self._active, self._since
+            if switches == reported or active is self._hub or active is None:
+                continue
+            if time.perf_counter() - since >= self.threshold:
+                reported = switches
+                self._hub.loop.run_callback_threadsafe(self._report, active, since)
+
+    def _report(self, blocker: Any, since: float) -> None:
+        """In the hub, as soon as the blocker yielded: log and signal the whole hold."""
+        duration = max(time.perf_counter() - since, self.threshold)
+        log.warning("greenlet %r held the hub for %.3f s (limit %.3f s)", blocker, duration, self.threshold)
+        emit(signals.hub_blocked, None, duration=duration, greenlet=repr(blocker))
