@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
+from swf_gevent._handler_config import read_handlers
+
 __all__ = [
     "ActivityGroup",
     "Config",
@@ -29,7 +31,10 @@ _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     # section kind: (required keys, optional keys)
-    "swf": (frozenset({"domain"}), frozenset({"region", "endpoint_url", "poll_timeout", "log_level"})),
+    "swf": (
+        frozenset({"domain"}),
+        frozenset({"region", "endpoint_url", "poll_timeout", "log_level", "processes", "stop_timeout", "hub_block_threshold"}),
+    ),
     "activities": (frozenset({"task_list", "modules"}), frozenset({"greenlets"})),
     "decider": (
         frozenset({"task_list", "class", "workflow_type", "workflow_version"}),
@@ -40,6 +45,10 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
 
 #: Seconds the embedded endpoint holds an empty poll when ``poll_timeout`` is not set.
 LOCAL_POLL_TIMEOUT = 5.0
+#: Seconds running tasks get to finish at a stop when ``stop_timeout`` is not set.
+STOP_TIMEOUT = 10.0
+#: Seconds a greenlet may hold the hub before a warning, when ``hub_block_threshold`` is not set.
+HUB_BLOCK_THRESHOLD = 1.0
 
 
 class ConfigError(Exception):
@@ -112,7 +121,10 @@ class Config:
     activities: tuple[ActivityGroup, ...]
     deciders: tuple[DeciderGroup, ...]
     executions: Optional[Executions]
-    handlers: tuple[tuple[str, Any], ...] = field(default=())  # (key, handler class)
+    handlers: tuple[tuple[str, Any], ...] = field(default=())  # (key, handler factory called without arguments)
+    processes: int = 1  # worker processes, each its own hub and client
+    stop_timeout: float = STOP_TIMEOUT  # seconds running tasks get at a stop before being failed back
+    hub_block_threshold: float = HUB_BLOCK_THRESHOLD  # seconds a greenlet may hold the hub unreported
 
     @property
     def local(self) -> bool:
@@ -215,10 +227,7 @@ class _Reader:
         if not activities and not deciders:
             raise self.error("swf", None, "nothing to run: add an [activities:<name>] or [decider:<name>] section")
         executions = self.executions(deciders) if "executions" in sections else None
-        handlers = tuple((key, self.dotted("handlers", key)) for key in self.parser["handlers"]) if "handlers" in sections else ()
-        for key, handler in handlers:
-            if not callable(handler):
-                raise self.error("handlers", key, f"{self.parser['handlers'][key]!r} is not a class")
+        handlers = read_handlers(self, dict(self.parser["handlers"])) if "handlers" in sections else ()
         return Config(
             path=self.path,
             domain=self.text("swf", "domain", 256),
@@ -230,6 +239,9 @@ class _Reader:
             deciders=deciders,
             executions=executions,
             handlers=handlers,
+            processes=self.positive_int("swf", "processes", 1),
+            stop_timeout=self.number("swf", "stop_timeout", STOP_TIMEOUT),
+            hub_block_threshold=self.number("swf", "hub_block_threshold", HUB_BLOCK_THRESHOLD),
         )
 
     def check_keys(self, section: str, kind: str) -> None:

@@ -92,7 +92,7 @@ CASES = [
     ("swf", "domain", None, "[swf] domain: missing"),
     ("swf", "domain", "d" * 257, "[swf] domain: is 257 characters; SWF takes at most 256"),
     ("decider:flow", "workflow_version", "v" * 65, "[decider:flow] workflow_version: is 65 characters; SWF takes at most 64"),
-    ("swf", "domian", "d", "[swf] domian: unknown key (known: domain, endpoint_url, log_level, poll_timeout, region)"),
+    ("swf", "domian", "d", "[swf] domian: unknown key (known: domain, endpoint_url, hub_block_threshold, log_level, poll_timeout, processes, region, stop_timeout)"),
     ("swf", "endpoint_url", "somewhere", "[swf] endpoint_url: must be a URL or 'local', got 'somewhere'"),
     ("swf", "poll_timeout", "soon", "[swf] poll_timeout: must be a positive number of seconds, got 'soon'"),
     ("swf", "log_level", "LOUD", "[swf] log_level: must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG, got 'LOUD'"),

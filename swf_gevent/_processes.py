@@ -1,0 +1,229 @@
+"""The runner's worker processes: started, supervised, stopped, their counts added up.
+
+With ``[swf] processes = N`` (or ``--processes N``), ``python -m
+swf_gevent.run`` becomes a parent that polls nothing itself. It starts N
+children, each ``python -m swf_gevent.run config.ini --child``: its own
+process, gevent hub, boto3 client and greenlet actors, all talking to the
+same endpoint (with ``endpoint_url = local``, the parent's one embedded
+endpoint, whose URL the child gets with ``--local-endpoint``).
+
+Protocol between the two, one way, on the child's standard output: one
+JSON object per line, at most one per :data:`REPORT_INTERVAL` and only
+when something happened, and a last one when the child stops. Each holds
+what happened since the previous line (:class:`ChildReporter`):
+``{"counts": {signal name: n}, "activity": [s, ...], "decision": [s, ...]}``,
+the latencies in seconds of the activity and decision tasks answered. The
+parent feeds every line into one :class:`swf_gevent.handlers.MetricsHandler`
+(:func:`add_report`), so its progress lines and summary read the same
+metrics as a single process's. The child's standard error is the parent's:
+its logs go there.
+
+Supervision (:class:`ProcessSupervisor`): a child that exits with status 0
+stopped cleanly and is not restarted; any other end (a crash, a signal
+such as SIGKILL) restarts it after a backoff of 1 s doubling up to 30 s,
+back to 1 s once a child ran for a minute. When every child ended cleanly
+the supervisor is done, and so is the parent. :meth:`ProcessSupervisor.stop`
+sends SIGTERM to every child (each stops warmly: polls under way return,
+running tasks get ``stop_timeout`` seconds, then are failed back), waits,
+and SIGKILLs what is still alive after its ``timeout``. A child whose
+parent died stops itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from typing import Any, Callable, Optional, Sequence
+
+import gevent
+from gevent import monkey
+from gevent.event import Event
+
+from swf_gevent.handlers import ACTIVITY_ANSWERS, DECISION_ANSWERS, MetricsHandler, SignalHandler
+
+__all__ = ["REPORT_INTERVAL", "ChildReporter", "ProcessSupervisor", "add_report", "parent_gone"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds between a child's report lines (sent only when something happened).
+REPORT_INTERVAL = 1.0
+_BACKOFF_FIRST = 1.0  # seconds before the first restart
+_BACKOFF_MAX = 30.0  # seconds, the longest pause before a restart
+_BACKOFF_RESET = 60.0  # seconds a child must run for the backoff to start over
+# A lock of the OS, not gevent's: nothing yields while it is held.
+_allocate_lock: Callable[[], Any] = monkey.get_original("_thread", "allocate_lock")
+
+
+class ChildReporter(SignalHandler):
+    """In a child: gathers every signal's count and the task latencies until the next report line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = _allocate_lock()  # receivers may run in a thread of gevent's pool
+        self._counts: Counter[str] = Counter()
+        self._activity: list[float] = []
+        self._decision: list[float] = []
+
+    def receive(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self._counts[name] += 1
+            if name in ACTIVITY_ANSWERS:
+                self._activity.append(float(payload.get("duration", 0.0)))
+            elif name in DECISION_ANSWERS:
+                self._decision.append(float(payload.get("duration", 0.0)))
+
+    def line(self) -> Optional[str]:
+        """What happened since the last call, as one JSON line (no newline); ``None`` when nothing did."""
+        with self._lock:
+            if not self._counts:
+                return None
+            counts, self._counts = self._counts, Counter()
+            activity, self._activity = self._activity, []
+            decision, self._decision = self._decision, []
+        report = {
+            "counts": dict(counts),
+            "activity": [round(value, 6) for value in activity],
+            "decision": [round(value, 6) for value in decision],
+        }
+        return json.dumps(report, separators=(",", ":"))
+
+
+def add_report(metrics: MetricsHandler, line: str) -> None:
+    """Add one report line of a child to ``metrics``; a line that is not a report is logged and dropped.
+
+    :param metrics: the parent's metrics, connected to no signal.
+    :param line: one line of a child's standard output.
+    """
+    try:
+        report = json.loads(line)
+        counts = {str(name): int(n) for name, n in report["counts"].items()}
+        activity = [float(value) for value in report.get("activity", ())]
+        decision = [float(value) for value in report.get("decision", ())]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("a child printed something that is not a report: %.200s", line)
+        return
+    metrics.counts.update(counts)
+    for value in activity:
+        metrics.activity_latency.observe(value)
+    for value in decision:
+        metrics.decision_latency.observe(value)
+
+
+class ProcessSupervisor:
+    """Runs ``count`` copies of a command, restarts those that fail, stops them all on demand.
+
+    :param command: the child's argv (``[sys.executable, "-m", ...]``).
+    :param count: how many children (at least 1).
+    :param on_line: called with each line a child prints.
+    :param backoff_first: seconds before the first restart of a child.
+    :param backoff_max: the longest pause in seconds before a restart.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        count: int,
+        on_line: Callable[[str], None],
+        backoff_first: float = _BACKOFF_FIRST,
+        backoff_max: float = _BACKOFF_MAX,
+    ) -> None:
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count!r}")
+        self.command = list(command)
+        self.count = count
+        self.restarts = 0
+        self.done = Event()  # set once every child ended cleanly, or after stop()
+        self._on_line = on_line
+        self._backoff_first = backoff_first
+        self._backoff_max = backoff_max
+        self._stopping = Event()
+        self._children: dict[int, subprocess.Popen[str]] = {}  # slot -> running child
+        self._watchers: list[gevent.Greenlet] = []
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return bool(self._stopping.is_set())
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the children running now, by slot."""
+        return [self._children[slot].pid for slot in sorted(self._children)]
+
+    def start(self) -> None:
+        """Start every child (returns at once; each is watched by a greenlet)."""
+        self._watchers = [gevent.spawn(self._watch, slot) for slot in range(self.count)]
+        gevent.spawn(self._all_ended)
+
+    def stop(self, timeout: float) -> None:
+        """SIGTERM every child, wait for them, SIGKILL those alive after ``timeout`` seconds.
+
+        :param timeout: seconds the children get to stop warmly, all together.
+        """
+        self._stopping.set()
+        for slot, child in list(self._children.items()):
+            _send(child, signal.SIGTERM, slot)
+        gevent.joinall(self._watchers, timeout=timeout)
+        for slot, child in list(self._children.items()):
+            log.error("process %d (pid %d) still running after %.0f s: killing it", slot + 1, child.pid, timeout)
+            _send(child, signal.SIGKILL, slot)
+        gevent.joinall(self._watchers)
+        self.done.set()
+
+    def _all_ended(self) -> None:
+        gevent.joinall(self._watchers)
+        self.done.set()
+
+    def _watch(self, slot: int) -> None:
+        """Run slot ``slot``'s child until it ends cleanly or a stop, restarting it after failures."""
+        backoff = self._backoff_first
+        while not self._stopping.is_set():
+            began = time.monotonic()
+            try:
+                child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+            except OSError as err:
+                log.error("cannot start process %d: %s", slot + 1, err)
+                status: Optional[int] = None
+            else:
+                self._children[slot] = child
+                log.info("process %d started (pid %d)", slot + 1, child.pid)
+                try:
+                    assert child.stdout is not None
+                    for line in child.stdout:
+                        if line.strip():
+                            self._on_line(line)
+                    status = child.wait()
+                finally:
+                    self._children.pop(slot, None)
+                if status == 0:
+                    log.info("process %d (pid %d) stopped", slot + 1, child.pid)
+                    return
+            if self._stopping.is_set():
+                log.warning("process %d ended with status %s while stopping", slot + 1, status)
+                return
+            if time.monotonic() - began >= _BACKOFF_RESET:
+                backoff = self._backoff_first
+            log.warning("process %d ended with status %s; restarting it in %.1f s", slot + 1, status, backoff)
+            self.restarts += 1
+            if self._stopping.wait(backoff):
+                return
+            backoff = min(backoff * 2, self._backoff_max)
+
+
+def _send(child: subprocess.Popen[str], signum: int, slot: int) -> None:
+    try:
+        child.send_signal(signum)
+    except ProcessLookupError:
+        pass
+    else:
+        log.debug("sent %s to process %d (pid %d)", signal.Signals(signum).name, slot + 1, child.pid)
+
+
+def parent_gone(parent_pid: int) -> bool:
+    """Whether the process that started this one has ended (this one was re-parented)."""
+    return os.getppid() != parent_pid
