@@ -3,6 +3,8 @@
 :func:`make_client` builds a client tuned for SWF: a read timeout above the
 60 s that SWF holds a long poll, a connection pool as large as the number of
 pollers sharing it, and a :class:`swf.retry.RetryPolicy` carried with it.
+What it is not given (key pair, region, endpoint URL) it resolves as the
+shared client does, from :mod:`swf.credentials`.
 :func:`call` is how every SWF operation is sent: it invokes the client, turns
 any botocore error into an :class:`swf.exceptions.SWFError`, and retries
 throttling, connection errors and 5xx answers under the client's policy.
@@ -71,11 +73,17 @@ def make_client(
 ) -> Any:
     """Build a boto3 SWF client.
 
-    :param region_name: AWS region (``"us-east-1"``); ``None`` lets boto3's
-        chain decide (``AWS_DEFAULT_REGION``, the profile...).
-    :param endpoint_url: URL of the SWF endpoint; ``None`` lets boto3 decide
-        (``AWS_ENDPOINT_URL_SWF``, then the region's public endpoint).
-    :param aws_access_key_id: explicit credentials; ``None`` uses boto3's chain.
+    Each connection setting not given here -- the key pair, the region, the
+    endpoint URL -- is resolved as for the shared client
+    (:func:`swf.credentials.resolve_settings`): set by
+    :func:`swf.credentials.set_aws_credentials`, else the environment, else
+    ``~/.swf``, else boto3's own chain. Arguments given here beat them all.
+
+    :param region_name: AWS region (``"us-east-1"``); ``None`` resolves it.
+    :param endpoint_url: URL of the SWF endpoint; ``None`` resolves it (then
+        the region's public endpoint).
+    :param aws_access_key_id: explicit credentials, with the secret; ``None``
+        for both resolves the pair.
     :param aws_secret_access_key: explicit credentials, with the key id.
     :param aws_session_token: optional session token for temporary credentials.
     :param max_pool_connections: HTTP connections kept open; at least the
@@ -90,9 +98,60 @@ def make_client(
         retries are off (``total_max_attempts=1``): this policy is the only one.
     :returns: a ``botocore.client.SWF`` instance.
     :raises ValueError: ``max_attempts`` below 1.
+    :raises swf.exceptions.CredentialsError: no region given nor found in
+        any source, only one of the key id and the secret given, or
+        ``~/.swf`` malformed (when a setting is left to it).
     """
+    if max_attempts is not None:
+        retry = replace(retry if retry is not None else DEFAULT_RETRY, max_attempts=max_attempts)
+    if (aws_access_key_id is None) != (aws_secret_access_key is None):
+        missing = "aws_secret_access_key" if aws_secret_access_key is None else "aws_access_key_id"
+        raise CredentialsError(f"make_client: {missing} must be given with the other half of the key pair")
+    if aws_access_key_id is None or region_name is None or endpoint_url is None:
+        settings = resolve_settings()
+        if aws_access_key_id is None:
+            aws_access_key_id = settings.aws_access_key_id
+            aws_secret_access_key = settings.aws_secret_access_key
+            if aws_session_token is None:
+                aws_session_token = settings.aws_session_token
+        if region_name is None:
+            region_name = settings.region_name
+        if endpoint_url is None:
+            endpoint_url = settings.endpoint_url
+    return _client(
+        Settings(
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+        ),
+        max_pool_connections=max_pool_connections,
+        read_timeout=read_timeout,
+        connect_timeout=connect_timeout,
+        retry=retry,
+    )
+
+
+#: Where a region can be given, for the error raised when none is.
+_NO_REGION = (
+    "no AWS region: pass region_name=..., call swf.credentials.set_aws_credentials(region_name=...), "
+    "set AWS_DEFAULT_REGION, or put 'region' in [defaults] of ~/.swf"
+)
+
+
+def _client(
+    settings: Settings,
+    *,
+    max_pool_connections: int = 10,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    connect_timeout: float = 10.0,
+    retry: Optional[RetryPolicy] = DEFAULT_RETRY,
+) -> Any:
+    """The boto3 client for settings already resolved; ``None`` members are left to boto3's chain."""
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import NoRegionError
 
     config = Config(
         read_timeout=read_timeout,
@@ -100,15 +159,16 @@ def make_client(
         max_pool_connections=max_pool_connections,
         retries={"mode": "standard", "total_max_attempts": 1},
     )
-    if max_attempts is not None:
-        retry = replace(retry if retry is not None else DEFAULT_RETRY, max_attempts=max_attempts)
     session = boto3.session.Session(
-        aws_access_key_id=aws_access_key_id,
-        aws_secret_access_key=aws_secret_access_key,
-        aws_session_token=aws_session_token,
-        region_name=region_name,
+        aws_access_key_id=settings.aws_access_key_id,
+        aws_secret_access_key=settings.aws_secret_access_key,
+        aws_session_token=settings.aws_session_token,
+        region_name=settings.region_name,
     )
-    client = session.client("swf", endpoint_url=endpoint_url, config=config)
+    try:
+        client = session.client("swf", endpoint_url=settings.endpoint_url, config=config)
+    except NoRegionError:
+        raise CredentialsError(_NO_REGION) from None
     setattr(client, _POLICY_ATTRIBUTE, retry)
     return client
 
@@ -254,12 +314,4 @@ def reset_default_client() -> None:
 
 
 def _build(settings: Settings) -> Any:
-    from botocore.exceptions import NoRegionError
-
-    try:
-        return make_client(**settings.client_kwargs())
-    except NoRegionError:
-        raise CredentialsError(
-            "no AWS region: set AWS_DEFAULT_REGION, 'region' in [defaults] of ~/.swf, "
-            "or swf.credentials.set_aws_credentials(region_name=...)"
-        ) from None
+    return _client(settings)

@@ -10,9 +10,11 @@ whose logic changed.
 
 From the shell::
 
-    python -m swf.replay HISTORY.json module:DeciderClass [--at EVENT_ID] [--each]
+    python -m swf.replay HISTORY.json module:DeciderClass [--at EVENT_ID] [--each] [--traceback]
 
-prints the decisions as JSON. ``HISTORY.json`` is anything
+prints the decisions as JSON. A decider that raises ends it with status 1
+and one line naming the decider, the decision point and the error
+(``--traceback`` adds the decider's traceback). ``HISTORY.json`` is anything
 :meth:`History.from_json <swf.models.history.History.from_json>` reads (the
 output of ``aws swf get-workflow-execution-history``, a saved poll answer...);
 the class is instantiated with no arguments.
@@ -26,6 +28,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence, Union
@@ -247,8 +250,44 @@ def load_decider(spec: str) -> DecisionMaker:
     return decider
 
 
+class _DeciderRaised(Exception):
+    """The decider's ``decide`` raised ``error`` at decision point ``started_event_id``."""
+
+    def __init__(self, started_event_id: int, error: Exception) -> None:
+        super().__init__(started_event_id, error)
+        self.started_event_id = started_event_id
+        self.error = error
+
+
+class _Watched:
+    """A decider whose exceptions are tagged with the decision point they were raised at."""
+
+    def __init__(self, decider: DecisionMaker) -> None:
+        self._decider = decider
+
+    def decide(self, decision_task: DecisionTask) -> Iterable[Mapping[str, Any]]:
+        try:
+            return list(self._decider.decide(decision_task))
+        except Exception as err:
+            raise _DeciderRaised(decision_task.started_event_id, err) from err
+
+
+def _decider_frames(error: BaseException) -> str:
+    """The traceback of ``error`` from the decider's ``decide`` down, without this module's frames."""
+    tb = error.__traceback__
+    own = os.path.normcase(os.path.abspath(__file__))
+    while tb is not None and os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) == own:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """The ``python -m swf.replay`` command; returns the exit status."""
+    """The ``python -m swf.replay`` command; returns the exit status.
+
+    0 with the decisions printed; 1 when the decider raised (one line naming
+    the decider, the decision point and the error; its traceback too with
+    ``--traceback``); 2 for a history or a decider that cannot be loaded.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m swf.replay",
         description="Print as JSON the decisions a decider makes for a saved SWF history.",
@@ -259,6 +298,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--each", action="store_true", help="replay every decision point")
     parser.add_argument("--workflow-id", default=None, help="workflow id to give the task")
     parser.add_argument("--run-id", default=None, help="run id to give the task")
+    parser.add_argument(
+        "--traceback", action="store_true", help="when the decider raises, print its traceback too"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     execution = None
@@ -267,7 +309,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.workflow_id or REPLAY_EXECUTION.workflow_id, args.run_id or REPLAY_EXECUTION.run_id
         )
     try:
-        decider = load_decider(args.decider)
+        decider = _Watched(load_decider(args.decider))
         if args.each:
             output: Any = [
                 {
@@ -280,6 +322,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ]
         else:
             output = replay(args.history, decider, at=args.at, workflow_execution=execution)
+    except _DeciderRaised as raised:
+        error = raised.error
+        if args.traceback:
+            sys.stderr.write(_decider_frames(error))
+        hint = "" if args.traceback else " (--traceback prints where)"
+        print(
+            f"swf.replay: decider {args.decider} raised at DecisionTaskStarted event {raised.started_event_id}: "
+            f"{type(error).__name__}: {error}{hint}",
+            file=sys.stderr,
+        )
+        return 1
     except (SWFError, OSError) as err:
         print(f"swf.replay: {err}", file=sys.stderr)
         return 2

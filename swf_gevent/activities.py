@@ -35,7 +35,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import ModuleType
-from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Protocol, TypeVar, Union
 
 from swf.actors import ActivityTask
 from swf.models.events import ExecutionRef
@@ -253,6 +253,45 @@ class ActivityRegistry:
                 if isinstance(definition, ActivityDefinition):
                     registry.add(definition)
         return registry
+
+    @classmethod
+    def from_functions(cls, functions: Iterable[Callable[..., Any]]) -> ActivityRegistry:
+        """Gather :func:`activity`-marked functions given one by one.
+
+        ``ActivityRegistry.from_functions([count, merge])``.
+
+        :param functions: functions marked with :func:`activity`.
+        :raises TypeError: ``functions`` is a string or a mapping, or one of
+            them is not marked with ``@activity`` (named in the message).
+        :raises ValueError: the same activity type performed by two functions.
+        """
+        if isinstance(functions, (str, bytes, Mapping)):
+            raise TypeError(f"functions must be an iterable of @activity functions, got a {type(functions).__name__}")
+        registry = cls()
+        for function in functions:
+            definition = getattr(function, _MARK, None)
+            if not isinstance(definition, ActivityDefinition):
+                raise TypeError(f"{_qualname(function)} is not marked with @activity(name, version=...)")
+            registry.add(definition)
+        return registry
+
+    @classmethod
+    def of(cls, activities: Union[ActivityRegistry, Iterable[Callable[..., Any]]]) -> ActivityRegistry:
+        """``activities`` as a registry: a registry as is, else :meth:`from_functions`.
+
+        :param activities: an :class:`ActivityRegistry`, or an iterable of
+            :func:`activity`-marked functions.
+        :raises TypeError: anything else (a dict, a module, a string, an
+            unmarked function), with what is accepted.
+        """
+        if isinstance(activities, ActivityRegistry):
+            return activities
+        if isinstance(activities, (str, bytes, Mapping)) or not isinstance(activities, Iterable):
+            raise TypeError(
+                "activities must be a swf_gevent.activities.ActivityRegistry (ActivityRegistry.from_modules([...])) "
+                f"or an iterable of @activity functions, got {type(activities).__name__}"
+            )
+        return cls.from_functions(activities)
 
     def add(self, definition: ActivityDefinition) -> None:
         """Hold ``definition``; the same function marked twice is kept once.

@@ -70,7 +70,7 @@ import logging
 import time
 import traceback
 from datetime import timedelta
-from typing import Any, Callable, Iterable, Mapping, Optional, Protocol
+from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Union
 
 import gevent
 from gevent.event import Event
@@ -436,7 +436,11 @@ class GreenletActivityWorker(GreenletActor):
 
     :param domain: the domain, by name or as a model with a ``name``.
     :param task_list: the activity task list.
-    :param activities: the functions by activity type.
+    :param activities: the functions by activity type: an
+        :class:`~swf_gevent.activities.ActivityRegistry`
+        (``ActivityRegistry.from_modules(["mypackage.activities"])``), or an
+        iterable of :func:`~swf_gevent.activities.activity`-marked functions,
+        gathered into one.
     :param client: the boto3 SWF client shared by the fleet.
     :param identity: recorded in the history; defaults to ``host:pid``.
     :param slots: activity tasks run at once by this greenlet.
@@ -452,13 +456,16 @@ class GreenletActivityWorker(GreenletActor):
         hub's thread pool by default.
     :param process_pool: where ``executor="process"`` functions run; the
         process-wide :class:`ProcessPool` (as many children as CPUs) by default.
+    :raises TypeError: ``activities`` is neither (a dict, a module, an
+        unmarked function...), saying what it takes.
+    :raises ValueError: two of the functions perform the same activity type.
     """
 
     def __init__(
         self,
         domain: DomainLike,
         task_list: str,
-        activities: ActivityRegistry,
+        activities: Union[ActivityRegistry, Iterable[Callable[..., Any]]],
         client: Any = None,
         identity: Optional[str] = None,
         slots: int = 1,
@@ -470,6 +477,7 @@ class GreenletActivityWorker(GreenletActor):
         thread_pool: Optional[ThreadPool] = None,
         process_pool: Optional[ProcessPool] = None,
     ) -> None:
+        registry = ActivityRegistry.of(activities)
         super().__init__(
             ActivityWorker(domain, task_list, client=client, identity=identity),
             slots,
@@ -477,7 +485,7 @@ class GreenletActivityWorker(GreenletActor):
             max_restart_delay=max_restart_delay,
         )
         self.worker: ActivityWorker = self.actor  # type: ignore[assignment]
-        self.activities = activities
+        self.activities = registry
         self._respond_retry = respond_retry
         self._respond_policy_ready = respond_retry is not RESPOND_RETRY
         self.heartbeat_retry = heartbeat_retry

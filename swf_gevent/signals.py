@@ -96,7 +96,7 @@ def emit(signal: NamedSignal, sender: Any, **payload: Any) -> None:
 
     :param signal: one of this module's signals.
     :param sender: the actor sending it (``None`` for process-wide signals).
-    :param payload: the keyword payload its ``doc`` names.
+    :param payload: the keyword payload its docstring (``signal.__doc__``) names.
     """
     if not signal.receivers or signal.is_muted:
         return

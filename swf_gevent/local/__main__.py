@@ -10,6 +10,7 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import math  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from typing import Optional, Sequence  # noqa: E402
@@ -20,16 +21,38 @@ import gevent.event  # noqa: E402
 log = logging.getLogger(__name__)
 
 
+def _port(text: str) -> int:
+    """``--port``: an integer from 0 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 65535, got {port}")
+    return port
+
+
+def _seconds(text: str) -> float:
+    """``--poll-timeout``: a finite number of seconds, at least 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0, got {text!r}")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m swf_gevent.local",
         description="Serve an in-memory Amazon SWF endpoint (JSON 1.0 protocol) until SIGINT or SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default: 0)")
+    parser.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one (default: 0)")
     parser.add_argument(
         "--poll-timeout",
-        type=float,
+        type=_seconds,
         default=60.0,
         metavar="SECONDS",
         help="seconds a PollFor*Task call waits before answering empty (default: 60)",
@@ -51,9 +74,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from swf_gevent.local._server import LocalSWF, is_loopback
 
-    if args.poll_timeout < 0:
-        print(f"error: --poll-timeout must be >= 0 seconds, got {args.poll_timeout}", file=sys.stderr)
-        return 2
     if not args.allow_remote and not is_loopback(args.host):
         print(
             f"error: --host {args.host} is not a loopback address and the endpoint has no authentication; "
@@ -61,12 +81,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr,
         )
         return 2
+    # With --allow-remote and a non-loopback host, LocalSWF logs the warning (once).
     server = LocalSWF(host=args.host, port=args.port, poll_timeout=args.poll_timeout, allow_remote=args.allow_remote)
-    if args.allow_remote:
-        print(
-            f"warning: the SWF endpoint on {args.host} has no authentication; anyone who reaches it controls it",
-            file=sys.stderr,
-        )
     stopping = gevent.event.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         gevent.signal_handler(signum, stopping.set)

@@ -6,7 +6,10 @@ its own gevent hub, so it works in a monkey-patched process and in a plain
 one alike. Every request is checked (method, path, target, size, JSON,
 botocore's input shape) before it reaches the registry or the engine; any
 client mistake is answered with HTTP 400 and AWS's error body
-``{"__type": "com.amazonaws.swf.base.model#<Code>", "message": ...}``.
+``{"__type": "com.amazonaws.swf.base.model#<Code>", "message": ...}``. The
+JSON is strict: ``NaN``, ``Infinity`` and numbers beyond a float's range
+(not JSON numbers to SWF) and nesting deeper than the parser allows are a
+``SerializationException``.
 
 All endpoint state (registry, engine, injected faults) is touched only from
 the server thread, except the fault counters, which sit behind a native lock.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
 import re
 import socket
 import time
@@ -118,6 +122,19 @@ class _Faults:
             if not queue:
                 del self._pending[operation]
             return True
+
+
+def _refuse_constant(name: str) -> Any:
+    """``json.loads``' hook for ``NaN``, ``Infinity`` and ``-Infinity``: SWF's JSON has no such numbers."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    """``json.loads``' hook for numbers with a fraction or exponent: ``1e999`` overflows to no finite float."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
 
 
 def _operation_of(environ: dict[str, Any]) -> Optional[str]:
@@ -223,7 +240,9 @@ class _Application:
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw.decode("utf-8"))
+            return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
+        except RecursionError:
+            raise Fault("SerializationException", "Malformed JSON request body: arrays or objects nested too deeply") from None
         except (UnicodeDecodeError, ValueError) as err:
             raise Fault("SerializationException", f"Malformed JSON request body: {err}") from None
 
@@ -290,8 +309,8 @@ class LocalSWF:
 
     ::
 
-        with LocalSWF(poll_timeout=1.0) as swf:
-            client = boto3.client("swf", endpoint_url=swf.endpoint_url, ...)
+        with LocalSWF(poll_timeout=1.0) as local:
+            client = boto3.client("swf", endpoint_url=local.endpoint_url, ...)
 
     :param host: address to bind; a non-loopback one needs ``allow_remote``.
     :param port: TCP port; 0 picks a free one (see :attr:`endpoint_url`).
@@ -300,8 +319,9 @@ class LocalSWF:
     :param allow_remote: allow binding a non-loopback host. The endpoint
         has no authentication: anyone who reaches it controls it.
     :param region: region in the domain ARNs it hands out.
-    :raises ValueError: a non-loopback ``host`` without ``allow_remote``, or a
-        negative ``poll_timeout``.
+    :raises ValueError: a non-loopback ``host`` without ``allow_remote``, a
+        ``poll_timeout`` that is negative, infinite or NaN, or a ``port``
+        outside 0-65535.
     """
 
     def __init__(
@@ -320,8 +340,10 @@ class LocalSWF:
                     "authentication, pass allow_remote=True to expose it anyway"
                 )
             log.warning("The local SWF endpoint on %s has no authentication: anyone who reaches it controls it", host)
-        if poll_timeout < 0:
-            raise ValueError(f"poll_timeout must be >= 0 seconds, got {poll_timeout!r}")
+        if not math.isfinite(poll_timeout) or poll_timeout < 0:
+            raise ValueError(f"poll_timeout must be a finite number of seconds >= 0, got {poll_timeout!r}")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be from 0 to 65535, got {port!r}")
         self.host = host
         self.port = port
         self.poll_timeout = float(poll_timeout)

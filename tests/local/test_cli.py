@@ -136,3 +136,63 @@ def test_module_entry_point_refuses_remote_host_without_flag(tmp_path: Path, hos
     assert result.returncode == 2
     assert "--allow-remote" in result.stderr and "authentication" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "argument --port: must be from 0 to 65535, got 70000"),
+        (["--port", "-1"], "argument --port: must be from 0 to 65535, got -1"),
+        (["--port", "http"], "argument --port: must be an integer from 0 to 65535, got 'http'"),
+        (["--poll-timeout", "nan"], "argument --poll-timeout: must be a finite number of seconds >= 0, got 'nan'"),
+        (["--poll-timeout", "inf"], "argument --poll-timeout: must be a finite number of seconds >= 0, got 'inf'"),
+        (["--poll-timeout=-1"], "argument --poll-timeout: must be a finite number of seconds >= 0, got '-1'"),
+    ],
+)
+def test_module_entry_point_refuses_bad_numbers(tmp_path: Path, args: list[str], message: str) -> None:
+    """An out-of-range port or a negative, infinite or NaN poll timeout exits 2 with argparse's one-line error, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "swf_gevent.local", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path),
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"python -m swf_gevent.local: error: {message}"
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_module_entry_point_warns_once_with_allow_remote(tmp_path: Path) -> None:
+    """``--allow-remote`` on a non-loopback host prints the no-authentication warning exactly once."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swf_gevent.local", "--host", "0.0.0.0", "--allow-remote", "--poll-timeout", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("http://0.0.0.0:")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    assert stderr.count("no authentication") == 1, stderr
+
+
+def test_local_swf_refuses_bad_numbers() -> None:
+    """``LocalSWF`` refuses a NaN, infinite or negative poll timeout and a port outside 0-65535, naming the field."""
+    from swf_gevent.local import LocalSWF
+
+    for bad in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(ValueError, match="poll_timeout must be a finite number of seconds >= 0"):
+            LocalSWF(poll_timeout=bad)
+    for port in (-1, 65536):
+        with pytest.raises(ValueError, match="port must be from 0 to 65535"):
+            LocalSWF(port=port)

@@ -472,3 +472,29 @@ def test_huge_declared_body_is_answered_without_reading_it(local_swf: Any) -> No
     assert (response.status, body["__type"]) == (400, ERROR_PREFIX + "ValidationException")
     assert closed_by_server
     assert _still_serves(local_swf)
+
+
+@pytest.mark.parametrize("opening", [b"[", b'{"a":'])
+def test_deeply_nested_json_is_a_serialization_exception(local_swf: Any, opening: bytes) -> None:
+    """A body nested 100,000 levels deep answers 400 SerializationException (not a 500) and the endpoint keeps serving."""
+    status, body = _post(local_swf, opening * 100_000)
+    assert (status, body["__type"]) == (400, ERROR_PREFIX + "SerializationException")
+    assert "nested too deeply" in body["message"]
+    assert _still_serves(local_swf)
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("NaN", "NaN is not a JSON number"),
+        ("Infinity", "Infinity is not a JSON number"),
+        ("-Infinity", "-Infinity is not a JSON number"),
+        ("1e999", "1e999 is out of range for a JSON number"),
+    ],
+)
+def test_non_finite_json_numbers_are_a_serialization_exception(local_swf: Any, number: str, message: str) -> None:
+    """``NaN``, ``Infinity`` and a number overflowing to infinity answer 400 SerializationException naming it."""
+    payload = ('{"registrationStatus": "REGISTERED", "maximumPageSize": %s}' % number).encode()
+    status, body = _post(local_swf, payload)
+    assert (status, body["__type"]) == (400, ERROR_PREFIX + "SerializationException")
+    assert message in body["message"]

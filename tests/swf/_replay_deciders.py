@@ -61,3 +61,16 @@ class NeedsArguments:
 
 
 instance = RetryDecider()
+
+
+class Raising:
+    """Raises on its second decision point."""
+
+    def decide(self, decision_task: DecisionTask) -> list[dict[str, Any]]:
+        if decision_task.previous_started_event_id:
+            return _second_decision(decision_task)
+        return [d.schedule_activity_task("fetch", ("work", "1"), input="url")]
+
+
+def _second_decision(decision_task: DecisionTask) -> list[dict[str, Any]]:
+    raise KeyError("no such activity: merge")

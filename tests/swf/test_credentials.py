@@ -249,3 +249,58 @@ def test_credentials_file_follows_home(home: Path, monkeypatch: pytest.MonkeyPat
     other = tmp_path_factory.mktemp("otherhome")
     monkeypatch.setenv("HOME", str(other))
     assert credentials.credentials_file() == other / ".swf"
+
+
+def test_make_client_uses_set_aws_credentials(home: Path, local_swf: Any) -> None:
+    """make_client(retry=...) right after set_aws_credentials(...) talks to that endpoint with that region and key."""
+    import dataclasses
+
+    from swf.connection import make_client
+    from swf.retry import DEFAULT_RETRY
+
+    set_aws_credentials("local", "local", region_name="us-east-1", endpoint_url=local_swf.endpoint_url)
+    client = make_client(retry=dataclasses.replace(DEFAULT_RETRY, max_attempts=5))
+    assert client.meta.region_name == "us-east-1"
+    assert client.meta.endpoint_url == local_swf.endpoint_url
+    assert client._request_signer._credentials.get_frozen_credentials().access_key == "local"
+    name = f"cred-{uuid.uuid4().hex[:8]}"
+    Domain(name, client=client).save()
+    assert Domain(name, client=client).exists
+
+
+def test_make_client_uses_the_file_and_explicit_arguments_win(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """make_client() fills what it is not given from the environment and ~/.swf; its own arguments beat both."""
+    from swf.connection import make_client
+
+    write_swf(home, FILE)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-south-1")
+    client = make_client()
+    assert client.meta.region_name == "ap-south-1"
+    assert client.meta.endpoint_url == "http://file.invalid:1"
+    assert client._request_signer._credentials.get_frozen_credentials().access_key == "FILEKEY"
+    own = make_client(region_name="eu-west-1", endpoint_url="http://own.invalid:2",
+                      aws_access_key_id="OWNKEY", aws_secret_access_key="own-secret")
+    assert own.meta.region_name == "eu-west-1"
+    assert own.meta.endpoint_url == "http://own.invalid:2"
+    assert own._request_signer._credentials.get_frozen_credentials().access_key == "OWNKEY"
+
+
+def test_make_client_without_a_region_is_a_credentials_error(home: Path) -> None:
+    """With no region given or found, make_client raises a one-line CredentialsError naming where to give one."""
+    from swf.connection import make_client
+
+    with pytest.raises(CredentialsError) as caught:
+        make_client(aws_access_key_id="KEY", aws_secret_access_key="secret")
+    message = str(caught.value)
+    assert "\n" not in message
+    for place in ("region_name=", "set_aws_credentials", "AWS_DEFAULT_REGION", "~/.swf"):
+        assert place in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_make_client_refuses_half_a_key_pair(home: Path) -> None:
+    """make_client given a key id without its secret raises CredentialsError naming the missing half."""
+    from swf.connection import make_client
+
+    with pytest.raises(CredentialsError, match="aws_secret_access_key must be given"):
+        make_client(region_name="us-east-1", aws_access_key_id="KEY")

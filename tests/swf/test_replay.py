@@ -174,3 +174,33 @@ def test_replay_matches_a_live_run(swf_client: Any, domain_name: str, tmp_path: 
     assert [s.decisions for s in steps] == live
     assert all(s.matches for s in steps)
     assert saved.state.activities["fetch"].times_scheduled == 3
+
+
+def test_command_reports_a_raising_decider_in_one_line(tmp_path: Path) -> None:
+    """A decider that raises ends the command with status 1 and one line: decider, event id, error; no traceback."""
+    path = tmp_path / "history.json"
+    path.write_text(History.from_events(_retried_history().events).to_json())
+    spec = "tests.swf._replay_deciders:Raising"
+    done = _run_cli(str(path), spec)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"swf.replay: decider {spec} raised at DecisionTaskStarted event 15: "
+        "KeyError: 'no such activity: merge' (--traceback prints where)"
+    ]
+    each = _run_cli(str(path), spec, "--each")
+    assert each.returncode == 1
+    assert each.stderr.splitlines()[-1].startswith(f"swf.replay: decider {spec} raised at DecisionTaskStarted event 9: ")
+
+
+def test_command_traceback_flag_shows_only_the_deciders_frames(tmp_path: Path) -> None:
+    """With --traceback the decider's own frames are printed before the line, without runpy's or the command's."""
+    path = tmp_path / "history.json"
+    path.write_text(History.from_events(_retried_history().events).to_json())
+    done = _run_cli(str(path), "tests.swf._replay_deciders:Raising", "--traceback")
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert "_second_decision" in done.stderr and "_replay_deciders.py" in done.stderr
+    assert "runpy" not in done.stderr and os.path.join("swf", "replay.py") not in done.stderr
+    assert lines[-1].startswith("swf.replay: decider tests.swf._replay_deciders:Raising raised at DecisionTaskStarted event 15: KeyError")

@@ -162,3 +162,14 @@ def test_registry_refuses_two_functions_for_one_type() -> None:
     second = ActivityDefinition("twice", "1", function=huge)
     with pytest.raises(ValueError, match="echo.*huge"):
         ActivityRegistry([first, second])
+
+
+def test_registry_from_functions() -> None:
+    """``ActivityRegistry.from_functions`` holds marked functions and refuses unmarked ones and mappings by name."""
+    registry = ActivityRegistry.from_functions([d.function for d in REGISTRY])
+    assert sorted(d.key for d in registry) == sorted(d.key for d in REGISTRY)
+    with pytest.raises(TypeError, match="test_registry_from_functions is not marked with @activity"):
+        ActivityRegistry.from_functions([test_registry_from_functions])
+    with pytest.raises(TypeError, match="got a dict"):
+        ActivityRegistry.from_functions({})
+    assert ActivityRegistry.of(registry) is registry

@@ -279,3 +279,35 @@ def test_slots_must_be_positive(swf_client: Any) -> None:
     with pytest.raises(ValueError, match="slots"):
         GreenletActivityWorker("d", ACTIVITIES, REGISTRY, client=swf_client, slots=0)
 
+
+
+def _plain(payload: Any) -> Any:
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("activities", "message"),
+    [
+        ({"divide": divide}, "activities must be a swf_gevent.activities.ActivityRegistry .* got dict"),
+        ("divide", "activities must be a swf_gevent.activities.ActivityRegistry .* got str"),
+        (divide, "activities must be a swf_gevent.activities.ActivityRegistry .* got function"),
+        ([divide, _plain], "_plain is not marked with @activity"),
+    ],
+)
+def test_activities_of_the_wrong_kind_are_refused_at_construction(swf_client: Any, activities: Any, message: str) -> None:
+    """A dict, a string, a lone function or an unmarked function as ``activities`` raises TypeError saying what it takes."""
+    with pytest.raises(TypeError, match=message):
+        GreenletActivityWorker("d", ACTIVITIES, activities, client=swf_client)
+
+
+def test_activities_given_as_functions_are_performed(swf_client: Any, domain: str, receivers: Any) -> None:
+    """A list of @activity functions is gathered into a registry and its tasks are performed."""
+    completed = receivers(signals.activity_task_completed)
+    _start_and_schedule(swf_client, domain, ("six", "divide", {"a": 6, "b": 3}))
+    worker = GreenletActivityWorker(domain, ACTIVITIES, [divide, whoami], client=swf_client)
+    assert sorted(d.key for d in worker.activities) == [("divide", "1"), ("whoami", "1")]
+    worker.start()
+    try:
+        assert completed.wait()[0]["result"] == "2.0"
+    finally:
+        worker.stop(timeout=10)
