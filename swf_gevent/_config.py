@@ -10,10 +10,13 @@ from __future__ import annotations
 import configparser
 import importlib
 import json
+import math
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
+from urllib.parse import urlsplit
 
 from swf_gevent._handler_config import read_handlers
 
@@ -23,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DeciderGroup",
     "Executions",
+    "describe",
     "load",
     "resolve",
 ]
@@ -42,6 +46,22 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     ),
     "executions": (frozenset({"workflow", "count"}), frozenset({"input", "input_factory", "timeout"})),
 }
+
+#: Most greenlets one ``[activities:<name>]`` or ``[decider:<name>]`` group may have.
+MAX_GREENLETS = 10_000
+#: Most executions ``[executions] count`` may ask for.
+MAX_EXECUTIONS = 1_000_000
+#: Most worker processes ``[swf] processes`` may ask for.
+MAX_PROCESSES = 256
+#: Seconds SWF holds an empty poll: the most ``poll_timeout`` may be.
+MAX_POLL_TIMEOUT = 60.0
+#: SWF's longest execution, one year in seconds: the most ``execution_timeout`` may be.
+MAX_EXECUTION_TIMEOUT = 365 * 24 * 3600
+
+# A region name as botocore accepts it (a host label).
+_REGION = re.compile(r"^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
+# What SWF refuses in a name: ':', '/', '|' and control characters.
+_NAME_FORBIDDEN = re.compile(r"[:/|\u0000-\u001f\u007f-\u009f]")
 
 #: Seconds the embedded endpoint holds an empty poll when ``poll_timeout`` is not set.
 LOCAL_POLL_TIMEOUT = 5.0
@@ -170,13 +190,21 @@ def load(path: str) -> Config:
     :returns: the checked config.
     :raises ConfigError: the first mistake found.
     """
-    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",), default_section="\0")
+    parser = configparser.ConfigParser(
+        interpolation=None, inline_comment_prefixes=("#", ";"), default_section="\0"
+    )
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
         with open(path, encoding="utf-8") as stream:
             parser.read_file(stream)
     except OSError as err:
         raise ConfigError(path, None, None, f"cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            path, None, None, f"not a UTF-8 text file (byte 0x{err.object[err.start]:02x} at offset {err.start})"
+        ) from None
+    except ValueError as err:  # a NUL character, among others
+        raise ConfigError(path, None, None, f"not a text file: {err}") from None
     except configparser.Error as err:
         raise ConfigError(path, None, None, " ".join(str(err).split())) from None
     directory = str(Path(path).resolve().parent)
@@ -216,11 +244,13 @@ class _Reader:
         log_level = swf.get("log_level", "WARNING").strip().upper()
         if log_level not in _LOG_LEVELS:
             raise self.error("swf", "log_level", f"must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}")
-        endpoint_url = self.optional_text("swf", "endpoint_url")
-        if endpoint_url is not None and endpoint_url != "local" and "://" not in endpoint_url:
-            raise self.error("swf", "endpoint_url", f"must be a URL or 'local', got {endpoint_url!r}")
-        default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else 60.0
-        poll_timeout = self.number("swf", "poll_timeout", default_poll)
+        endpoint_url = self.endpoint_url()
+        region = self.optional_text("swf", "region")
+        if region is not None and not _REGION.match(region):
+            raise self.error("swf", "region", f"must be an AWS region such as 'us-east-1', got {region!r}")
+        default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else MAX_POLL_TIMEOUT
+        poll_timeout = self.number("swf", "poll_timeout", default_poll, MAX_POLL_TIMEOUT)
+        domain = self.name("swf", "domain", 256)
 
         activities = tuple(self.activity_group(s) for s in sections if s.startswith("activities:"))
         deciders = tuple(self.decider_group(s) for s in sections if s.startswith("decider:"))
@@ -228,10 +258,17 @@ class _Reader:
             raise self.error("swf", None, "nothing to run: add an [activities:<name>] or [decider:<name>] section")
         executions = self.executions(deciders) if "executions" in sections else None
         handlers = read_handlers(self, dict(self.parser["handlers"])) if "handlers" in sections else ()
+        for key, factory in handlers:
+            cls = getattr(factory, "func", factory)  # a stock handler is a functools.partial of its class
+            missing = [m for m in ("connect", "disconnect") if not callable(getattr(cls, m, None))]
+            if isinstance(cls, type) and missing:
+                raise self.error(
+                    "handlers", key, f"{cls.__module__}.{cls.__qualname__} has no {' nor '.join(m + '()' for m in missing)} method"
+                )
         return Config(
             path=self.path,
-            domain=self.text("swf", "domain", 256),
-            region=self.optional_text("swf", "region"),
+            domain=domain,
+            region=region,
             endpoint_url=endpoint_url,
             poll_timeout=poll_timeout,
             log_level=log_level,
@@ -239,7 +276,7 @@ class _Reader:
             deciders=deciders,
             executions=executions,
             handlers=handlers,
-            processes=self.positive_int("swf", "processes", 1),
+            processes=self.positive_int("swf", "processes", 1, MAX_PROCESSES),
             stop_timeout=self.number("swf", "stop_timeout", STOP_TIMEOUT),
             hub_block_threshold=self.number("swf", "hub_block_threshold", HUB_BLOCK_THRESHOLD),
         )
@@ -262,13 +299,39 @@ class _Reader:
             raise self.error(section, key, f"is {len(value)} characters; SWF takes at most {limit}")
         return value
 
+    def name(self, section: str, key: str, limit: int) -> str:
+        """A name SWF takes: 1 to ``limit`` characters, no ``:``, ``/``, ``|`` nor control character, not ``arn``."""
+        value = self.text(section, key, limit)
+        bad = _NAME_FORBIDDEN.search(value)
+        if bad is not None:
+            raise self.error(section, key, f"must not contain {bad.group()!r} (SWF refuses ':', '/', '|' and control characters)")
+        if value == "arn":
+            raise self.error(section, key, "must not be the literal 'arn' (SWF refuses it)")
+        return value
+
+    def endpoint_url(self) -> Optional[str]:
+        """``[swf] endpoint_url``: ``None``, ``"local"``, or an http(s) URL with a host."""
+        value = self.optional_text("swf", "endpoint_url")
+        if value is None or value == "local":
+            return value
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError as err:
+            raise self.error("swf", "endpoint_url", f"must be a URL or 'local', got {value!r}: {err}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise self.error(
+                "swf", "endpoint_url", f"must be an http:// or https:// URL with a host, or 'local', got {value!r}"
+            )
+        return value
+
     def optional_text(self, section: str, key: str) -> Optional[str]:
         value = self.parser[section].get(key)
         if value is None or not value.strip():
             return None
         return value.strip()
 
-    def positive_int(self, section: str, key: str, default: Optional[int] = None) -> int:
+    def positive_int(self, section: str, key: str, default: Optional[int] = None, maximum: Optional[int] = None) -> int:
         raw = self.parser[section].get(key)
         if raw is None and default is not None:
             return default
@@ -278,9 +341,11 @@ class _Reader:
             value = 0
         if value < 1:
             raise self.error(section, key, f"must be a positive integer, got {raw!r}")
+        if maximum is not None and value > maximum:
+            raise self.error(section, key, f"must be at most {maximum:,}, got {raw!r}")
         return value
 
-    def number(self, section: str, key: str, default: Optional[float]) -> Any:
+    def number(self, section: str, key: str, default: Optional[float], maximum: Optional[float] = None) -> Any:
         raw = self.parser[section].get(key)
         if raw is None:
             return default
@@ -288,8 +353,10 @@ class _Reader:
             value = float(raw.strip())
         except ValueError:
             value = -1.0
-        if not value > 0 or value == float("inf"):
+        if not value > 0 or not math.isfinite(value):
             raise self.error(section, key, f"must be a positive number of seconds, got {raw!r}")
+        if maximum is not None and value > maximum:
+            raise self.error(section, key, f"must be at most {maximum:g} seconds, got {raw!r}")
         return value
 
     def dotted(self, section: str, key: str) -> Any:
@@ -298,6 +365,8 @@ class _Reader:
             return resolve(path)
         except (ImportError, AttributeError) as err:
             raise self.error(section, key, f"cannot import {path!r}: {err}") from None
+        except Exception as err:  # user code: a SyntaxError or any error raised on import
+            raise self.error(section, key, f"cannot import {path!r}: {describe(err)}") from None
 
     def activity_group(self, section: str) -> ActivityGroup:
         from swf_gevent.activities import ActivityRegistry
@@ -306,18 +375,18 @@ class _Reader:
         for module in modules:
             try:
                 importlib.import_module(module)
-            except ImportError as err:
-                raise self.error(section, "modules", f"cannot import {module!r}: {err}") from None
+            except Exception as err:  # user code: a SyntaxError or any error raised on import
+                raise self.error(section, "modules", f"cannot import {module!r}: {describe(err)}") from None
+            if not len(ActivityRegistry.from_modules([module])):
+                raise self.error(section, "modules", f"no @activity functions in {module}")
         try:
             registry = ActivityRegistry.from_modules(modules)
         except ValueError as err:
             raise self.error(section, "modules", str(err)) from None
-        if not len(registry):
-            raise self.error(section, "modules", f"no @activity functions in {', '.join(modules)}")
         return ActivityGroup(
             name=section.split(":", 1)[1].strip(),
-            task_list=self.text(section, "task_list", 256),
-            greenlets=self.positive_int(section, "greenlets", 1),
+            task_list=self.name(section, "task_list", 256),
+            greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
             modules=modules,
             registry=registry,
         )
@@ -327,18 +396,18 @@ class _Reader:
         try:
             decider = cls()
         except Exception as err:
-            raise self.error(section, "class", f"cannot build {self.text(section, 'class')}(): {err}") from None
+            raise self.error(section, "class", f"cannot build {self.text(section, 'class')}(): {describe(err)}") from None
         if not callable(getattr(decider, "decide", None)):
             raise self.error(section, "class", f"{self.text(section, 'class')} has no decide(decision_task) method")
         return DeciderGroup(
             name=section.split(":", 1)[1].strip(),
-            task_list=self.text(section, "task_list", 256),
-            greenlets=self.positive_int(section, "greenlets", 1),
+            task_list=self.name(section, "task_list", 256),
+            greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
             decider=decider,
-            workflow_type=self.text(section, "workflow_type", 256),
-            workflow_version=self.text(section, "workflow_version", 64),
-            execution_timeout=self.positive_int(section, "execution_timeout", 3600),
-            decision_timeout=self.positive_int(section, "decision_timeout", 60),
+            workflow_type=self.name(section, "workflow_type", 256),
+            workflow_version=self.name(section, "workflow_version", 64),
+            execution_timeout=self.positive_int(section, "execution_timeout", 3600, MAX_EXECUTION_TIMEOUT),
+            decision_timeout=self.positive_int(section, "decision_timeout", 60, MAX_EXECUTION_TIMEOUT),
         )
 
     def executions(self, deciders: tuple[DeciderGroup, ...]) -> Executions:
@@ -355,9 +424,16 @@ class _Reader:
             if not callable(factory):
                 raise self.error("executions", "input_factory", "must name a function of the execution index")
 
+            path = self.path
+
             def make_input(index: int) -> Optional[str]:
-                value = factory(index)
-                return None if value is None else json.dumps(value, separators=(",", ":"))
+                try:
+                    value = factory(index)
+                    return None if value is None else json.dumps(value, separators=(",", ":"))
+                except Exception as err:  # user code: its error, or a value JSON cannot hold
+                    raise ConfigError(
+                        path, "executions", "input_factory", f"failed for execution {index}: {describe(err)}"
+                    ) from None
 
         else:
             raw = self.optional_text("executions", "input")
@@ -373,8 +449,19 @@ class _Reader:
         timeout = self.number("executions", "timeout", None)
         return Executions(
             workflow=group,
-            count=self.positive_int("executions", "count"),
+            count=self.positive_int("executions", "count", None, MAX_EXECUTIONS),
             input=make_input,
             timeout=timeout,
         )
 
+
+
+def describe(error: BaseException) -> str:
+    """One line for an error of user code: ``"Type: message"`` (the message alone for an ImportError)."""
+    if isinstance(error, ImportError) and not isinstance(error, SyntaxError):
+        return str(error)
+    if isinstance(error, SyntaxError):
+        where = f" ({error.filename}, line {error.lineno})" if error.filename else ""
+        return f"SyntaxError: {error.msg}{where}"
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -25,8 +25,13 @@ back to 1 s once a child ran for a minute. When every child ended cleanly
 the supervisor is done, and so is the parent. :meth:`ProcessSupervisor.stop`
 sends SIGTERM to every child (each stops warmly: polls under way return,
 running tasks get ``stop_timeout`` seconds, then are failed back), waits,
-and SIGKILLs what is still alive after its ``timeout``. A child whose
-parent died stops itself.
+and SIGKILLs what is still alive after its ``timeout``. Once every
+execution the parent started has closed, it sends SIGUSR1 instead: the
+child stops as on SIGTERM, but kills its actors running no task in their
+parked polls rather than waiting them out;
+:meth:`ProcessSupervisor.hurry` sends a second SIGTERM, which stops a child
+at once. Each child runs in its own session, so a Ctrl-C at the terminal
+reaches the parent only. A child whose parent died stops itself.
 """
 
 from __future__ import annotations
@@ -160,20 +165,28 @@ class ProcessSupervisor:
         self._watchers = [gevent.spawn(self._watch, slot) for slot in range(self.count)]
         gevent.spawn(self._all_ended)
 
-    def stop(self, timeout: float) -> None:
-        """SIGTERM every child, wait for them, SIGKILL those alive after ``timeout`` seconds.
+    def stop(self, timeout: float, signum: int = signal.SIGTERM) -> None:
+        """Signal every child, wait for them, SIGKILL those alive after ``timeout`` seconds.
 
         :param timeout: seconds the children get to stop warmly, all together.
+        :param signum: the signal asking them to stop: SIGTERM, or SIGUSR1
+            once the work is done (a child then kills its idle actors in their
+            parked polls instead of waiting them out).
         """
         self._stopping.set()
         for slot, child in list(self._children.items()):
-            _send(child, signal.SIGTERM, slot)
+            _send(child, signum, slot)
         gevent.joinall(self._watchers, timeout=timeout)
         for slot, child in list(self._children.items()):
             log.error("process %d (pid %d) still running after %.0f s: killing it", slot + 1, child.pid, timeout)
             _send(child, signal.SIGKILL, slot)
         gevent.joinall(self._watchers)
         self.done.set()
+
+    def hurry(self) -> None:
+        """During :meth:`stop`: SIGTERM every child again, so each stops at once (its cold path)."""
+        for slot, child in list(self._children.items()):
+            _send(child, signal.SIGTERM, slot)
 
     def _all_ended(self) -> None:
         gevent.joinall(self._watchers)
@@ -185,7 +198,11 @@ class ProcessSupervisor:
         while not self._stopping.is_set():
             began = time.monotonic()
             try:
-                child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+                # Its own session: a Ctrl-C at the terminal reaches the parent only,
+                # which stops the children with one SIGTERM each (a second is the cold path).
+                child = subprocess.Popen(
+                    self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, start_new_session=True
+                )
             except OSError as err:
                 log.error("cannot start process %d: %s", slot + 1, err)
                 status: Optional[int] = None

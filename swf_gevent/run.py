@@ -4,18 +4,18 @@ Usage: ``python -m swf_gevent.run config.ini``. Example (``examples/demo.ini``):
 
     [swf]
     domain = demo
-    region = us-east-1              ; optional: else boto3's chain
-    endpoint_url = local            ; optional: a URL, or "local" for the embedded endpoint
-    poll_timeout = 1                ; optional, seconds the embedded endpoint holds an empty poll
+    region = us-east-1              ; optional: else swf.credentials (environment, ~/.swf), boto3
+    endpoint_url = local            ; optional: an http(s) URL, or "local" for the embedded endpoint
+    poll_timeout = 1                ; optional, seconds the embedded endpoint holds an empty poll (<= 60)
     log_level = WARNING             ; optional
-    processes = 1                   ; optional: worker processes (or --processes N)
+    processes = 1                   ; optional: worker processes (or --processes N), <= 256
     stop_timeout = 10               ; optional, seconds running tasks get at a stop
     hub_block_threshold = 1         ; optional, seconds a greenlet may hold the hub
 
     [activities:text]               ; one section per activity worker group
     task_list = text
-    greenlets = 200                 ; optional, default 1
-    modules = text_pipeline         ; modules whose @activity functions this group performs
+    greenlets = 200                 ; optional, default 1, <= 10,000 per group
+    modules = text_pipeline         ; modules whose @activity functions this group performs (each has one)
 
     [decider:pipeline]              ; one section per decider group
     task_list = pipeline
@@ -23,14 +23,14 @@ Usage: ``python -m swf_gevent.run config.ini``. Example (``examples/demo.ini``):
     class = text_pipeline.TextPipeline
     workflow_type = text-pipeline
     workflow_version = 1
-    execution_timeout = 3600        ; optional, seconds (registered default)
-    decision_timeout = 60           ; optional, seconds (registered default)
+    execution_timeout = 3600        ; optional, seconds (registered default, and sent with each start)
+    decision_timeout = 60           ; optional, seconds (registered default, and sent with each start)
 
     [executions]                    ; optional: start executions, exit once all closed
     workflow = pipeline             ; the [decider:<name>] whose workflow type to start
-    count = 500
+    count = 500                     ; <= 1,000,000
     input_factory = text_pipeline.execution_input   ; or: input = {"json": "value"}
-    timeout = 600                   ; optional, seconds to wait for them
+    timeout = 600                   ; optional, seconds to wait for them (then left open)
 
     [handlers]                      ; optional: signal handlers
     logging = INFO                  ; log each signal, lines at this level and above
@@ -39,13 +39,35 @@ Usage: ``python -m swf_gevent.run config.ini``. Example (``examples/demo.ini``):
     statsd_prefix = swf             ; optional, default swf
     mine = mypackage.MyHandler      ; any other key: a handler class by dotted path
 
+The file is UTF-8; ``;`` or ``#`` after whitespace starts a comment, one
+with no whitespace before it is part of the value. Names (domain, task
+lists, types, versions) follow SWF's rules: no ``:``, ``/``, ``|`` nor
+control character, not ``arn``. The region, endpoint URL and key pair the
+file leaves unset are resolved by :func:`swf.credentials.resolve_settings`
+(``set_aws_credentials``, environment, ``~/.swf``), then boto3's chain.
+
 Dotted paths import from the config file's directory first. The domain and
-the workflow and activity types are registered when missing. The process
+the workflow and activity types are registered when missing. Each
+StartWorkflowExecution sends the decider group's task list, timeouts and
+child policy, so an earlier registration of the type cannot change them;
+a fault refusing every start (default undefined, type deprecated, unknown
+type) ends the run at the first, with one line and status 2. The process
 has one boto3 SWF client, its pool as large as the number of pollers.
 SIGINT and SIGTERM stop the fleet warmly: no new poll, polls under way
 end and their tasks run, running tasks get ``stop_timeout`` seconds to
 finish and are then failed back (so SWF can hand them out again at
-once), and the summary is printed.
+once), and the summary is printed. A second signal stops at once: every
+actor is killed, running tasks are left to their SWF timeouts, and the
+summary is still printed. A signal before the actors run (while
+registration retries an unreachable endpoint, say) ends the run with one
+line, status 1. Starting executions stops at the first signal.
+
+With ``[executions]``, once every execution the run started has closed
+the actors stop without waiting out their parked polls: those running no
+task are killed. A task such a poll was about to bring is not answered:
+SWF hands it out again once its timeout passes. Rates in the summary
+count from the first start to the last close, as the progress lines do.
+Executions still open at ``[executions] timeout`` stay open.
 
 With ``processes`` above 1 the process is a parent running no actor: it
 registers the types, starts that many children, each running every group
@@ -61,9 +83,13 @@ reported: a warning naming it, and the ``hub_blocked`` signal
 (:class:`swf_gevent.actors.HubMonitor`).
 
 Exit status: 0 when every execution started completed (or, without
-``[executions]``, after a clean stop); 1 when some did not, or SWF could
-not be used (one line: unreachable, no credentials...); 2 for a bad config
-file, with one line naming the file, section and key.
+``[executions]``, after a clean stop); 1 when some did not, a signal came
+before the fleet ran, or SWF could not be used (one line: unreachable, no
+credentials...); 2 for a bad config file, or code or settings it names
+failing at startup (a module raising on import, a handler class that
+cannot be built, an input factory that raises or returns what JSON cannot
+hold, no region anywhere, a client botocore refuses), with one line naming
+the file, section and key.
 """
 
 from __future__ import annotations
@@ -89,12 +115,14 @@ import gevent  # noqa: E402
 from gevent.event import Event  # noqa: E402
 from gevent.pool import Pool  # noqa: E402
 
+from swf_gevent._config import MAX_PROCESSES  # noqa: E402
+
 if TYPE_CHECKING:
     from swf_gevent._config import Config, Executions
     from swf_gevent._processes import ChildReporter, ProcessSupervisor
     from swf_gevent.actors import GreenletActor, HubMonitor
 
-__all__ = ["Fleet", "main"]
+__all__ = ["Fleet", "Interrupted", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +173,19 @@ def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stde
 
     try:
         return Fleet(config, child=args.child, local_endpoint=args.local_endpoint).run(stdout)
+    except ConfigError as err:  # found at startup: the client, a handler, the input factory, the workflow type
+        print(err, file=stderr)
+        return 2
     except SWFError as err:  # unreachable endpoint, no credentials, refused registration...
         print(f"{args.config}: {err}", file=stderr)
         return 1
+    except Interrupted as err:
+        print(f"{args.config}: {err}", file=stderr)
+        return 1
+
+
+class Interrupted(Exception):
+    """A signal came before the fleet was running: it stopped without running anything."""
 
 
 def _positive_int(text: str) -> int:
@@ -157,6 +195,8 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    if value > MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_PROCESSES}, got {text!r}")
     return value
 
 
@@ -191,7 +231,17 @@ class Fleet:
         self.started: dict[str, str] = {}  # workflowId -> runId
         self.closed: dict[str, str] = {}  # workflowId -> closeStatus
         self.interrupted = False
+        self.signals = 0  # SIGINT and SIGTERM received
+        self._phase = "new"  # new, starting, running, stopping
+        self._main: Any = None  # the greenlet running run(), interrupted by a signal while starting
         self._stop = Event()
+        self._cold = False  # a second signal: kill what runs, answer nothing more
+        self._work_done = False  # every execution started has closed
+        self._work_began: Optional[float] = None  # monotonic time of the first start (or the actors' start)
+        self._work_ended: Optional[float] = None  # monotonic time the last execution was seen closed
+        self._fatal: Optional[BaseException] = None  # why starting executions stopped for good
+        self._start_pool: Optional[Pool] = None
+        self._examples: dict[str, str] = {}  # closeStatus -> one execution closed so, and why
         self._tag = f"swf_gevent.run:{uuid.uuid4().hex[:12]}"
         self._since = datetime.now(timezone.utc) - timedelta(minutes=5)  # clock skew allowance
 
@@ -199,64 +249,111 @@ class Fleet:
         """Start everything, wait for the executions (or a signal), stop, print the summary.
 
         :returns: the exit status.
+        :raises swf_gevent._config.ConfigError: the config fails at startup: no
+            region anywhere, a client that cannot be built, a handler that
+            cannot be built or connected, an input factory that fails, or a
+            workflow type no execution can start with.
+        :raises swf.exceptions.SWFError: SWF cannot be used (unreachable, no credentials...).
+        :raises Interrupted: a signal came before the actors were running.
         """
-        from swf_gevent.actors import HubMonitor
-        from swf_gevent.handlers import MetricsHandler
-
         config = self.config
         signal_handles = []
-        began = time.monotonic()
+        self._main = gevent.getcurrent()
+        self._phase = "starting"
         try:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal_handles.append(gevent.signal_handler(signum, self._on_signal, signum))
-            self.client = self._make_client()
-            if not self.child:
-                _register(self.client, config)
-            if config.processes > 1:
-                self._start_processes()
-            else:
-                self.metrics = MetricsHandler()
-                self.handlers = [self.metrics] + [cls() for _, cls in config.handlers]
-                for handler in self.handlers:
-                    handler.connect()
-                self.hub_monitor = HubMonitor(config.hub_block_threshold)
-                self.hub_monitor.start()
-                self.actors = self._build_actors()
-                for actor in self.actors:
-                    actor.start()
-                log.info("%d actors polling domain %s", len(self.actors), config.domain)
-            if self.child:
-                self._report_until_stopped(stdout)
-            elif config.executions is not None:
-                self._start_executions(config.executions)
-                pollers = f"{config.pollers} greenlets"
-                if config.processes > 1:
-                    pollers = f"{config.processes} processes of {pollers}"
-                print(
-                    f"{pollers} polling domain {config.domain!r}; "
-                    f"{len(self.started)} executions of {config.executions.workflow.workflow_type!r} started",
-                    file=stdout,
-                    flush=True,
-                )
-                self._wait_closed(config.executions.timeout, stdout)
-            else:
-                self._stop.wait()
+            if self.child:  # the parent's "work done: stop without waiting out parked polls"
+                signal_handles.append(gevent.signal_handler(signal.SIGUSR1, self._on_work_done))
+            try:
+                self._start()
+                self._phase = "running"
+                if self.child:
+                    self._report_until_stopped(stdout)
+                elif config.executions is not None:
+                    self._start_executions(config.executions)
+                    if self._fatal is not None:
+                        return self._end_with_fatal()
+                    pollers = f"{config.pollers} greenlets"
+                    if config.processes > 1:
+                        pollers = f"{config.processes} processes of {pollers}"
+                    print(
+                        f"{pollers} polling domain {config.domain!r} at {self._endpoint()}; "
+                        f"{len(self.started)} executions of {config.executions.workflow.workflow_type!r} started",
+                        file=stdout,
+                        flush=True,
+                    )
+                    self._wait_closed(config.executions.timeout, stdout)
+                    self._examples = {status: self._example(status) for status in set(self.closed.values()) - {"COMPLETED"}}
+                else:
+                    print(
+                        f"{config.pollers} greenlets polling domain {config.domain!r} at {self._endpoint()}"
+                        + (f" in {config.processes} processes" if config.processes > 1 else "")
+                        + "; SIGINT or SIGTERM stops them",
+                        file=stdout,
+                        flush=True,
+                    )
+                    self._stop.wait()
+            except Interrupted:
+                self._phase = "stopping"
+                raise
+            finally:
+                self._phase = "stopping"
+                self._shut_down()
         finally:
-            for handle in signal_handles:
+            for handle in signal_handles:  # kept through the stop: a second signal hurries it
                 handle.cancel()
-            self._stop_actors()
-            if self.hub_monitor is not None:
-                self.hub_monitor.stop()
-            for handler in self.handlers:
-                handler.disconnect()
-            if self.local is not None:
-                self.local.stop()
         if self.child:
             line = self._reporter.line() if self._reporter is not None else None
             if line is not None:  # what happened during the stop
                 _report(line, stdout)
             return 0
-        return self._summary(stdout, time.monotonic() - began)
+        return self._summary(stdout)
+
+    def _start(self) -> None:
+        """Build the client, register the types, start the actors (or the child processes)."""
+        from swf_gevent._config import ConfigError, describe
+        from swf_gevent.actors import HubMonitor
+        from swf_gevent.handlers import MetricsHandler
+
+        config = self.config
+        self.client = self._make_client()
+        if not self.child:
+            _register(self.client, config)
+        if config.processes > 1:
+            self._start_processes()
+        else:
+            self.metrics = MetricsHandler()
+            self.metrics.connect()
+            self.handlers = [self.metrics]
+            for key, factory in config.handlers:
+                try:
+                    handler = factory()
+                    handler.connect()
+                except Exception as err:  # user code
+                    raise ConfigError(config.path, "handlers", key, f"cannot start the handler: {describe(err)}") from None
+                self.handlers.append(handler)
+            self.hub_monitor = HubMonitor(config.hub_block_threshold)
+            self.hub_monitor.start()
+            self.actors = self._build_actors()
+            for actor in self.actors:
+                actor.start()
+            log.info("%d actors polling domain %s", len(self.actors), config.domain)
+        self._work_began = time.monotonic()
+
+    def _shut_down(self) -> None:
+        """Stop the actors, the hub monitor, the handlers and the endpoint; each step runs whatever the others did."""
+        steps: list[tuple[str, Any]] = [("stopping the actors", self._stop_actors)]
+        if self.hub_monitor is not None:
+            steps.append(("stopping the hub monitor", self.hub_monitor.stop))
+        steps += [(f"disconnecting {handler!r}", handler.disconnect) for handler in self.handlers]
+        if self.local is not None:
+            steps.append(("stopping the local endpoint", self.local.stop))
+        for what, step in steps:
+            try:
+                step()
+            except Exception:  # one failing step must not keep the others from running
+                log.exception("error while %s", what)
 
     def _start_processes(self) -> None:
         """Start the child processes that run the actors; the fleet stops once they all ended."""
@@ -302,12 +399,48 @@ class Fleet:
                 _report(line, stdout)
 
     def _on_signal(self, signum: int) -> None:
-        log.warning("%s received: stopping the fleet", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        self.signals += 1
         self.interrupted = True
         self._stop.set()
+        if self._phase == "starting":
+            log.warning("%s received while starting: stopping", name)
+            self._phase = "stopping"
+            gevent.kill(self._main, Interrupted(f"interrupted by {name} before the fleet was running"))
+        elif self.signals == 1:
+            log.warning("%s received: stopping the fleet (again to stop at once)", name)
+        elif not self._cold:
+            log.warning("%s received again: stopping at once; running tasks are left to their SWF timeouts", name)
+            self._hurry()
+
+    def _on_work_done(self) -> None:
+        log.info("the parent's executions all closed: stopping")
+        self._work_done = True
+        self._stop.set()
+
+    def _hurry(self) -> None:
+        """The cold path: kill every actor and start call now; the tasks they hold are left to SWF's timeouts."""
+        self._cold = True
+        if self._start_pool is not None:
+            self._start_pool.kill(block=False)
+        if self.supervisor is not None:
+            self.supervisor.hurry()
+        for actor in self.actors:
+            actor.kill(block=False)
+
+    def _endpoint(self) -> str:
+        """The endpoint URL the client talks to, for the start line and the summary."""
+        if self.local is not None:
+            return f"the local endpoint {self.local.endpoint_url}"
+        if self.client is not None:
+            return str(self.client.meta.endpoint_url)
+        return str(self.config.endpoint_url or "SWF")
 
     def _make_client(self) -> Any:
         from swf.connection import DEFAULT_READ_TIMEOUT, make_client
+        from swf.credentials import resolve_settings
+        from swf.exceptions import SWFError
+        from swf_gevent._config import ConfigError
         from swf_gevent.signals import retry_policy
 
         config = self.config
@@ -327,16 +460,30 @@ class Fleet:
             endpoint_url = self.local.endpoint_url
             region = region or "us-east-1"
             key_id = secret = "local"  # the embedded endpoint checks no signature
+        else:  # what the config leaves unset comes from swf.credentials, then boto3's chain
+            settings = resolve_settings()
+            if region is None and settings.region_name is None and _boto3_region() is None:
+                raise ConfigError(
+                    config.path,
+                    "swf",
+                    "region",
+                    "no AWS region: set it here, in AWS_DEFAULT_REGION, in [defaults] of ~/.swf, or in ~/.aws/config",
+                )
         pool = config.pollers + _START_CONCURRENCY + 4
-        return make_client(
-            retry=retry_policy(sender=self),  # each retry sends call_retried
-            region_name=region,
-            endpoint_url=endpoint_url,
-            max_pool_connections=pool,
-            read_timeout=max(DEFAULT_READ_TIMEOUT, config.poll_timeout + 10),
-            aws_access_key_id=key_id,
-            aws_secret_access_key=secret,
-        )
+        try:
+            return make_client(
+                retry=retry_policy(sender=self),  # each retry sends call_retried
+                region_name=region,
+                endpoint_url=endpoint_url,
+                max_pool_connections=pool,
+                read_timeout=max(DEFAULT_READ_TIMEOUT, config.poll_timeout + 10),
+                aws_access_key_id=key_id,
+                aws_secret_access_key=secret,
+            )
+        except SWFError:  # no credentials, a malformed ~/.swf: said as is
+            raise
+        except Exception as err:  # botocore refusing a region or an endpoint from elsewhere
+            raise ConfigError(config.path, "swf", None, f"cannot build the SWF client: {err}") from None
 
     def _build_actors(self) -> list[GreenletActor]:
         from swf_gevent.actors import GreenletActivityWorker, GreenletDecider
@@ -369,11 +516,27 @@ class Fleet:
         return actors
 
     def _start_executions(self, executions: Executions) -> None:
+        """Start ``executions.count`` executions, :data:`_START_CONCURRENCY` calls at a time, until a stop.
+
+        Each StartWorkflowExecution carries the config's task list, timeouts
+        and child policy, so a type registered earlier with other defaults
+        (or none) does not change them. A fault that would refuse every start
+        (default undefined, type or domain deprecated, unknown type) stops the
+        starts at the first one: :attr:`_fatal` holds the config error to raise.
+        """
         from swf.connection import call
-        from swf.exceptions import SWFError
+        from swf.exceptions import (
+            DefaultUndefinedError,
+            DeprecatedError,
+            DoesNotExistError,
+            OperationNotPermittedError,
+            SWFError,
+        )
+        from swf_gevent._config import ConfigError
 
         group = executions.workflow
         prefix = f"{group.workflow_type}-{self._tag.rsplit(':', 1)[1]}"
+        fatal = (DefaultUndefinedError, DeprecatedError, DoesNotExistError, OperationNotPermittedError)
 
         def start(index: int) -> None:
             if self._stop.is_set():
@@ -384,29 +547,78 @@ class Fleet:
                 "workflowId": workflow_id,
                 "workflowType": {"name": group.workflow_type, "version": group.workflow_version},
                 "taskList": {"name": group.task_list},
+                "executionStartToCloseTimeout": str(group.execution_timeout),
+                "taskStartToCloseTimeout": str(group.decision_timeout),
+                "childPolicy": "TERMINATE",
                 "tagList": [self._tag],
             }
-            payload = executions.input(index)
+            try:
+                payload = executions.input(index)  # once per execution; a failure is a ConfigError
+            except ConfigError as err:
+                self._give_up(err)
+                return
             if payload is not None:
                 params["input"] = payload
             try:
                 response = call(self.client, "StartWorkflowExecution", **params)
+            except fatal as err:
+                self._give_up(
+                    ConfigError(
+                        self.config.path,
+                        "executions",
+                        "workflow",
+                        f"cannot start {group.workflow_type!r} version {group.workflow_version!r} "
+                        f"in domain {self.config.domain!r}: {err}",
+                    )
+                )
+                return
             except SWFError as err:
                 log.error("cannot start execution %s: %s", workflow_id, err)
                 return
             self.started[workflow_id] = response["runId"]
 
-        Pool(_START_CONCURRENCY).map(start, range(executions.count))
+        pool = self._start_pool = Pool(_START_CONCURRENCY)
+        for index in range(executions.count):
+            pool.wait_available()
+            if self._stop.is_set():  # a signal, or a fault that refuses every start
+                break
+            pool.spawn(start, index)
+        pool.join()
+        self._start_pool = None
         log.info("%d executions of %s started (tag %s)", len(self.started), group.workflow_type, self._tag)
+
+    def _end_with_fatal(self) -> int:
+        """Raise the error that stopped the starts, saying how many executions it leaves open (after the stop)."""
+        from swf_gevent._config import ConfigError
+
+        error = self._fatal
+        if isinstance(error, ConfigError) and self.started:
+            n = len(self.started)
+            error = ConfigError(
+                error.path,
+                error.section,
+                error.key,
+                f"{error.problem} ({n} execution{'' if n == 1 else 's'} started before it left open)",
+            )
+        assert error is not None
+        raise error
+
+    def _give_up(self, error: BaseException) -> None:
+        """Stop starting executions and stop the fleet; the run ends with ``error``."""
+        if self._fatal is None:
+            self._fatal = error
+        self._stop.set()
 
     def _wait_closed(self, timeout: Optional[float], stdout: TextIO) -> None:
         """Return once every started execution closed, on a signal, or after ``timeout`` seconds.
 
-        Prints a progress line every :data:`_PROGRESS_INTERVAL` seconds.
+        Prints a progress line every :data:`_PROGRESS_INTERVAL` seconds, its
+        clock counting from the first start, as the summary's does.
         """
         from swf.exceptions import SWFError
 
         began = time.monotonic()
+        origin = self._work_began if self._work_began is not None else began
         deadline = None if timeout is None else began + timeout
         next_report = began + _PROGRESS_INTERVAL
         while not self._stop.is_set():
@@ -415,19 +627,22 @@ class Fleet:
                 if open_count == 0:
                     self.closed = self._close_statuses()
                     if set(self.started) <= set(self.closed):
+                        self._work_done = True
+                        self._work_ended = time.monotonic()
                         return
             except SWFError as err:
                 log.warning("cannot check the executions: %s", err)
                 open_count = None
             now = time.monotonic()
             if deadline is not None and now >= deadline:
-                log.error("executions still open after %s s; stopping", timeout)
+                log.error("executions still open after %s s; stopping (they stay open)", timeout)
                 self.closed = self._close_statuses()
+                self._work_ended = now
                 return
             if now >= next_report and open_count is not None:
                 status = self.metrics.status() if self.metrics is not None else ""
                 print(
-                    f"  {now - began:6.1f} s   {len(self.started) - open_count}/{len(self.started)} executions closed; "
+                    f"  {now - origin:6.1f} s   {len(self.started) - open_count}/{len(self.started)} executions closed; "
                     f"{status}",
                     file=stdout,
                     flush=True,
@@ -435,6 +650,7 @@ class Fleet:
                 next_report = now + _PROGRESS_INTERVAL
             self._stop.wait(_CHECK_INTERVAL)
         self.closed = self._close_statuses()
+        self._work_ended = time.monotonic()
 
     def _open_count(self) -> int:
         from swf.connection import call
@@ -471,19 +687,42 @@ class Fleet:
         return statuses
 
     def _stop_actors(self) -> None:
-        """Stop warmly: every actor (or child process) at once, running tasks get ``stop_timeout`` seconds."""
+        """Stop every actor (or child process) at once.
+
+        Warmly: running tasks get ``stop_timeout`` seconds, then are failed
+        back. Once every execution started has closed, an actor running no
+        task is killed in its parked poll rather than waited for (up to
+        ``poll_timeout``): a task that poll would have brought is left to its
+        SWF timeout, after which SWF hands it out again. After a second
+        signal, every actor is killed (:meth:`_hurry`).
+        """
         if self.supervisor is not None:
-            self.supervisor.stop(self.config.poll_timeout + self.config.stop_timeout + 30)
+            done = self._work_done and not self.interrupted
+            self.supervisor.stop(
+                self.config.poll_timeout + self.config.stop_timeout + 30, signal.SIGUSR1 if done else signal.SIGTERM
+            )
             return
         timeout = self.config.stop_timeout
-        stoppers = [gevent.spawn(actor.stop, timeout) for actor in self.actors]
-        gevent.joinall(stoppers)
 
-    def _summary(self, stdout: TextIO, elapsed: float) -> int:
+        def stop(actor: GreenletActor) -> None:
+            if self._cold or (self._work_done and actor.running_tasks == 0):
+                actor.kill()
+            else:
+                actor.stop(timeout)
+
+        gevent.joinall([gevent.spawn(stop, actor) for actor in self.actors])
+
+    def _summary(self, stdout: TextIO) -> int:
+        """Print the summary; the exit status.
+
+        Rates count over the time the work took: from the first start to
+        the last execution seen closed (without ``[executions]``, from the
+        actors' start to the stop).
+        """
         metrics = self.metrics
         statuses = Counter(self.closed.values())
         started = len(self.started)
-        lines = [f"simple-workflow run: {self.config.path} on {'the local endpoint' if self.config.local else 'SWF'}"]
+        lines = [f"simple-workflow run: {self.config.path} on {self._endpoint()}"]
         if self.config.executions is not None:
             requested = self.config.executions.count
             others = ", ".join(f"{n} {s.lower()}" for s, n in sorted(statuses.items()) if s not in ("COMPLETED", "FAILED"))
@@ -492,7 +731,13 @@ class Fleet:
                 f"{statuses['FAILED']} failed, {started - len(self.closed)} still open"
                 + (f", {others}" if others else "")
             )
+            for status in sorted(statuses):
+                if status != "COMPLETED":
+                    lines.append(f"  e.g. {status.lower():9} {self._examples.get(status, '')}")
         if metrics is not None:
+            began = self._work_began
+            ended = self._work_ended if self._work_ended is not None else time.monotonic()
+            elapsed = ended - began if began is not None else 0.0
             tasks = metrics.activity_tasks
             rate = tasks / elapsed if elapsed > 0 else 0.0
             lines.append(f"  activity tasks {tasks} in {elapsed:.1f} s: {rate:.1f} tasks/s")
@@ -507,12 +752,39 @@ class Fleet:
             restarts = self.supervisor.restarts
             lines.append(f"  processes      {self.supervisor.count}, {restarts} restart{'' if restarts == 1 else 's'}")
         if self.interrupted:
-            lines.append("  interrupted by a signal")
+            lines.append("  interrupted by a signal" + (" (twice: running tasks left to their SWF timeouts)" if self._cold else ""))
         print("\n".join(lines), file=stdout, flush=True)
         if self.config.executions is None:
             return 0
         ok = started == self.config.executions.count and statuses["COMPLETED"] == started
         return 0 if ok else 1
+
+    def _example(self, status: str) -> str:
+        """One execution closed with ``status``, and the reason its history's last event gives."""
+        from swf.connection import call
+        from swf.exceptions import SWFError
+
+        workflow_id = next(w for w, s in sorted(self.closed.items()) if s == status)
+        try:
+            events = call(
+                self.client,
+                "GetWorkflowExecutionHistory",
+                domain=self.config.domain,
+                execution={"workflowId": workflow_id, "runId": self.started[workflow_id]},
+                reverseOrder=True,
+                maximumPageSize=1,
+            )["events"]
+        except SWFError as err:
+            return f"{workflow_id} (history unavailable: {err})"
+        attributes: dict[str, Any] = next(
+            (value for key, value in events[0].items() if key.endswith("EventAttributes")), {}
+        ) if events else {}
+        reason = attributes.get("reason") or attributes.get("timeoutType") or attributes.get("cause")
+        details = attributes.get("details")
+        text = f"{reason}" if reason else "no reason given"
+        if details:
+            text += f": {' '.join(str(details).split())[:200]}"
+        return f"{workflow_id}: {text}"
 
 
 def _report(line: str, stdout: TextIO) -> None:
@@ -523,6 +795,14 @@ def _report(line: str, stdout: TextIO) -> None:
         log.debug("the parent no longer reads reports")
         if stdout is sys.stdout:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _boto3_region() -> Optional[str]:
+    """The region boto3's own chain finds (``AWS_REGION``, ``~/.aws/config``...), or ``None``."""
+    import boto3
+
+    region = boto3.session.Session().region_name
+    return str(region) if region else None
 
 
 def _register(client: Any, config: Any) -> None:

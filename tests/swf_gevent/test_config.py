@@ -25,6 +25,20 @@ def noop(payload):
 class Flow:
     def decide(self, task):
         return []
+
+
+class Exploding:
+    def __init__(self):
+        raise RuntimeError("boom")
+
+
+class NotAHandler:
+    pass
+
+
+class HalfHandler:
+    def connect(self):
+        pass
 '''
 
 GOOD = {
@@ -49,6 +63,8 @@ def _isolated_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _write(tmp_path: Path, sections: dict[str, dict[str, str]]) -> str:
     (tmp_path / "fleet_code.py").write_text(CODE)
+    (tmp_path / "broken_syntax.py").write_text("def broken(:\n")
+    (tmp_path / "raises_on_import.py").write_text("raise RuntimeError('no database')\n")
     lines = []
     for section, keys in sections.items():
         lines.append(f"[{section}]")
@@ -93,7 +109,31 @@ CASES = [
     ("swf", "domain", "d" * 257, "[swf] domain: is 257 characters; SWF takes at most 256"),
     ("decider:flow", "workflow_version", "v" * 65, "[decider:flow] workflow_version: is 65 characters; SWF takes at most 64"),
     ("swf", "domian", "d", "[swf] domian: unknown key (known: domain, endpoint_url, hub_block_threshold, log_level, poll_timeout, processes, region, stop_timeout)"),
-    ("swf", "endpoint_url", "somewhere", "[swf] endpoint_url: must be a URL or 'local', got 'somewhere'"),
+    ("swf", "endpoint_url", "somewhere", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'somewhere'"),
+    ("swf", "endpoint_url", "http://", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'http://'"),
+    ("swf", "endpoint_url", "ftp://example.com/swf", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'ftp://example.com/swf'"),
+    ("swf", "endpoint_url", "http://host:port", "[swf] endpoint_url: must be a URL or 'local', got 'http://host:port': Port could not be cast to integer value as 'port'"),
+    ("swf", "region", "not a region!", "[swf] region: must be an AWS region such as 'us-east-1', got 'not a region!'"),
+    ("swf", "domain", "bad:name", "[swf] domain: must not contain ':' (SWF refuses ':', '/', '|' and control characters)"),
+    ("swf", "domain", "a/b", "[swf] domain: must not contain '/' (SWF refuses ':', '/', '|' and control characters)"),
+    ("swf", "domain", "arn", "[swf] domain: must not be the literal 'arn' (SWF refuses it)"),
+    ("activities:work", "task_list", "a|b", "[activities:work] task_list: must not contain '|' (SWF refuses ':', '/', '|' and control characters)"),
+    ("decider:flow", "workflow_type", "x:y", "[decider:flow] workflow_type: must not contain ':' (SWF refuses ':', '/', '|' and control characters)"),
+    ("decider:flow", "workflow_version", "1/2", "[decider:flow] workflow_version: must not contain '/' (SWF refuses ':', '/', '|' and control characters)"),
+    ("swf", "poll_timeout", "61", "[swf] poll_timeout: must be at most 60 seconds, got '61'"),
+    ("swf", "poll_timeout", "nan", "[swf] poll_timeout: must be a positive number of seconds, got 'nan'"),
+    ("swf", "poll_timeout", "inf", "[swf] poll_timeout: must be a positive number of seconds, got 'inf'"),
+    ("swf", "processes", "100000", "[swf] processes: must be at most 256, got '100000'"),
+    ("activities:work", "greenlets", "100000", "[activities:work] greenlets: must be at most 10,000, got '100000'"),
+    ("decider:flow", "greenlets", "10001", "[decider:flow] greenlets: must be at most 10,000, got '10001'"),
+    ("executions", "count", "100000000000000000000", "[executions] count: must be at most 1,000,000, got '100000000000000000000'"),
+    ("decider:flow", "execution_timeout", "31536001", "[decider:flow] execution_timeout: must be at most 31,536,000, got '31536001'"),
+    ("activities:work", "modules", "fleet_code, json", "[activities:work] modules: no @activity functions in json"),
+    ("activities:work", "modules", "broken_syntax", "[activities:work] modules: cannot import 'broken_syntax': SyntaxError: invalid syntax ({dir}/broken_syntax.py, line 1)"),
+    ("activities:work", "modules", "raises_on_import", "[activities:work] modules: cannot import 'raises_on_import': RuntimeError: no database"),
+    ("decider:flow", "class", "fleet_code.Exploding", "[decider:flow] class: cannot build fleet_code.Exploding(): RuntimeError: boom"),
+    ("handlers", "log", "fleet_code.NotAHandler", "[handlers] log: fleet_code.NotAHandler has no connect() nor disconnect() method"),
+    ("handlers", "log", "fleet_code.HalfHandler", "[handlers] log: fleet_code.HalfHandler has no disconnect() method"),
     ("swf", "poll_timeout", "soon", "[swf] poll_timeout: must be a positive number of seconds, got 'soon'"),
     ("swf", "log_level", "LOUD", "[swf] log_level: must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG, got 'LOUD'"),
     ("activities:work", "greenlets", "0", "[activities:work] greenlets: must be a positive integer, got '0'"),
@@ -103,7 +143,7 @@ CASES = [
     ("decider:flow", "greenlets", "2.5", "[decider:flow] greenlets: must be a positive integer, got '2.5'"),
     ("decider:flow", "class", "fleet_code.Nope", "[decider:flow] class: cannot import 'fleet_code.Nope': module 'fleet_code' has no attribute 'Nope'"),
     ("decider:flow", "class", "nowhere.Flow", "[decider:flow] class: cannot import 'nowhere.Flow': No module named 'nowhere'"),
-    ("decider:flow", "class", "fleet_code.noop", "[decider:flow] class: cannot build fleet_code.noop(): noop() missing 1 required positional argument: 'payload'"),
+    ("decider:flow", "class", "fleet_code.noop", "[decider:flow] class: cannot build fleet_code.noop(): TypeError: noop() missing 1 required positional argument: 'payload'"),
     ("executions", "count", "-5", "[executions] count: must be a positive integer, got '-5'"),
     ("executions", "workflow", "other", "[executions] workflow: no [decider:other] section (deciders: 'flow')"),
     ("executions", "input", "{not json", "[executions] input: must be JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
@@ -116,7 +156,7 @@ CASES = [
 def test_bad_value_exits_2_with_one_line(tmp_path: Path, section: str, key: str, value: Optional[str], expected: str) -> None:
     """A bad or missing key exits 2 with one line naming the file, section and key."""
     path = _write(tmp_path, _changed(section, key, value))
-    assert _run(path) == (2, [f"{path}: {expected}"])
+    assert _run(path) == (2, [f"{path}: {expected.format(dir=tmp_path)}"])
 
 
 @pytest.mark.parametrize(
@@ -160,3 +200,24 @@ def test_command_line_exit_status(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+
+
+def test_non_utf8_or_binary_file_exits_2(tmp_path: Path) -> None:
+    """A file that is not UTF-8 text exits 2 with one line naming the file and the offending byte."""
+    latin = tmp_path / "latin.ini"
+    latin.write_bytes("[swf]\ndomain = caf\xe9\n".encode("latin-1"))
+    assert _run(str(latin)) == (2, [f"{latin}: not a UTF-8 text file (byte 0xe9 at offset 18)"])
+    binary = tmp_path / "binary.ini"
+    binary.write_bytes(bytes(range(256)))
+    code, lines = _run(str(binary))
+    assert code == 2 and len(lines) == 1 and lines[0].startswith(f"{binary}: not a UTF-8 text file")
+
+
+def test_inline_comments_need_whitespace_before_them(tmp_path: Path) -> None:
+    """``#`` and ``;`` after whitespace start a comment; inside a value without whitespace before, they are kept."""
+    sections = _changed("executions", "input", '{"note": "a;b#c"}   ; the input')
+    sections["executions"]["count"] = "3   # three"
+    sys.path.insert(0, str(tmp_path))
+    config = load(_write(tmp_path, sections))
+    assert config.executions is not None and config.executions.count == 3
+    assert config.executions.input(0) == '{"note": "a;b#c"}'

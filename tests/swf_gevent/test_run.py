@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import gevent
 import pytest
 
 from swf.connection import call, call_pages
@@ -140,14 +141,14 @@ def test_command_line_with_embedded_endpoint(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     summary = lines[next(i for i, line in enumerate(lines) if line.startswith("simple-workflow run:")) :]
-    assert summary[0].endswith("on the local endpoint")
+    assert re.fullmatch(r"simple-workflow run: .* on the local endpoint http://127\.0\.0\.1:\d+", summary[0])
     assert "6/6 started, 6 completed, 0 failed, 0 still open" in summary[1]
     assert re.search(r"activity tasks \d+ in [\d.]+ s: [\d.]+ tasks/s", summary[2])
     assert re.search(r"latency +p50 [\d.]+ ms, p95 [\d.]+ ms", summary[3])
 
 
 def test_sigterm_stops_the_fleet_cleanly(tmp_path: Path) -> None:
-    """SIGTERM stops every actor, prints the summary and exits 0."""
+    """Without [executions] the start line prints at once; SIGTERM stops every actor, prints the summary, exits 0."""
     path = _config(tmp_path, "local", "cli-signal")
     process = subprocess.Popen(
         [sys.executable, "-m", "swf_gevent.run", path],
@@ -171,6 +172,7 @@ def test_sigterm_stops_the_fleet_cleanly(tmp_path: Path) -> None:
             process.kill()
             process.wait()
     assert process.returncode == 0, stderr
+    assert re.match(r"11 greenlets polling domain 'cli-signal' at the local endpoint http://127\.0\.0\.1:\d+; ", stdout)
     assert "interrupted by a signal" in stdout
     assert stderr.count("actor-stopped") == 11
 
@@ -226,3 +228,320 @@ def test_executions_timeout_reports_open_ones_and_exits_1(tmp_path: Path, monkey
     out = io.StringIO()
     assert main([str(path)], stdout=out) == 1
     assert "3/3 started, 0 completed, 0 failed, 3 still open" in out.getvalue()
+
+
+FLOWS = '''
+import json
+import time
+
+from swf.models import decisions
+from swf.models.history_state import TaskStatus
+from swf_gevent.activities import activity
+
+
+@activity("nap", version="1")
+def nap(payload):
+    time.sleep(payload["seconds"])
+    return None
+
+
+class Nap:
+    """Schedules one nap with the execution's input; completes once it completed."""
+
+    def decide(self, task):
+        state = task.history.state
+        attempt = state.activities.get("nap")
+        if attempt is None:
+            return [decisions.schedule_activity_task("nap", ("nap", "1"), input=state.input or "{}")]
+        if attempt.status is TaskStatus.COMPLETED:
+            return [decisions.complete_workflow_execution()]
+        return []
+
+
+class Refuse:
+    """Fails every execution at once."""
+
+    def decide(self, task):
+        return [decisions.fail_workflow_execution("bad input", "the input names no file")]
+
+
+class Exploding:
+    """A handler class whose constructor fails."""
+
+    def __init__(self):
+        raise RuntimeError("no statsd here")
+
+    def connect(self):
+        pass
+
+    def disconnect(self):
+        pass
+
+
+def failing_input(index):
+    if index == 2:
+        raise KeyError("file")
+    return {"seconds": 0}
+
+
+def odd_input(index):
+    return {"at": object()}
+'''
+
+
+def _flows(tmp_path: Path, swf: str, decider: str = "Nap", executions: str = "", extra: str = "") -> str:
+    """A config running the ``flows`` module written next to it."""
+    (tmp_path / "flows.py").write_text(FLOWS)
+    path = tmp_path / "flows.ini"
+    path.write_text(
+        f"[swf]\n{swf}\n\n"
+        "[activities:naps]\ntask_list = naps\ngreenlets = 2\nmodules = flows\n\n"
+        f"[decider:flow]\ntask_list = flow\nclass = flows.{decider}\nworkflow_type = flow\nworkflow_version = 1\n\n"
+        + (f"[executions]\nworkflow = flow\n{executions}\n\n" if executions else "")
+        + extra
+    )
+    return str(path)
+
+
+def _main(path: str) -> tuple[int, str, list[str]]:
+    out, err = io.StringIO(), io.StringIO()
+    with gevent.Timeout(60):
+        code = main([path], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue().splitlines()
+
+
+@pytest.fixture
+def _flows_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "flows", raising=False)
+
+
+@pytest.fixture
+def _no_aws_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No region, endpoint or key pair in the environment, ~/.swf or ~/.aws; the new HOME."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return home
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_no_region_anywhere_exits_2_naming_region(tmp_path: Path, _no_aws_settings: Path) -> None:
+    """An endpoint URL with no region in the config, the environment, ~/.swf or ~/.aws exits 2 naming [swf] region."""
+    path = _flows(tmp_path, "domain = d\nendpoint_url = http://127.0.0.1:9\npoll_timeout = 1")
+    code, out, err = _main(path)
+    assert (code, out) == (2, "")
+    assert err == [
+        f"{path}: [swf] region: no AWS region: set it here, in AWS_DEFAULT_REGION, in [defaults] of ~/.swf, or in ~/.aws/config"
+    ]
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_bad_region_from_swf_file_exits_2(tmp_path: Path, _no_aws_settings: Path) -> None:
+    """A region botocore refuses, coming from ~/.swf rather than the config, still exits 2 with one line."""
+    swf_file = _no_aws_settings / ".swf"
+    swf_file.write_text("[defaults]\nregion = not a region!\n")
+    swf_file.chmod(0o600)
+    path = _flows(tmp_path, "domain = d\nendpoint_url = http://127.0.0.1:9\npoll_timeout = 1")
+    code, out, err = _main(path)
+    assert (code, out, len(err)) == (2, "", 1)
+    assert err[0].startswith(f"{path}: [swf]: cannot build the SWF client: ") and "not a region!" in err[0]
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_settings_come_from_the_swf_file(tmp_path: Path, _no_aws_settings: Path, local_swf: Any) -> None:
+    """Without region and endpoint_url in the config, ~/.swf's key pair, region and endpoint are used."""
+    swf_file = _no_aws_settings / ".swf"
+    swf_file.write_text(
+        "[credentials]\naws_access_key_id = local\naws_secret_access_key = local\n\n"
+        f"[defaults]\nregion = us-east-1\nendpoint_url = {local_swf.endpoint_url}\n"
+    )
+    swf_file.chmod(0o600)
+    path = _flows(tmp_path, "domain = from-swf-file\npoll_timeout = 1", executions='count = 2\ninput = {"seconds": 0}')
+    code, out, err = _main(path)
+    assert code == 0, err
+    assert f"on {local_swf.endpoint_url}" in out
+    assert "2/2 started, 2 completed, 0 failed, 0 still open" in out
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_handler_failing_to_build_exits_2(tmp_path: Path) -> None:
+    """A handler class whose constructor raises exits 2 with one line naming [handlers] and its key."""
+    path = _flows(
+        tmp_path, "domain = d\nendpoint_url = local\npoll_timeout = 1", extra="[handlers]\nmine = flows.Exploding\n"
+    )
+    assert _main(path) == (2, "", [f"{path}: [handlers] mine: cannot start the handler: RuntimeError: no statsd here"])
+
+
+@pytest.mark.usefixtures("_flows_importable")
+@pytest.mark.parametrize(
+    ("factory", "problem"),
+    [
+        ("failing_input", "failed for execution 2: KeyError: 'file' (2 executions started before it left open)"),
+        ("odd_input", "failed for execution 0: TypeError: Object of type object is not JSON serializable"),
+    ],
+)
+def test_input_factory_failing_exits_2(tmp_path: Path, factory: str, problem: str) -> None:
+    """An input factory that raises, or returns what JSON cannot hold, exits 2 with one line; no traceback."""
+    path = _flows(
+        tmp_path, "domain = d\nendpoint_url = local\npoll_timeout = 1", executions=f"count = 5\ninput_factory = flows.{factory}"
+    )
+    assert _main(path) == (2, "", [f"{path}: [executions] input_factory: {problem}"])
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_config_timeouts_beat_a_type_registered_without_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_swf: Any, swf_client: Any, domain_name: str
+) -> None:
+    """A workflow type registered earlier without default timeouts still runs: each start sends the config's."""
+    call(swf_client, "RegisterDomain", name=domain_name, workflowExecutionRetentionPeriodInDays="1")
+    call(swf_client, "RegisterWorkflowType", domain=domain_name, name="flow", version="1")
+    swf = f"domain = {domain_name}\nregion = us-east-1\nendpoint_url = {local_swf.endpoint_url}\npoll_timeout = 1"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    code, out, err = _main(_flows(tmp_path, swf, executions='count = 3\ninput = {"seconds": 0}'))
+    assert code == 0, err
+    assert "3/3 started, 3 completed, 0 failed, 0 still open" in out
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_deprecated_type_stops_at_the_first_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_swf: Any, swf_client: Any, domain_name: str
+) -> None:
+    """A deprecated workflow type refuses every start: one line naming [executions] workflow, exit 2, not one per execution."""
+    call(swf_client, "RegisterDomain", name=domain_name, workflowExecutionRetentionPeriodInDays="1")
+    call(swf_client, "RegisterWorkflowType", domain=domain_name, name="flow", version="1")
+    call(swf_client, "DeprecateWorkflowType", domain=domain_name, workflowType={"name": "flow", "version": "1"})
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    swf = f"domain = {domain_name}\nregion = us-east-1\nendpoint_url = {local_swf.endpoint_url}\npoll_timeout = 1"
+    path = _flows(tmp_path, swf, executions='count = 200\ninput = {"seconds": 0}')
+    code, out, err = _main(path)
+    assert (code, out, len(err)) == (2, "", 1)
+    assert err[0].startswith(f"{path}: [executions] workflow: cannot start 'flow' version '1' in domain {domain_name!r}: ")
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_summary_gives_the_first_failure_reason(tmp_path: Path) -> None:
+    """Failed executions are counted and one is shown with the reason and details its history gives."""
+    path = _flows(tmp_path, "domain = d\nendpoint_url = local\npoll_timeout = 1", decider="Refuse", executions="count = 3")
+    code, out, _ = _main(path)
+    assert code == 1
+    assert "3/3 started, 0 completed, 3 failed, 0 still open" in out
+    assert re.search(r"e\.g\. failed +flow-\w+-\d: bad input: the input names no file", out)
+
+
+@pytest.mark.usefixtures("_flows_importable")
+def test_done_work_does_not_wait_for_parked_polls(tmp_path: Path) -> None:
+    """With polls held 60 s, the run ends once its executions closed, and the rate counts the work's time only."""
+    path = _flows(
+        tmp_path, "domain = d\nendpoint_url = local\npoll_timeout = 60", executions='count = 3\ninput = {"seconds": 0}'
+    )
+    code, out, err = _main(path)  # under a 60 s gevent.Timeout: waiting out a parked poll would exceed it
+    assert code == 0, err
+    seconds = float(re.search(r"activity tasks 3 in ([\d.]+) s", out).group(1))  # type: ignore[union-attr]
+    assert seconds < 30
+
+
+def _spawn(path: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "swf_gevent.run", path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=_environment(),
+    )
+
+
+def _until(process: subprocess.Popen[str], marker: str) -> None:
+    """Read the child's stderr until a line holds ``marker``."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        if marker in line:
+            return
+    raise AssertionError(f"the runner ended before logging {marker!r}")
+
+
+def _finish(process: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
+    try:
+        return process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_second_sigterm_during_the_drain_still_prints_the_summary(tmp_path: Path) -> None:
+    """A second SIGTERM while running tasks drain stops at once, prints the summary, and exits normally."""
+    path = _flows(
+        tmp_path,
+        "domain = d\nendpoint_url = local\npoll_timeout = 1\nstop_timeout = 50\nlog_level = WARNING",
+        executions='count = 2\ninput = {"seconds": 40}',
+        extra="[handlers]\nlogging = DEBUG\n",
+    )
+    process = _spawn(path)
+    _until(process, "activity-task-received")
+    process.send_signal(signal.SIGTERM)
+    _until(process, "SIGTERM received: stopping the fleet")
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = _finish(process, timeout=30)  # well before the 40 s nap or the 50 s stop timeout
+    assert process.returncode == 1, stderr  # the executions did not complete
+    assert "interrupted by a signal (twice: running tasks left to their SWF timeouts)" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_sigterm_during_the_start_phase_stops_promptly(tmp_path: Path) -> None:
+    """SIGTERM while a million executions are being started stops the starts and prints the summary."""
+    path = _flows(
+        tmp_path,
+        "domain = d\nendpoint_url = local\npoll_timeout = 1\nlog_level = INFO",
+        executions='count = 1000000\ninput = {"seconds": 0}',
+    )
+    process = _spawn(path)
+    _until(process, "actors polling domain")
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = _finish(process, timeout=60)
+    assert process.returncode == 1, stderr
+    started = re.search(r"executions +(\d+)/1000000 started", stdout)
+    assert started is not None and int(started.group(1)) < 1000000
+    assert "interrupted by a signal" in stdout and "Traceback" not in stderr
+
+
+def test_sigint_while_retrying_an_unreachable_endpoint_is_one_line(tmp_path: Path) -> None:
+    """Ctrl-C while registration retries an unreachable endpoint ends with one line, status 1, no traceback."""
+    path = _flows(tmp_path, "domain = d\nregion = us-east-1\nendpoint_url = http://127.0.0.1:9\nlog_level = INFO")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swf_gevent.run", path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**_environment(), "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"},
+    )
+    _until(process, "retrying in")
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = _finish(process, timeout=30)
+    assert process.returncode == 1
+    assert stderr.splitlines()[-1] == f"{path}: interrupted by SIGINT before the fleet was running"
+    assert "Traceback" not in stderr and stdout == ""
+
+
+def test_done_work_does_not_wait_for_parked_polls_in_child_processes(tmp_path: Path) -> None:
+    """With two worker processes and polls held 60 s, the run ends once its executions closed."""
+    path = _flows(
+        tmp_path,
+        "domain = d\nendpoint_url = local\npoll_timeout = 60\nprocesses = 2",
+        executions='count = 3\ninput = {"seconds": 0}',
+    )
+    process = _spawn(path)
+    stdout, stderr = _finish(process, timeout=45)  # waiting out a parked poll would take 60 s
+    assert process.returncode == 0, stderr
+    assert "3/3 started, 3 completed, 0 failed, 0 still open" in stdout
+    assert "processes      2, 0 restarts" in stdout
