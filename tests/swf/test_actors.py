@@ -13,6 +13,7 @@ from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, truncate
 from swf.connection import call
 from swf.exceptions import DoesNotExistError, ValidationError
 from swf.models.decisions import TRUNCATION_MARKER
+from tests.registration import register_flow
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -23,30 +24,7 @@ ACTIVITIES = "activities"
 @pytest.fixture
 def domain(swf_client: Any, domain_name: str) -> str:
     """A registered domain with workflow type ``flow/1`` and activity type ``work/1``."""
-    call(swf_client, "RegisterDomain", name=domain_name, workflowExecutionRetentionPeriodInDays="1")
-    call(
-        swf_client,
-        "RegisterWorkflowType",
-        domain=domain_name,
-        name="flow",
-        version="1",
-        defaultTaskList={"name": DECISIONS},
-        defaultExecutionStartToCloseTimeout="600",
-        defaultTaskStartToCloseTimeout="60",
-        defaultChildPolicy="TERMINATE",
-    )
-    call(
-        swf_client,
-        "RegisterActivityType",
-        domain=domain_name,
-        name="work",
-        version="1",
-        defaultTaskList={"name": ACTIVITIES},
-        defaultTaskScheduleToStartTimeout="60",
-        defaultTaskScheduleToCloseTimeout="120",
-        defaultTaskStartToCloseTimeout="60",
-        defaultTaskHeartbeatTimeout="60",
-    )
+    register_flow(swf_client, domain_name, [("work", "1")])
     return domain_name
 
 

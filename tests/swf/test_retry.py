@@ -26,6 +26,7 @@ from swf.exceptions import (
     ValidationError,
 )
 from swf.retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy, is_retryable
+from tests.registration import register_flow
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -86,30 +87,7 @@ def sent(swf_client: Any) -> list[str]:
 @pytest.fixture
 def domain(swf_client: Any, domain_name: str) -> str:
     """A registered domain with workflow type ``flow/1`` and activity type ``work/1``."""
-    call(swf_client, "RegisterDomain", name=domain_name, workflowExecutionRetentionPeriodInDays="1")
-    call(
-        swf_client,
-        "RegisterWorkflowType",
-        domain=domain_name,
-        name="flow",
-        version="1",
-        defaultTaskList={"name": DECISIONS},
-        defaultExecutionStartToCloseTimeout="600",
-        defaultTaskStartToCloseTimeout="60",
-        defaultChildPolicy="TERMINATE",
-    )
-    call(
-        swf_client,
-        "RegisterActivityType",
-        domain=domain_name,
-        name="work",
-        version="1",
-        defaultTaskList={"name": ACTIVITIES},
-        defaultTaskScheduleToStartTimeout="60",
-        defaultTaskScheduleToCloseTimeout="120",
-        defaultTaskStartToCloseTimeout="60",
-        defaultTaskHeartbeatTimeout="NONE",
-    )
+    register_flow(swf_client, domain_name, [("work", "1")], heartbeat_timeout="NONE")
     return domain_name
 
 

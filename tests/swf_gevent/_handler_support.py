@@ -20,6 +20,7 @@ from swf.models.history import History
 from swf_gevent import signals
 from swf_gevent.activities import ActivityRegistry, activity
 from swf_gevent.actors import GreenletActivityWorker
+from tests.registration import register_flow
 
 DECISIONS = "decisions"
 ACTIVITIES = "work"
@@ -35,30 +36,7 @@ REGISTRY = ActivityRegistry.from_modules([__name__])
 
 def register(client: Any, domain: str) -> None:
     """Register ``domain``, workflow type ``flow/1`` and activity type ``double/1``."""
-    call(client, "RegisterDomain", name=domain, workflowExecutionRetentionPeriodInDays="1")
-    call(
-        client,
-        "RegisterWorkflowType",
-        domain=domain,
-        name="flow",
-        version="1",
-        defaultTaskList={"name": DECISIONS},
-        defaultExecutionStartToCloseTimeout="600",
-        defaultTaskStartToCloseTimeout="60",
-        defaultChildPolicy="TERMINATE",
-    )
-    call(
-        client,
-        "RegisterActivityType",
-        domain=domain,
-        name="double",
-        version="1",
-        defaultTaskList={"name": ACTIVITIES},
-        defaultTaskScheduleToStartTimeout="60",
-        defaultTaskScheduleToCloseTimeout="120",
-        defaultTaskStartToCloseTimeout="60",
-        defaultTaskHeartbeatTimeout="NONE",
-    )
+    register_flow(client, domain, [("double", "1")], task_list=ACTIVITIES, heartbeat_timeout="NONE")
 
 
 def run_one_task(client: Any, domain: str, value: int = 21, workflow_id: str = "wf-1") -> History:

@@ -14,6 +14,7 @@ from swf.connection import call
 from swf_gevent import signals
 from swf_gevent.activities import ActivityContext, ActivityRegistry, activity
 from swf_gevent.actors import ActorState, GreenletActivityWorker, GreenletDecider
+from tests.registration import register_flow
 
 DECISIONS = "decisions"
 ACTIVITIES = "activities"
@@ -43,31 +44,7 @@ REGISTRY = ActivityRegistry.from_modules([__name__])
 @pytest.fixture
 def domain(swf_client: Any, domain_name: str) -> str:
     """A domain with workflow type ``flow/1`` and the activity types of this module."""
-    call(swf_client, "RegisterDomain", name=domain_name, workflowExecutionRetentionPeriodInDays="1")
-    call(
-        swf_client,
-        "RegisterWorkflowType",
-        domain=domain_name,
-        name="flow",
-        version="1",
-        defaultTaskList={"name": DECISIONS},
-        defaultExecutionStartToCloseTimeout="600",
-        defaultTaskStartToCloseTimeout="60",
-        defaultChildPolicy="TERMINATE",
-    )
-    for definition in REGISTRY:
-        call(
-            swf_client,
-            "RegisterActivityType",
-            domain=domain_name,
-            name=definition.name,
-            version=definition.version,
-            defaultTaskList={"name": ACTIVITIES},
-            defaultTaskScheduleToStartTimeout="60",
-            defaultTaskScheduleToCloseTimeout="120",
-            defaultTaskStartToCloseTimeout="60",
-            defaultTaskHeartbeatTimeout="60",
-        )
+    register_flow(swf_client, domain_name, [(d.name, d.version) for d in REGISTRY])
     return domain_name
 
 

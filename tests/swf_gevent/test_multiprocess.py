@@ -14,7 +14,7 @@ from typing import Any, Optional
 import gevent
 import pytest
 
-from swf.connection import call, call_pages
+from swf.connection import call_pages
 from swf_gevent._config import ConfigError, load
 
 ROOT = Path(__file__).resolve().parents[2]
