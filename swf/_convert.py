@@ -5,22 +5,33 @@ SWF speaks durations as strings of whole seconds, or ``"NONE"`` for
 seconds (botocore already parses them to ``datetime``). Inside the toolkit
 durations are :class:`datetime.timedelta` (``None`` meaning ``"NONE"``) and
 times are timezone-aware :class:`datetime.datetime` in UTC.
+
+A registered default of a type has three states, so there ``None`` cannot
+mean ``"NONE"``: ``None`` is "no default registered" (the member is left out
+of ``Register*Type`` and absent from ``Describe*Type``), a ``timedelta`` is a
+limit (``"30"``), and :data:`NO_LIMIT` is a registered "no limit"
+(``"NONE"``). :func:`limit_from_wire` reads them back the same way.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 from datetime import datetime, timedelta, timezone
-from typing import Optional, Union
+from typing import Final, Optional, Union
 
 from swf.exceptions import ValidationError
 
 __all__ = [
+    "NO_LIMIT",
+    "Limit",
+    "NoLimit",
     "aware",
     "days_from_wire",
     "days_to_wire",
     "duration_from_wire",
     "duration_to_wire",
+    "limit_from_wire",
     "priority_from_wire",
     "priority_to_wire",
 ]
@@ -28,19 +39,39 @@ __all__ = [
 Duration = Optional[timedelta]
 
 
-def duration_to_wire(value: Union[timedelta, int, None], field: str = "duration") -> str:
+class NoLimit(enum.Enum):
+    """The type of :data:`NO_LIMIT`, SWF's ``"NONE"`` duration; it has that one value."""
+
+    NO_LIMIT = "NONE"
+
+    def __repr__(self) -> str:
+        return "NO_LIMIT"
+
+
+#: SWF's ``"NONE"`` duration (no limit) as a registered default of a type:
+#: ``ActivityType(..., default_task_heartbeat_timeout=NO_LIMIT)`` registers
+#: ``defaultTaskHeartbeatTimeout="NONE"``, and a type read back from
+#: ``Describe*Type`` holds ``NO_LIMIT`` where SWF answers ``"NONE"``.
+NO_LIMIT: Final = NoLimit.NO_LIMIT
+
+#: A duration that may be unlimited: a ``timedelta`` or :data:`NO_LIMIT`.
+Limit = Union[timedelta, NoLimit]
+
+
+def duration_to_wire(value: Union[timedelta, int, NoLimit, None], field: str = "duration") -> str:
     """Render a duration the way SWF takes it.
 
     :param value: a ``timedelta`` (whole seconds; fractions are rounded up),
-        an ``int`` of seconds, or ``None`` for SWF's ``"NONE"`` (no limit).
+        an ``int`` of seconds, or :data:`NO_LIMIT` or ``None`` for SWF's
+        ``"NONE"`` (no limit).
     :param field: the member name, used in the error message.
     :returns: ``"30"``, ``"NONE"``.
     :raises swf.exceptions.ValidationError: negative, or not a duration.
     """
-    if value is None:
+    if value is None or value is NO_LIMIT:
         return "NONE"
     if isinstance(value, bool) or not isinstance(value, (timedelta, int)):
-        raise ValidationError(f"{field} must be a timedelta or None, not {type(value).__name__}")
+        raise ValidationError(f"{field} must be a timedelta, NO_LIMIT or None, not {type(value).__name__}")
     seconds = value.total_seconds() if isinstance(value, timedelta) else value
     if seconds < 0:
         raise ValidationError(f"{field} must not be negative (got {seconds} s)")
@@ -51,6 +82,20 @@ def duration_from_wire(value: Optional[str]) -> Duration:
     """Parse an SWF duration: ``"30"`` -> ``timedelta(seconds=30)``; ``"NONE"`` or absent -> ``None``."""
     if value is None or value == "NONE":
         return None
+    return timedelta(seconds=int(value))
+
+
+def limit_from_wire(value: Optional[str]) -> Optional[Limit]:
+    """Parse a registered default duration of a type (``Describe*Type``'s ``configuration``).
+
+    :param value: the member's value, or ``None`` when SWF left it out.
+    :returns: ``"30"`` -> ``timedelta(seconds=30)``; ``"NONE"`` -> :data:`NO_LIMIT`;
+        absent (no default registered) -> ``None``.
+    """
+    if value is None:
+        return None
+    if value == "NONE":
+        return NO_LIMIT
     return timedelta(seconds=int(value))
 
 

@@ -808,55 +808,60 @@ def _boto3_region() -> Optional[str]:
 def _register(client: Any, config: Any) -> None:
     """Register the domain and every workflow and activity type the config names, when missing.
 
-    Each registration is sent as is; "already exists" (another process may
-    have won the race) leaves the existing one untouched. Sent directly
-    rather than through the type models, because an activity's unlimited
-    timeout must be registered as SWF's ``"NONE"``, not left unset.
+    Each is saved through its model (one ``Register*`` call); "already
+    exists" (registered earlier, or by another process winning the race)
+    leaves the existing one untouched. An activity's unlimited timeout is
+    registered as SWF's ``"NONE"`` (:data:`swf.models.NO_LIMIT`).
     """
-    from swf._convert import duration_to_wire
-    from swf.connection import call
+    from datetime import timedelta
+
+    from swf._convert import Limit
     from swf.exceptions import AlreadyExistsError
+    from swf.models import NO_LIMIT, ActivityType, Domain, WorkflowType
 
-    def register(operation: str, **params: Any) -> None:
+    def register(model: Domain | WorkflowType | ActivityType) -> None:
         try:
-            call(client, operation, **params)
+            model.save()
         except AlreadyExistsError:
-            log.debug("%s %s: already registered", operation, params["name"])
-        else:
-            log.info("%s %s", operation, params["name"])
+            log.debug("%r: already registered", model)
 
-    register(
-        "RegisterDomain",
-        name=config.domain,
-        workflowExecutionRetentionPeriodInDays="1",
+    def limit(value: Optional[timedelta]) -> Limit:
+        return NO_LIMIT if value is None else value
+
+    domain = Domain(
+        config.domain,
+        retention_period=timedelta(days=1),
         description="registered by swf_gevent.run",
+        client=client,
     )
+    register(domain)
     for group in config.deciders:
         register(
-            "RegisterWorkflowType",
-            domain=config.domain,
-            name=group.workflow_type,
-            version=group.workflow_version,
-            defaultTaskList={"name": group.task_list},
-            defaultExecutionStartToCloseTimeout=str(group.execution_timeout),
-            defaultTaskStartToCloseTimeout=str(group.decision_timeout),
-            defaultChildPolicy="TERMINATE",
+            WorkflowType(
+                domain,
+                group.workflow_type,
+                group.workflow_version,
+                default_task_list=group.task_list,
+                default_execution_start_to_close_timeout=timedelta(seconds=group.execution_timeout),
+                default_task_start_to_close_timeout=timedelta(seconds=group.decision_timeout),
+                default_child_policy="TERMINATE",
+            )
         )
     for activity_group in config.activities:
         for definition in activity_group.registry:
-            params: dict[str, Any] = {
-                "domain": config.domain,
-                "name": definition.name,
-                "version": definition.version,
-                "defaultTaskList": {"name": activity_group.task_list},
-                "defaultTaskHeartbeatTimeout": duration_to_wire(definition.heartbeat_timeout),
-                "defaultTaskScheduleToStartTimeout": duration_to_wire(definition.schedule_to_start_timeout),
-                "defaultTaskStartToCloseTimeout": duration_to_wire(definition.start_to_close_timeout),
-                "defaultTaskScheduleToCloseTimeout": duration_to_wire(definition.schedule_to_close_timeout),
-            }
-            if definition.description:
-                params["description"] = definition.description
-            register("RegisterActivityType", **params)
+            register(
+                ActivityType(
+                    domain,
+                    definition.name,
+                    definition.version,
+                    description=definition.description or None,
+                    default_task_list=activity_group.task_list,
+                    default_task_heartbeat_timeout=limit(definition.heartbeat_timeout),
+                    default_task_schedule_to_start_timeout=limit(definition.schedule_to_start_timeout),
+                    default_task_start_to_close_timeout=limit(definition.start_to_close_timeout),
+                    default_task_schedule_to_close_timeout=limit(definition.schedule_to_close_timeout),
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Immutable models of SWF objects: domains, types and executions."""
 
+from swf._convert import NO_LIMIT
 from swf.models.activity import ActivityType
 from swf.models.base import (
     ABANDON,
@@ -42,6 +43,7 @@ __all__ = [
     "HistoryEvent",
     "HistoryState",
     "Model",
+    "NO_LIMIT",
     "OPEN",
     "OpenCounts",
     "REGISTERED",

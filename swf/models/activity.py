@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Optional
 
+from swf._convert import Limit
 from swf.models.base import REGISTERED, _Default, _TypeModel
 from swf.models.domain import Domain
 
@@ -21,6 +22,12 @@ class ActivityType(_TypeModel):
 
     Equal when domain, name and version are equal; the repr shows name and version.
 
+    Each ``default_..._timeout`` is a ``timedelta`` (registered as whole
+    seconds, ``"300"``), :data:`~swf.models.NO_LIMIT` (registered as SWF's
+    ``"NONE"``, no limit), or ``None``: no default registered, the member is
+    left out of ``RegisterActivityType``. A type read back from SWF
+    (``DescribeActivityType``) holds the same three values.
+
     :param domain: the :class:`~swf.models.Domain`.
     :param name: the type name (1 to 256 characters).
     :param version: the type version (1 to 64 characters).
@@ -29,7 +36,7 @@ class ActivityType(_TypeModel):
     :param creation_date: when it was registered (aware UTC), ``None`` for a local model.
     :param deprecation_date: when it was deprecated (aware UTC), or ``None``.
     :param default_task_start_to_close_timeout: default time a worker has to
-        complete a task; ``None`` registers no default.
+        complete a task.
     :param default_task_heartbeat_timeout: default longest time between heartbeats.
     :param default_task_list: default activity task list name.
     :param default_task_priority: default activity task priority (higher first).
@@ -47,12 +54,12 @@ class ActivityType(_TypeModel):
     description: Optional[str] = field(default=None, kw_only=True)
     creation_date: Optional[datetime] = field(default=None, kw_only=True)
     deprecation_date: Optional[datetime] = field(default=None, kw_only=True)
-    default_task_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
-    default_task_heartbeat_timeout: Optional[timedelta] = field(default=None, kw_only=True)
+    default_task_start_to_close_timeout: Optional[Limit] = field(default=None, kw_only=True)
+    default_task_heartbeat_timeout: Optional[Limit] = field(default=None, kw_only=True)
     default_task_list: Optional[str] = field(default=None, kw_only=True)
     default_task_priority: Optional[int] = field(default=None, kw_only=True)
-    default_task_schedule_to_start_timeout: Optional[timedelta] = field(default=None, kw_only=True)
-    default_task_schedule_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
+    default_task_schedule_to_start_timeout: Optional[Limit] = field(default=None, kw_only=True)
+    default_task_schedule_to_close_timeout: Optional[Limit] = field(default=None, kw_only=True)
     client: Any = field(default=None, kw_only=True)
     _unknown: frozenset[str] = field(default=frozenset(), init=False)
 

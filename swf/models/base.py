@@ -273,7 +273,7 @@ class _Default(NamedTuple):
 
     attr: str
     wire: str
-    kind: str  # "duration", "task_list", "priority", "child_policy" or "arn"
+    kind: str  # "duration", "bounded_duration", "task_list", "priority", "child_policy" or "arn"
 
 
 class _TypeModel(Model):
@@ -360,6 +360,9 @@ class _TypeModel(Model):
     def save(self) -> None:
         """Register the type (``Register<Kind>Type``) with its defaults; ``None`` ones are left unset.
 
+        A duration default is sent as whole seconds (``timedelta(minutes=5)``
+        -> ``"300"``), or as ``"NONE"`` when it is :data:`~swf.models.NO_LIMIT`.
+
         :raises swf.exceptions.TypeAlreadyExistsError: this name and version
             are already registered (even deprecated).
         :raises swf.exceptions.DoesNotExistError: SWF does not know the domain.
@@ -412,11 +415,16 @@ def _bind_domain(model: Any) -> None:
 
 
 def _default_to_wire(default: _Default, value: Any) -> Any:
-    from swf._convert import duration_to_wire, priority_to_wire
+    from swf._convert import NO_LIMIT, duration_to_wire, priority_to_wire
 
     if default.kind == "duration":
+        if not isinstance(value, timedelta) and value is not NO_LIMIT:
+            raise ValidationError(f"{default.attr} must be a timedelta or NO_LIMIT, not {type(value).__name__}")
+        return duration_to_wire(value, default.attr)
+    if default.kind == "bounded_duration":
         if not isinstance(value, timedelta):
-            raise ValidationError(f"{default.attr} must be a timedelta, not {type(value).__name__}")
+            detail = "SWF takes no NO_LIMIT here" if value is NO_LIMIT else f"not {type(value).__name__}"
+            raise ValidationError(f"{default.attr} must be a timedelta ({detail})")
         return duration_to_wire(value, default.attr)
     if default.kind == "priority":
         return priority_to_wire(value, default.attr)
@@ -428,12 +436,12 @@ def _default_to_wire(default: _Default, value: Any) -> Any:
 
 
 def _default_from_wire(default: _Default, value: Any) -> Any:
-    from swf._convert import duration_from_wire, priority_from_wire
+    from swf._convert import limit_from_wire, priority_from_wire
 
     if value is None:
         return None
-    if default.kind == "duration":
-        return duration_from_wire(value)
+    if default.kind in ("duration", "bounded_duration"):
+        return limit_from_wire(value)
     if default.kind == "priority":
         return priority_from_wire(value)
     if default.kind == "task_list":

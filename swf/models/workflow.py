@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Sequence
 
-from swf._convert import aware, duration_from_wire, duration_to_wire, priority_from_wire, priority_to_wire
+from swf._convert import Limit, aware, duration_from_wire, duration_to_wire, priority_from_wire, priority_to_wire
 from swf.connection import call, call_pages
 from swf.exceptions import ValidationError
 from swf.models.decisions import fit_reason
@@ -45,6 +45,14 @@ class WorkflowType(_TypeModel):
 
     Equal when domain, name and version are equal; the repr shows name and version.
 
+    ``default_task_start_to_close_timeout`` is a ``timedelta`` (registered as
+    whole seconds, ``"60"``), :data:`~swf.models.NO_LIMIT` (registered as
+    SWF's ``"NONE"``, no limit), or ``None``: no default registered, the
+    member is left out of ``RegisterWorkflowType``.
+    ``default_execution_start_to_close_timeout`` is a ``timedelta`` or
+    ``None``: SWF takes no ``"NONE"`` there. A type read back from SWF
+    (``DescribeWorkflowType``) holds the same values.
+
     :param domain: the :class:`~swf.models.Domain`.
     :param name: the type name (1 to 256 characters).
     :param version: the type version (1 to 64 characters).
@@ -53,7 +61,7 @@ class WorkflowType(_TypeModel):
     :param creation_date: when it was registered (aware UTC), ``None`` for a local model.
     :param deprecation_date: when it was deprecated (aware UTC), or ``None``.
     :param default_task_start_to_close_timeout: default time a decider has for
-        a decision task; ``None`` registers no default.
+        a decision task.
     :param default_execution_start_to_close_timeout: default time an execution may run.
     :param default_task_list: default decision task list name.
     :param default_task_priority: default decision task priority (higher first).
@@ -71,7 +79,7 @@ class WorkflowType(_TypeModel):
     description: Optional[str] = field(default=None, kw_only=True)
     creation_date: Optional[datetime] = field(default=None, kw_only=True)
     deprecation_date: Optional[datetime] = field(default=None, kw_only=True)
-    default_task_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
+    default_task_start_to_close_timeout: Optional[Limit] = field(default=None, kw_only=True)
     default_execution_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
     default_task_list: Optional[str] = field(default=None, kw_only=True)
     default_task_priority: Optional[int] = field(default=None, kw_only=True)
@@ -86,7 +94,7 @@ class WorkflowType(_TypeModel):
     _type_key = "workflowType"
     _defaults = (
         _Default("default_task_start_to_close_timeout", "defaultTaskStartToCloseTimeout", "duration"),
-        _Default("default_execution_start_to_close_timeout", "defaultExecutionStartToCloseTimeout", "duration"),
+        _Default("default_execution_start_to_close_timeout", "defaultExecutionStartToCloseTimeout", "bounded_duration"),
         _Default("default_task_list", "defaultTaskList", "task_list"),
         _Default("default_task_priority", "defaultTaskPriority", "priority"),
         _Default("default_child_policy", "defaultChildPolicy", "child_policy"),

@@ -42,6 +42,7 @@ EXPORTS = {
         "HistoryEvent",
         "HistoryState",
         "Model",
+        "NO_LIMIT",
         "OPEN",
         "OpenCounts",
         "REGISTERED",

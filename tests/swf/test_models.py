@@ -20,10 +20,12 @@ from swf.exceptions import (
     ValidationError,
     WorkflowExecutionAlreadyStartedError,
 )
+from swf.connection import call
 from swf.models import (
     CLOSED,
     CONTINUED_AS_NEW,
     DEPRECATED,
+    NO_LIMIT,
     OPEN,
     REGISTERED,
     TERMINATED,
@@ -131,6 +133,11 @@ def test_bad_domain_attributes_are_refused(kwargs: dict[str, Any], message: str)
         ({"default_child_policy": "KILL"}, "default_child_policy must be one of"),
         ({"default_task_priority": "high"}, "default_task_priority must be an int"),
         ({"default_task_list": "a:b"}, "default_task_list 'a:b' breaks SWF's naming rule"),
+        ({"default_task_start_to_close_timeout": "NONE"}, "default_task_start_to_close_timeout must be a timedelta or NO_LIMIT"),
+        (
+            {"default_execution_start_to_close_timeout": NO_LIMIT},
+            r"default_execution_start_to_close_timeout must be a timedelta \(SWF takes no NO_LIMIT here\)",
+        ),
     ],
 )
 def test_bad_type_defaults_are_refused(kwargs: dict[str, Any], message: str) -> None:
@@ -320,6 +327,41 @@ def test_activity_type_round_trip(domain: Domain) -> None:
         upstream.default_task_start_to_close_timeout,
         upstream.default_task_priority,
     ) == ("workers", timedelta(seconds=20), timedelta(minutes=1), timedelta(minutes=10), timedelta(minutes=9), 7)
+    assert local.is_synced is True
+
+
+def test_unlimited_default_is_registered_as_none_and_reads_back_the_same(domain: Domain, swf_client: Any) -> None:
+    """NO_LIMIT is registered as "NONE", read back as NO_LIMIT and in sync; an unset default stays None."""
+    local = ActivityType(
+        domain,
+        "Unlimited",
+        "1",
+        default_task_heartbeat_timeout=NO_LIMIT,
+        default_task_start_to_close_timeout=timedelta(minutes=5),
+    )
+    local.save()
+    configuration = call(
+        swf_client, "DescribeActivityType", domain=domain.name, activityType={"name": "Unlimited", "version": "1"}
+    )["configuration"]
+    assert configuration["defaultTaskHeartbeatTimeout"] == "NONE"
+    assert "defaultTaskScheduleToStartTimeout" not in configuration
+    upstream = local.upstream()
+    assert (upstream.default_task_heartbeat_timeout, upstream.default_task_schedule_to_start_timeout) == (NO_LIMIT, None)
+    assert local.is_synced is True
+
+
+def test_unlimited_default_differs_from_no_default(domain: Domain) -> None:
+    """A type registered with NO_LIMIT is not in sync with a local model that registers no default."""
+    ActivityType(domain, "Unlimited", "2", default_task_heartbeat_timeout=NO_LIMIT).save()
+    local = ActivityType(domain, "Unlimited", "2")
+    assert local.changes == [Difference("default_task_heartbeat_timeout", None, NO_LIMIT)]
+
+
+def test_workflow_type_unlimited_decision_timeout_round_trip(domain: Domain) -> None:
+    """A workflow type's default decision task timeout may be NO_LIMIT, and reads back the same."""
+    local = WorkflowType(domain, "Unlimited", "1", default_task_start_to_close_timeout=NO_LIMIT)
+    local.save()
+    assert local.upstream().default_task_start_to_close_timeout is NO_LIMIT
     assert local.is_synced is True
 
 

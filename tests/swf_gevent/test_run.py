@@ -19,7 +19,7 @@ import pytest
 
 from swf.connection import call, call_pages
 from swf_gevent._config import load
-from swf_gevent.run import main
+from swf_gevent.run import _register, main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -133,6 +133,40 @@ def test_runner_completes_every_execution_with_the_right_result(
         assert last["eventType"] == "WorkflowExecutionCompleted"
         result = json.loads(last["workflowExecutionCompletedEventAttributes"]["result"])
         assert result == _expected(files[index % len(files)])
+
+
+def test_registration_adds_what_is_missing_and_leaves_existing_types_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_swf: Any, swf_client: Any, domain_name: str
+) -> None:
+    """_register registers missing types (unlimited timeouts as "NONE"), keeps an earlier one as is, and may run twice."""
+    from datetime import timedelta
+
+    from swf.models import NO_LIMIT, ActivityType, Domain, WorkflowType
+
+    monkeypatch.setattr(sys, "path", [str(EXAMPLES)] + sys.path)
+    domain = Domain(domain_name, retention_period=timedelta(days=2), client=swf_client)
+    domain.save()
+    earlier = ActivityType(domain, "count", "1", default_task_heartbeat_timeout=timedelta(seconds=9))
+    earlier.save()
+    config = load(_config(tmp_path, local_swf.endpoint_url, domain_name))
+    _register(swf_client, config)
+    _register(swf_client, config)  # everything exists now: nothing raises, nothing changes
+
+    assert earlier.is_synced is True
+    assert domain.upstream().retention_period == timedelta(days=2)
+    split = ActivityType(domain, "split", "1").upstream()
+    assert (split.default_task_list, split.default_task_heartbeat_timeout, split.default_task_start_to_close_timeout) == (
+        "text",
+        NO_LIMIT,
+        timedelta(minutes=5),
+    )
+    pipeline = WorkflowType(domain, "text-pipeline", "1").upstream()
+    assert (
+        pipeline.default_task_list,
+        pipeline.default_execution_start_to_close_timeout,
+        pipeline.default_task_start_to_close_timeout,
+        pipeline.default_child_policy,
+    ) == ("pipeline", timedelta(hours=1), timedelta(minutes=1), "TERMINATE")
 
 
 def test_command_line_with_embedded_endpoint(tmp_path: Path) -> None:
