@@ -28,11 +28,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Protocol, Union
 
-from swf.connection import _ClientPolicy, call
+from swf.connection import _ClientPolicy, _client_policy, call
 from swf.exceptions import ValidationError
 from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH, fit_reason, validate_decisions
 from swf.models.events import ExecutionRef, TypeRef
 from swf.models.history import DecisionTask
+from swf.retry import RetryPolicy
 
 __all__ = [
     "ActivityTask",
@@ -192,6 +193,14 @@ class Actor:
             return _default_client()
         return self._client
 
+    @property
+    def retry_policy(self) -> Optional[RetryPolicy]:
+        """The :class:`swf.retry.RetryPolicy` this actor's calls apply unless given one: its client's.
+
+        ``None`` when the client sends each call once (see :func:`swf.connection.make_client`).
+        """
+        return _client_policy(self.client)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(domain={self.domain!r}, task_list={self.task_list!r})"
 
@@ -230,6 +239,8 @@ class Decider(Actor):
         task_list: Optional[str] = None,
         identity: Optional[str] = None,
         maximum_page_size: Optional[int] = None,
+        *,
+        retry: object = _ClientPolicy.CLIENT,
     ) -> Optional[DecisionTask]:
         """Long-poll for a decision task and read its whole history.
 
@@ -239,6 +250,9 @@ class Decider(Actor):
         :param task_list: the task list to poll; defaults to the actor's.
         :param identity: recorded in ``DecisionTaskStarted``; defaults to the actor's.
         :param maximum_page_size: events per page (1 to 1000; SWF's default is 1000).
+        :param retry: the :class:`swf.retry.RetryPolicy` of the long poll, the
+            first call (``None``: one attempt); by default the client's. The
+            history pages that follow, once a task is in hand, use the client's.
         :returns: the task with every event, or ``None`` on an empty poll.
         :raises swf.exceptions.DoesNotExistError: unknown domain.
         :raises swf.exceptions.SWFError: any other SWF fault.
@@ -250,7 +264,7 @@ class Decider(Actor):
         }
         if maximum_page_size is not None:
             params["maximumPageSize"] = maximum_page_size
-        first = call(self.client, "PollForDecisionTask", **params)
+        first = call(self.client, "PollForDecisionTask", retry=retry, **params)
         if not first.get("taskToken"):
             return None
         pages = [first]
@@ -291,11 +305,19 @@ class Decider(Actor):
 class ActivityWorker(Actor):
     """Polls activity tasks and reports how each went."""
 
-    def poll(self, task_list: Optional[str] = None, identity: Optional[str] = None) -> Optional[ActivityTask]:
+    def poll(
+        self,
+        task_list: Optional[str] = None,
+        identity: Optional[str] = None,
+        *,
+        retry: object = _ClientPolicy.CLIENT,
+    ) -> Optional[ActivityTask]:
         """Long-poll for an activity task (``PollForActivityTask``).
 
         :param task_list: the task list to poll; defaults to the actor's.
         :param identity: recorded in ``ActivityTaskStarted``; defaults to the actor's.
+        :param retry: the :class:`swf.retry.RetryPolicy` of the call (``None``:
+            one attempt); by default the client's, as for :func:`swf.connection.call`.
         :returns: the task, or ``None`` on an empty poll.
         :raises swf.exceptions.DoesNotExistError: unknown domain.
         :raises swf.exceptions.SWFError: any other SWF fault.
@@ -303,6 +325,7 @@ class ActivityWorker(Actor):
         response = call(
             self.client,
             "PollForActivityTask",
+            retry=retry,
             domain=self.domain,
             taskList={"name": task_list or self.task_list},
             identity=identity if identity is not None else self.identity,

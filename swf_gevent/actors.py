@@ -13,6 +13,10 @@ or twice, is harmless.
 - :meth:`GreenletActor.stop` is the warm shutdown: no new poll; the poll
   under way returns (SWF holds one up to 60 s) and the task it brings runs;
   running tasks get until ``timeout`` seconds after the call to finish.
+  A poll that is between retry attempts (backing off after a throttle or a
+  connection error) has no task to bring: it is abandoned at once and sends
+  no further attempt, so a dead endpoint does not hold the stop for the
+  client's whole retry deadline (:attr:`GreenletActor.poll_retry`).
   Activity tasks still running then are failed back
   (``RespondActivityTaskFailed`` with reason :data:`SHUTDOWN_REASON`), so
   SWF can schedule them again at once instead of after a timeout; decision
@@ -69,6 +73,7 @@ import enum
 import logging
 import time
 import traceback
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Union
 
@@ -145,6 +150,10 @@ class _TaskGone(BaseException):
     """Thrown into a running activity function whose task SWF no longer knows."""
 
 
+class _PollAbandoned(Exception):
+    """Raised instead of a poll's next retry attempt once stop was asked: the poll brought nothing."""
+
+
 class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
     """A greenlet polling one task list with a bounded pool of task slots.
 
@@ -182,6 +191,8 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         self._restart_first = float(restart_delay)
         self._restart_max = float(max_restart_delay)
         self._restart_next = self._restart_first
+        self._poll_retry: Optional[RetryPolicy] = None
+        self._poll_retry_ready = False
         #: How many times the loop crashed and was restarted.
         self.restarts = 0
 
@@ -216,6 +227,29 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         """How many tasks are running now."""
         return len(self._pool)
 
+    @property
+    def poll_retry(self) -> Optional[RetryPolicy]:
+        """The retry policy of this actor's polls: its client's, made to give up when the actor stops.
+
+        Same attempts, delays, deadline and ``on_retry`` hook as the client's
+        policy (:attr:`swf.actors.Actor.retry_policy`), but each backoff pause
+        waits on the stop request: once :meth:`stop` or :meth:`kill` is
+        called, the pause ends and the poll is abandoned without another
+        attempt. An attempt already sent is never cut short, so a poll that
+        may carry a task still returns it. ``None`` when the client sends
+        each call once. Derived on first use.
+        """
+        if not self._poll_retry_ready:
+            base = self.actor.retry_policy
+            self._poll_retry = None if base is None else replace(base, sleep=self._poll_backoff)
+            self._poll_retry_ready = True
+        return self._poll_retry
+
+    def _poll_backoff(self, seconds: float) -> None:
+        """A poll's pause between retry attempts: ``seconds`` long, or abandon the poll when stop is asked."""
+        if self._stop_requested.wait(seconds):
+            raise _PollAbandoned()
+
     def start(self) -> None:
         """Schedule the loop to run.
 
@@ -230,7 +264,8 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         """Warm shutdown: stop polling, let running tasks finish, fail back the rest.
 
         Blocks until the actor stopped: the poll under way has returned (SWF
-        holds a poll up to 60 s; its task runs too), the running tasks ended,
+        holds a poll up to 60 s; its task runs too; a poll pausing between
+        retry attempts is abandoned at once), the running tasks ended,
         and those still running ``timeout`` seconds after this call were
         failed back (activity tasks, reason :data:`SHUTDOWN_REASON`) or
         dropped (decision tasks). Sends ``actor_stopping`` at once and
@@ -304,6 +339,9 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
             began = time.monotonic()
             try:
                 task = self._poll()
+            except _PollAbandoned:
+                log.debug("%r: a poll retrying at the stop request was abandoned", self)
+                continue
             except SWFError as err:
                 log.warning("%r poll failed (%s); next poll in %.1f s", self, err, backoff)
                 emit(signals.poll_failed, self, error=err, retry_in=backoff)
@@ -391,7 +429,7 @@ class GreenletDecider(GreenletActor):
         self.decision_maker = decision_maker
 
     def _poll(self) -> Any:
-        return self.decider.poll()
+        return self.decider.poll(retry=self.poll_retry)
 
     def _handle(self, task: Any) -> None:
         execution = task.workflow_execution
@@ -503,7 +541,7 @@ class GreenletActivityWorker(GreenletActor):
         return self._respond_retry
 
     def _poll(self) -> Optional[ActivityTask]:
-        return self.worker.poll()
+        return self.worker.poll(retry=self.poll_retry)
 
     def _handle(self, task: ActivityTask) -> None:
         run = _Run(task, gevent.getcurrent())

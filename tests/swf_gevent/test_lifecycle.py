@@ -1,7 +1,8 @@
-"""Actor lifecycle: warm stop with fail-back, polls in flight at stop, cold kill, supervised restarts."""
+"""Actor lifecycle: warm stop with fail-back, polls in flight or retrying at stop, cold kill, supervised restarts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator, Optional
 
 import gevent
@@ -9,6 +10,7 @@ import pytest
 from gevent.event import Event
 
 from swf.actors import ActivityTask
+from swf.retry import DEFAULT_RETRY
 from swf_gevent import signals
 from swf_gevent.activities import ActivityRegistry, activity
 from swf_gevent.actors import SHUTDOWN_REASON, ActorState, GreenletActivityWorker, GreenletDecider
@@ -186,11 +188,11 @@ class _CrashingPolls:
         self._poll = worker.worker.poll
         worker.worker.poll = self  # type: ignore[method-assign, assignment]
 
-    def __call__(self) -> Optional[ActivityTask]:
+    def __call__(self, **params: Any) -> Optional[ActivityTask]:
         if self.count:
             self.count -= 1
             raise KeyError("taskToken")
-        return self._poll()
+        return self._poll(**params)
 
 
 def test_supervisor_restarts_a_crashed_loop_with_backoff(swf_client: Any, domain: str, receivers: Any) -> None:
@@ -229,3 +231,93 @@ def test_decider_stop_drops_a_decision_outliving_the_timeout(swf_client: Any, do
     decider.stop(timeout=0.1)
     assert decider.stopped and decider.dead
     assert completed.payloads == []
+
+
+class _Endpoint:
+    """A local endpoint of its own (the test stops it) and a client under the default retry policy.
+
+    The policy's backoff is plain exponential (no jitter), so a poll that
+    kept retrying would back off 0.1, 0.2, 0.4 ... 10 s: about 33 s in all.
+    ``retrying`` is set by the policy's ``on_retry`` hook on each retry.
+    Empty polls end after 0.5 s; a request on a kept-alive connection to the
+    stopped endpoint ends at the 2 s read timeout.
+    """
+
+    def __init__(self, domain: str) -> None:
+        from swf.connection import make_client
+        from swf_gevent.local import LocalSWF
+
+        self.retrying = Event()
+        self.server = LocalSWF(poll_timeout=0.5)
+        self.server.start()
+        policy = replace(DEFAULT_RETRY, jitter=lambda: 1.0, on_retry=lambda *_: self.retrying.set())
+        self.client = make_client(
+            region_name="us-east-1",
+            endpoint_url=self.server.endpoint_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            read_timeout=2,
+            retry=policy,
+        )
+        register(self.client, domain, REGISTRY)
+
+
+@pytest.fixture
+def endpoint(domain_name: str) -> Iterator[_Endpoint]:
+    """An :class:`_Endpoint` with this module's types registered, stopped after the test."""
+    made = _Endpoint(domain_name)
+    try:
+        yield made
+    finally:
+        made.server.stop()
+
+
+def test_stop_abandons_a_poll_retrying_against_a_dead_endpoint(
+    endpoint: _Endpoint, domain_name: str, receivers: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the endpoint gone, stop() ends a poll backing off between retries at once: no further attempt, stopped."""
+    crashed, stopped = receivers(signals.actor_crashed), receivers(signals.actor_stopped)
+    polls = CallWatcher(endpoint.client, "PollForActivityTask")
+    worker = GreenletActivityWorker(domain_name, ACTIVITIES, REGISTRY, client=endpoint.client)
+    try:
+        worker.start()
+        wait_for(polls.sent, "the worker's first poll")
+        endpoint.server.stop()
+        wait_for(endpoint.retrying, "the poll to retry against the stopped endpoint")
+        sent = len(polls.params)
+        with gevent.Timeout(10, AssertionError("stop() waited for the poll's retries")):
+            worker.stop(timeout=5)
+    finally:
+        polls.close()
+    assert worker.state is ActorState.STOPPED and worker.dead
+    assert len(polls.params) == sent
+    assert worker.exception is None and crashed.payloads == []
+    assert stopped.senders == [worker]
+    assert [record.getMessage() for record in caplog.records if record.exc_info] == []
+
+
+def test_stop_lets_the_retry_attempt_in_flight_end_then_sends_no_more(endpoint: _Endpoint, domain_name: str) -> None:
+    """stop() asked while a retry attempt is on the wire lets it end (dropped here), then the poll gives up."""
+    polls = CallWatcher(endpoint.client, "PollForActivityTask")
+    endpoint.server.inject_fault("PollForActivityTask", kind="drop", count=1000)
+    worker = GreenletActivityWorker(domain_name, ACTIVITIES, REGISTRY, client=endpoint.client)
+    stopper: list[Any] = []
+    stop_asked = Event()
+
+    def stop_during_second_attempt(**_: Any) -> None:
+        if len(polls.params) == 2 and not stopper:
+            stopper.append(gevent.spawn(worker.stop, 5))
+            stop_asked.set()
+
+    endpoint.client.meta.events.register("provide-client-params.swf.PollForActivityTask", stop_during_second_attempt)
+    try:
+        worker.start()
+        with gevent.Timeout(10, AssertionError("stop() waited for the poll's retries")):
+            wait_for(stop_asked, "the poll's second attempt")
+            stopper[0].get()
+    finally:
+        endpoint.client.meta.events.unregister("provide-client-params.swf.PollForActivityTask", stop_during_second_attempt)
+        polls.close()
+    assert worker.state is ActorState.STOPPED and worker.dead
+    assert len(polls.params) == 2
+    assert worker.exception is None
