@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Optional
 
 import gevent
 import gevent.event
+import gevent.pool
 from gevent import monkey
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
@@ -467,6 +468,8 @@ class LocalSWF:
                     (self.host, self.port),
                     app,
                     self._faults,
+                    # a pool, so that stop() closes kept-alive connections too
+                    spawn=gevent.pool.Pool(),
                     log=None,
                     error_log=log,
                 )

@@ -498,3 +498,26 @@ def test_non_finite_json_numbers_are_a_serialization_exception(local_swf: Any, n
     status, body = _post(local_swf, payload)
     assert (status, body["__type"]) == (400, ERROR_PREFIX + "SerializationException")
     assert message in body["message"]
+
+
+def test_stop_closes_kept_alive_connections() -> None:
+    """After stop(), a client's kept-alive connection is refused at once instead of waiting out its read timeout."""
+    from botocore.config import Config
+    from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
+    server = LocalSWF(poll_timeout=1.0)
+    server.start()
+    client = botocore.session.get_session().create_client(
+        "swf",
+        region_name="us-east-1",
+        endpoint_url=server.endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(read_timeout=30, retries={"total_max_attempts": 1}),
+    )
+    client.list_domains(registrationStatus="REGISTERED")  # opens the kept-alive connection
+    server.stop()
+    with gevent.Timeout(20):
+        with pytest.raises((EndpointConnectionError, ConnectionClosedError)) as caught:
+            client.list_domains(registrationStatus="REGISTERED")
+    assert not isinstance(caught.value, ReadTimeoutError)
