@@ -47,7 +47,7 @@ from ._executions import (
 )
 from ._faults import Fault
 from ._pages import PageTokens, page_size
-from ._tasks import TaskList
+from ._tasks import Queueable, TaskList
 from ._timers import Timers
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ class StartRefused(Exception):
 
 
 _Operation = TypeVar("_Operation", bound=Callable[..., dict[str, Any]])
+_Task = TypeVar("_Task", bound=Queueable)
 
 
 def _operation(method: _Operation) -> _Operation:
@@ -120,6 +121,8 @@ class Engine:
         self._decision_tokens: dict[str, DecisionTask] = {}
         self._activity_tokens: dict[str, ActivityTask] = {}
         self._over_limit: list[Execution] = []
+        #: Number of PollFor*Task calls parked right now (read by tests from any thread).
+        self.parked_polls = 0
         self.timers.after_fire = self.settle
 
     # -- lifecycle ------------------------------------------------------------------
@@ -163,6 +166,14 @@ class Engine:
                     pass
                 if not runs:
                     del self._runs[(domain, gone.workflow_id)]
+
+    def _take(self, task_list: TaskList[_Task]) -> _Task | None:
+        """Take the next task of ``task_list``, holding the poll up to ``poll_timeout``."""
+        self.parked_polls += 1
+        try:
+            return task_list.take(self._poll_timeout)
+        finally:
+            self.parked_polls -= 1
 
     def _decision_list(self, domain: str, name: str) -> TaskList[DecisionTask]:
         key = (domain, name)
@@ -604,7 +615,7 @@ class Engine:
         empty = {"startedEventId": 0, "previousStartedEventId": 0}
         if self._stopped:
             return empty
-        task = self._decision_list(domain, request["taskList"]["name"]).take(self._poll_timeout)
+        task = self._take(self._decision_list(domain, request["taskList"]["name"]))
         if task is None:
             return empty
         execution = task.execution
@@ -687,7 +698,7 @@ class Engine:
         empty = {"startedEventId": 0}
         if self._stopped:
             return empty
-        task = self._activity_list(domain, request["taskList"]["name"]).take(self._poll_timeout)
+        task = self._take(self._activity_list(domain, request["taskList"]["name"]))
         if task is None:
             return empty
         execution = task.execution

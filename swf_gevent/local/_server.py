@@ -17,6 +17,7 @@ the server thread, except the fault counters, which sit behind a native lock.
 
 from __future__ import annotations
 
+import _socket
 import ipaddress
 import json
 import logging
@@ -35,6 +36,7 @@ from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from swf_gevent.local._faults import Fault
 from swf_gevent.local._registry import Registry
+from swf_gevent.local._tasks import poller_gone
 from swf_gevent.local._validation import operation_names, validate
 
 __all__ = ["LocalSWF", "MAX_BODY_BYTES", "is_loopback"]
@@ -52,6 +54,8 @@ _DRAIN_TIMEOUT = 5.0
 #: the client reads the 400 answer; a larger one gets the answer and a closed connection.
 _DISCARD_LIMIT = 8 * MAX_BODY_BYTES
 _CLOSE_KEY = "swf_gevent.local.close"
+#: environ key of the handler's ``watch(gone) -> stop`` for a PollFor*Task request.
+_WATCH_KEY = "swf_gevent.local.watch_client"
 _TARGET_PREFIX = "SimpleWorkflowService."
 _CONTENT_TYPE = "application/x-amz-json-1.0"
 _THROTTLE_BODY = {"__type": "com.amazon.coral.availability#ThrottlingException", "message": "Rate exceeded"}
@@ -80,6 +84,9 @@ _REGISTRY_OPERATIONS = frozenset(
     }
 )
 _FAULT_KINDS = ("throttle", "drop")
+#: Operations that park until a task comes; withdrawn when their client goes away.
+_POLL_OPERATIONS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
+_READ = 1  # the event loop's "readable" event mask
 
 _allocate_lock = monkey.get_original("_thread", "allocate_lock")
 _start_new_thread = monkey.get_original("_thread", "start_new_thread")
@@ -197,7 +204,7 @@ class _Application:
                 log.debug("%s %s answered with an injected throttle", request_id, operation)
                 return "400 Bad Request", dict(_THROTTLE_BODY)
             validated = validate(operation, request)
-            response = self._dispatch(operation, validated)
+            response = self._dispatch_watched(environ, operation, validated)
         except Fault as fault:
             log.debug("%s %s -> %s: %s", request_id, operation, fault.code, fault.message)
             return f"{fault.status} {'Bad Request' if fault.status == 400 else 'Error'}", fault.body()
@@ -247,6 +254,20 @@ class _Application:
         except (UnicodeDecodeError, ValueError) as err:
             raise Fault("SerializationException", f"Malformed JSON request body: {err}") from None
 
+    def _dispatch_watched(self, environ: dict[str, Any], operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Dispatch; a poll (body read by now) is withdrawn if its client goes away while it is held."""
+        watch: Optional[Callable[[gevent.event.Event], Callable[[], None]]] = environ.get(_WATCH_KEY)
+        if watch is None:
+            return self._dispatch(operation, request)
+        gone = gevent.event.Event()
+        stop_watching = watch(gone)
+        token = poller_gone.set(gone)
+        try:
+            return self._dispatch(operation, request)
+        finally:
+            poller_gone.reset(token)
+            stop_watching()
+
     def _dispatch(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         method_name = _snake(operation)
         if operation in _REGISTRY_OPERATIONS:
@@ -262,8 +283,55 @@ class _Application:
         return response if response is not None else {}
 
 
+class _ClientWatch:
+    """Sets ``gone`` once the client side of ``sock`` is closed (EOF) or reset.
+
+    An event-loop read watcher on the socket, no greenlet and no loop: when
+    the socket turns readable the next byte is peeked (``MSG_PEEK``, not
+    consumed). End of stream or an error sets ``gone``; data (a pipelined
+    request) means the client is still there, and the watch ends, so the
+    readable socket does not wake it again.
+    """
+
+    def __init__(self, sock: Any, gone: gevent.event.Event) -> None:
+        self._fd: int = sock.fileno()
+        self._gone = gone
+        self._io: Any = gevent.get_hub().loop.io(self._fd, _READ)
+        self._io.start(self._readable)
+
+    def _readable(self) -> None:
+        try:
+            peeker = _socket.socket(fileno=self._fd)
+        except OSError:
+            data = b""
+        else:
+            try:
+                data = peeker.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            finally:
+                peeker.detach()
+        self.close()
+        if not data:
+            self._gone.set()
+
+    def close(self) -> None:
+        """Stop watching (idempotent)."""
+        io, self._io = self._io, None
+        if io is not None:
+            io.stop()
+            io.close()
+
+
 class _Handler(WSGIHandler):  # type: ignore[misc]
-    """pywsgi's handler, plus injected connection drops (the socket closes, no answer)."""
+    """pywsgi's handler, plus injected connection drops (the socket closes, no answer).
+
+    A PollFor*Task call parks with a :class:`_ClientWatch` on its socket: if the
+    client closes the connection while the poll is held, the poll is withdrawn
+    (:data:`~swf_gevent.local._tasks.poller_gone`) so no task is handed to it.
+    """
 
     def run_application(self) -> None:
         server = self.server
@@ -276,7 +344,13 @@ class _Handler(WSGIHandler):  # type: ignore[misc]
             except OSError:
                 pass
             return
+        self._client_gone: Optional[gevent.event.Event] = None
+        if operation in _POLL_OPERATIONS:
+            self.environ[_WATCH_KEY] = self._watch_client
         super().run_application()
+        if self._client_gone is not None and self._client_gone.is_set():
+            log.debug("%s withdrawn: its client closed the connection", operation)
+            self.close_connection = True
         if self.environ.get(_CLOSE_KEY):
             # The refused body is too large to read and discard: answer, then close.
             self.close_connection = True
@@ -284,6 +358,12 @@ class _Handler(WSGIHandler):  # type: ignore[misc]
                 self.socket.shutdown(socket.SHUT_RD)
             except OSError:
                 pass
+
+
+    def _watch_client(self, gone: gevent.event.Event) -> Callable[[], None]:
+        """Start a :class:`_ClientWatch` setting ``gone``; returns what stops it."""
+        self._client_gone = gone
+        return _ClientWatch(self.socket, gone).close
 
 
 class _Server(WSGIServer):  # type: ignore[misc]
@@ -431,6 +511,12 @@ class LocalSWF:
         self._done.release()
         self.state = "stopped"
         log.info("Local SWF endpoint on %s:%s stopped", self.host, self.port)
+
+    @property
+    def _parked_polls(self) -> int:
+        """How many PollFor*Task calls the engine holds right now (for tests; any thread)."""
+        engine = self._app.engine if self._app is not None else None
+        return int(engine.parked_polls) if engine is not None else 0
 
     def inject_fault(self, operation: str, kind: str = "throttle", count: int = 1) -> None:
         """Make the next ``count`` calls of ``operation`` fail.

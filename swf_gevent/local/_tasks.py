@@ -5,6 +5,11 @@ priority (higher first) then by scheduling order, and the pollers parked on
 it. A task scheduled while a poller waits goes straight to exactly one
 poller; a parked poller costs nothing but its greenlet (it waits on an
 :class:`gevent.event.AsyncResult`, no polling loop).
+
+A poll whose client went away is withdrawn: the server sets an
+:class:`gevent.event.Event` in :data:`poller_gone` for the request's greenlet,
+and :meth:`TaskList.take` stops waiting once it is set, handing any task it
+was just given back to the list.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import heapq
 import itertools
 import logging
 from collections import deque
+from contextvars import ContextVar
 from typing import Generic, Protocol, TypeVar
 
 import gevent
-from gevent.event import AsyncResult
+from gevent.event import AsyncResult, Event
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,10 @@ class Queueable(Protocol):
 
 
 T = TypeVar("T", bound=Queueable)
+
+#: Set (per greenlet) to an event that fires when the polling client has gone;
+#: :meth:`TaskList.take` then answers ``None`` and hands nothing to that poller.
+poller_gone: ContextVar[Event | None] = ContextVar("poller_gone", default=None)
 
 
 class TaskList(Generic[T]):
@@ -79,11 +89,15 @@ class TaskList(Generic[T]):
         """Take the next task, waiting up to ``timeout`` seconds for one.
 
         :param timeout: the longest wait, in seconds.
-        :returns: the task, or ``None`` when none came in time or the list
-            was :meth:`release`\\ d.
+        :returns: the task, or ``None`` when none came in time, the list
+            was :meth:`release`\\ d, or the poller's client went away
+            (:data:`poller_gone`).
         """
+        gone = poller_gone.get()
         deadline = gevent.get_hub().loop.now() + timeout
         while True:
+            if gone is not None and gone.is_set():
+                return None
             task = self._pop()
             if task is not None:
                 return task
@@ -94,14 +108,21 @@ class TaskList(Generic[T]):
             self._waiters.append(waiter)
             woken = False
             try:
-                waiter.wait(remaining)
+                if gone is None:
+                    waiter.wait(remaining)
+                else:
+                    gevent.wait([waiter, gone], timeout=remaining, count=1)
                 woken = True
             finally:
                 if not waiter.ready():
                     self._waiters.remove(waiter)
-                elif not woken and waiter.value is not None and waiter.value.is_waiting():
-                    # Handed a task, then interrupted before taking it: requeue it first.
+                elif (not woken or (gone is not None and gone.is_set())) and (
+                    waiter.value is not None and waiter.value.is_waiting()
+                ):
+                    # Handed a task, then interrupted or abandoned before taking it: requeue it first.
                     self.put(waiter.value, front=True)
+            if gone is not None and gone.is_set():
+                return None
             if waiter.ready():
                 handed: T | None = waiter.value
                 if handed is None:
