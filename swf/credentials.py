@@ -34,6 +34,7 @@ import os
 import stat
 import threading
 import warnings
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -75,6 +76,11 @@ class Settings:
     :param endpoint_url: the SWF endpoint URL, or ``None``.
     :param credentials_source: ``"explicit"``, ``"environment"``, the path of
         ``~/.swf``, or ``"boto3"`` when the key pair is left to boto3's chain.
+    :param region_source: where ``region_name`` came from:
+        ``"set_aws_credentials(region_name=...)"``, ``"AWS_DEFAULT_REGION"``,
+        ``"<path of ~/.swf> [defaults] region"``; ``None`` when unset.
+    :param endpoint_url_source: where ``endpoint_url`` came from, in the same
+        terms (``"AWS_ENDPOINT_URL_SWF"``, ``"<path> [defaults] endpoint_url"``...).
     """
 
     aws_access_key_id: Optional[str] = field(default=None, repr=False)
@@ -83,6 +89,8 @@ class Settings:
     region_name: Optional[str] = None
     endpoint_url: Optional[str] = None
     credentials_source: str = "boto3"
+    region_source: Optional[str] = field(default=None, compare=False)
+    endpoint_url_source: Optional[str] = field(default=None, compare=False)
 
     def client_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`swf.connection.make_client` these settings give.
@@ -188,18 +196,32 @@ def resolve_settings() -> Settings:
     for source in sources:
         _check_pair(source)
     pair = next((s for s in sources if s.key_id is not None), None)
-    region = next((s.region for s in sources if s.region is not None), None)
-    endpoint = next((s.endpoint_url for s in sources if s.endpoint_url is not None), None)
+    region_from = next((s for s in sources if s.region is not None), None)
+    endpoint_from = next((s for s in sources if s.endpoint_url is not None), None)
+    settings = Settings(
+        region_name=region_from.region if region_from else None,
+        endpoint_url=endpoint_from.endpoint_url if endpoint_from else None,
+        region_source=_setting_source(region_from, "region") if region_from else None,
+        endpoint_url_source=_setting_source(endpoint_from, "endpoint_url") if endpoint_from else None,
+    )
     if pair is None:
-        return Settings(region_name=region, endpoint_url=endpoint)
-    return Settings(
+        return settings
+    return dataclasses.replace(
+        settings,
         aws_access_key_id=pair.key_id,
         aws_secret_access_key=pair.secret,
         aws_session_token=pair.token,
-        region_name=region,
-        endpoint_url=endpoint,
         credentials_source=pair.name,
     )
+
+
+def _setting_source(source: _Source, key: str) -> str:
+    """How a user finds the place ``source`` gave ``key`` (``"region"`` or ``"endpoint_url"``)."""
+    if source.name == "explicit":
+        return f"set_aws_credentials({'region_name' if key == 'region' else key}=...)"
+    if source.name == "environment":
+        return "AWS_DEFAULT_REGION" if key == "region" else "AWS_ENDPOINT_URL_SWF"
+    return f"{source.name} [defaults] {key}"
 
 
 def _check_pair(source: _Source) -> None:

@@ -12,9 +12,12 @@ From the shell::
 
     python -m swf.replay HISTORY.json module:DeciderClass [--at EVENT_ID] [--each] [--traceback]
 
-prints the decisions as JSON. A decider that raises ends it with status 1
-and one line naming the decider, the decision point and the error
-(``--traceback`` adds the decider's traceback). ``HISTORY.json`` is anything
+prints the decisions as JSON. A decider that raises (or returns something
+other than a list of decisions) ends it with status 1 and one line naming
+the decider, the decision point and the error (``--traceback`` adds the
+decider's traceback). With ``--each``, status 1 also means an answered
+decision point does not match what was recorded. A history or decider that
+cannot be loaded ends it with status 2 and one line. ``HISTORY.json`` is anything
 :meth:`History.from_json <swf.models.history.History.from_json>` reads (the
 output of ``aws swf get-workflow-execution-history``, a saved poll answer...);
 the class is instantiated with no arguments.
@@ -100,11 +103,14 @@ class ReplayStep:
         ``StartTimerFailed``...), tied by ``decisionTaskCompletedEventId`` to
         its ``DecisionTaskCompleted``; empty if the task timed out or is the
         last, unanswered one.
+    :ivar completed_event_id: the ``DecisionTaskCompleted`` event of that
+        task; ``None`` if it timed out or is the last, unanswered one.
     """
 
     started_event_id: int
     decisions: list[Decision]
     recorded: list[ev.HistoryEvent]
+    completed_event_id: Optional[int] = None
 
     @property
     def recorded_decision_types(self) -> list[str]:
@@ -199,7 +205,7 @@ def replay_each(
         task = task_for(source, at=start.event_id, workflow_execution=workflow_execution)
         completed = completed_for.get(start.event_id)
         recorded = [e for e in full if completed is not None and _recorded_by(e, completed)]
-        steps.append(ReplayStep(start.event_id, validate_decisions(decider.decide(task)), recorded))
+        steps.append(ReplayStep(start.event_id, validate_decisions(decider.decide(task)), recorded, completed))
     return steps
 
 
@@ -223,8 +229,10 @@ def load_decider(spec: str) -> DecisionMaker:
     A class is instantiated with no arguments; any other object with a
     ``decide`` method is returned as is.
 
-    :raises swf.exceptions.ValidationError: a malformed spec, a missing name,
-        or an object without ``decide``.
+    :raises swf.exceptions.ValidationError: a malformed spec, a module that
+        cannot be imported (missing, a syntax error, raising as it runs), a
+        missing name, a class whose ``__init__`` raises, or an object without
+        ``decide``.
     """
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
@@ -233,6 +241,8 @@ def load_decider(spec: str) -> DecisionMaker:
         module = importlib.import_module(module_name)
     except ImportError as err:
         raise ValidationError(f"cannot import {module_name!r}: {err}") from err
+    except Exception as err:  # a SyntaxError, or whatever the module raises while it runs
+        raise ValidationError(f"cannot import {module_name!r}: {type(err).__name__}: {err}") from err
     target: Any = module
     for part in attr.split("."):
         try:
@@ -244,6 +254,8 @@ def load_decider(spec: str) -> DecisionMaker:
             target = target()
         except TypeError as err:
             raise ValidationError(f"{spec}: cannot create the decider with no arguments ({err})") from err
+        except Exception as err:
+            raise ValidationError(f"{spec}: creating the decider raised {type(err).__name__}: {err}") from err
     if not callable(getattr(target, "decide", None)):
         raise ValidationError(f"{spec} has no decide(decision_task) method")
     decider: DecisionMaker = target
@@ -259,17 +271,29 @@ class _DeciderRaised(Exception):
         self.error = error
 
 
+class _DeciderReturned(Exception):
+    """The decider's ``decide`` returned ``value``, not a list of decisions, at ``started_event_id``."""
+
+    def __init__(self, started_event_id: int, value: object) -> None:
+        super().__init__(started_event_id, value)
+        self.started_event_id = started_event_id
+        self.value = value
+
+
 class _Watched:
-    """A decider whose exceptions are tagged with the decision point they were raised at."""
+    """A decider whose exceptions and non-list answers are tagged with the decision point."""
 
     def __init__(self, decider: DecisionMaker) -> None:
         self._decider = decider
 
     def decide(self, decision_task: DecisionTask) -> Iterable[Mapping[str, Any]]:
         try:
-            return list(self._decider.decide(decision_task))
+            answer: object = self._decider.decide(decision_task)
         except Exception as err:
             raise _DeciderRaised(decision_task.started_event_id, err) from err
+        if not isinstance(answer, (list, tuple)):
+            raise _DeciderReturned(decision_task.started_event_id, answer)
+        return list(answer)
 
 
 def _decider_frames(error: BaseException) -> str:
@@ -284,9 +308,13 @@ def _decider_frames(error: BaseException) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The ``python -m swf.replay`` command; returns the exit status.
 
-    0 with the decisions printed; 1 when the decider raised (one line naming
-    the decider, the decision point and the error; its traceback too with
-    ``--traceback``); 2 for a history or a decider that cannot be loaded.
+    0 with the decisions printed; 1 when the decider raised or returned
+    something other than a list of decisions (one line naming the decider,
+    the decision point and the error; its traceback too with
+    ``--traceback``), and with ``--each`` when an answered decision point
+    does not match what was recorded (``"matches": false``; the last,
+    unanswered point is not counted); 2 for a history or a decider that
+    cannot be loaded.
     """
     parser = argparse.ArgumentParser(
         prog="python -m swf.replay",
@@ -308,9 +336,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         execution = ExecutionRef(
             args.workflow_id or REPLAY_EXECUTION.workflow_id, args.run_id or REPLAY_EXECUTION.run_id
         )
+    status = 0
     try:
         decider = _Watched(load_decider(args.decider))
         if args.each:
+            steps = replay_each(args.history, decider, workflow_execution=execution)
             output: Any = [
                 {
                     "startedEventId": step.started_event_id,
@@ -318,8 +348,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     "recorded": step.recorded_decision_types,
                     "matches": step.matches,
                 }
-                for step in replay_each(args.history, decider, workflow_execution=execution)
+                for step in steps
             ]
+            if any(step.completed_event_id is not None and not step.matches for step in steps):
+                status = 1
         else:
             output = replay(args.history, decider, at=args.at, workflow_execution=execution)
     except _DeciderRaised as raised:
@@ -333,12 +365,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except _DeciderReturned as returned:
+        print(
+            f"swf.replay: decider {args.decider} returned {returned.value!r}, not a list of decisions, "
+            f"at DecisionTaskStarted event {returned.started_event_id}",
+            file=sys.stderr,
+        )
+        return 1
     except (SWFError, OSError) as err:
         print(f"swf.replay: {err}", file=sys.stderr)
         return 2
     json.dump(output, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    return 0
+    if status:
+        print("swf.replay: some decision points do not match what was recorded", file=sys.stderr)
+    return status
 
 
 def _source(history: HistorySource) -> tuple[Optional[DecisionTask], History]:

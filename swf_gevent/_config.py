@@ -57,6 +57,8 @@ MAX_PROCESSES = 256
 MAX_POLL_TIMEOUT = 60.0
 #: SWF's longest execution, one year in seconds: the most ``execution_timeout`` may be.
 MAX_EXECUTION_TIMEOUT = 365 * 24 * 3600
+#: The most characters SWF takes in an execution's input (its ``Data`` shape).
+MAX_INPUT = 32_768
 
 # A region name as botocore accepts it (a host label).
 _REGION = re.compile(r"^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
@@ -246,7 +248,7 @@ class _Reader:
             raise self.error("swf", "log_level", f"must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}")
         endpoint_url = self.endpoint_url()
         region = self.optional_text("swf", "region")
-        if region is not None and not _REGION.match(region):
+        if region is not None and not region_is_valid(region):
             raise self.error("swf", "region", f"must be an AWS region such as 'us-east-1', got {region!r}")
         default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else MAX_POLL_TIMEOUT
         poll_timeout = self.number("swf", "poll_timeout", default_poll, MAX_POLL_TIMEOUT)
@@ -314,15 +316,9 @@ class _Reader:
         value = self.optional_text("swf", "endpoint_url")
         if value is None or value == "local":
             return value
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        except ValueError as err:
-            raise self.error("swf", "endpoint_url", f"must be a URL or 'local', got {value!r}: {err}") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise self.error(
-                "swf", "endpoint_url", f"must be an http:// or https:// URL with a host, or 'local', got {value!r}"
-            )
+        problem = endpoint_url_problem(value)
+        if problem is not None:
+            raise self.error("swf", "endpoint_url", f"must be {ENDPOINT_URL_RULE}, or 'local', got {value!r}{problem}")
         return value
 
     def optional_text(self, section: str, key: str) -> Optional[str]:
@@ -377,11 +373,9 @@ class _Reader:
                 importlib.import_module(module)
             except Exception as err:  # user code: a SyntaxError or any error raised on import
                 raise self.error(section, "modules", f"cannot import {module!r}: {describe(err)}") from None
-            if not len(ActivityRegistry.from_modules([module])):
-                raise self.error(section, "modules", f"no @activity functions in {module}")
         try:
             registry = ActivityRegistry.from_modules(modules)
-        except ValueError as err:
+        except ValueError as err:  # a module without @activity functions, or a type marked twice
             raise self.error(section, "modules", str(err)) from None
         return ActivityGroup(
             name=section.split(":", 1)[1].strip(),
@@ -429,11 +423,20 @@ class _Reader:
             def make_input(index: int) -> Optional[str]:
                 try:
                     value = factory(index)
-                    return None if value is None else json.dumps(value, separators=(",", ":"))
+                    text = None if value is None else json.dumps(value, separators=(",", ":"))
                 except Exception as err:  # user code: its error, or a value JSON cannot hold
                     raise ConfigError(
                         path, "executions", "input_factory", f"failed for execution {index}: {describe(err)}"
                     ) from None
+                if text is not None and len(text) > MAX_INPUT:
+                    raise ConfigError(
+                        path,
+                        "executions",
+                        "input_factory",
+                        f"the input for execution {index} is {len(text)} characters as JSON; "
+                        f"SWF takes at most {MAX_INPUT} characters",
+                    )
+                return text
 
         else:
             raw = self.optional_text("executions", "input")
@@ -442,6 +445,10 @@ class _Reader:
                     json.loads(raw)
                 except ValueError as err:
                     raise self.error("executions", "input", f"must be JSON: {err}") from None
+                if len(raw) > MAX_INPUT:
+                    raise self.error(
+                        "executions", "input", f"is {len(raw)} characters; SWF takes at most {MAX_INPUT} characters"
+                    )
 
             def make_input(index: int) -> Optional[str]:
                 return raw
@@ -454,6 +461,27 @@ class _Reader:
             timeout=timeout,
         )
 
+
+
+#: What an SWF endpoint URL must be (the embedded endpoint's ``local`` aside).
+ENDPOINT_URL_RULE = "an http:// or https:// URL with a host"
+
+
+def endpoint_url_problem(value: str) -> Optional[str]:
+    """``None`` when ``value`` is :data:`ENDPOINT_URL_RULE`; else ``""``, or ``": <why>"`` when it does not parse."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as err:
+        return f": {err}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return None
+
+
+def region_is_valid(value: str) -> bool:
+    """Whether ``value`` is a region name botocore accepts (a host label such as ``us-east-1``)."""
+    return _REGION.match(value) is not None
 
 
 def describe(error: BaseException) -> str:

@@ -242,16 +242,21 @@ class ActivityRegistry:
 
         :param modules: modules or their dotted names.
         :raises ImportError: a module name that does not import.
-        :raises ValueError: the same activity type marked twice.
+        :raises ValueError: a module with no :func:`activity` function (named
+            in the message), or the same activity type marked twice.
         """
+        if isinstance(modules, (str, ModuleType)):
+            modules = [modules]
         registry = cls()
         for module in modules:
             if isinstance(module, str):
                 module = importlib.import_module(module)
-            for value in vars(module).values():
-                definition = getattr(value, _MARK, None)
-                if isinstance(definition, ActivityDefinition):
-                    registry.add(definition)
+            found = [getattr(value, _MARK, None) for value in vars(module).values()]
+            definitions = [d for d in found if isinstance(d, ActivityDefinition)]
+            if not definitions:
+                raise ValueError(f"no @activity functions in {module.__name__}")
+            for definition in definitions:
+                registry.add(definition)
         return registry
 
     @classmethod

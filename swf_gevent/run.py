@@ -44,14 +44,19 @@ with no whitespace before it is part of the value. Names (domain, task
 lists, types, versions) follow SWF's rules: no ``:``, ``/``, ``|`` nor
 control character, not ``arn``. The region, endpoint URL and key pair the
 file leaves unset are resolved by :func:`swf.credentials.resolve_settings`
-(``set_aws_credentials``, environment, ``~/.swf``), then boto3's chain.
+(``set_aws_credentials``, environment, ``~/.swf``), then boto3's chain; a
+region or endpoint URL found there is checked by the file's own rules, the
+one line naming where it came from (``AWS_ENDPOINT_URL_SWF``,
+``AWS_DEFAULT_REGION``, ``~/.swf [defaults] endpoint_url``...).
 
 Dotted paths import from the config file's directory first. The domain and
-the workflow and activity types are registered when missing. Each
+the workflow and activity types are registered when missing (a domain
+that exists but is deprecated ends the run, naming ``[swf] domain``). Each
 StartWorkflowExecution sends the decider group's task list, timeouts and
 child policy, so an earlier registration of the type cannot change them;
 a fault refusing every start (default undefined, type deprecated, unknown
-type) ends the run at the first, with one line and status 2. The process
+type, an input over SWF's 32,768 characters) ends the run at the first,
+with one line and status 2. The process
 has one boto3 SWF client, its pool as large as the number of pollers.
 SIGINT and SIGTERM stop the fleet warmly: no new poll, polls under way
 end and their tasks run, running tasks get ``stop_timeout`` seconds to
@@ -88,8 +93,9 @@ before the fleet ran, or SWF could not be used (one line: unreachable, no
 credentials...); 2 for a bad config file, or code or settings it names
 failing at startup (a module raising on import, a handler class that
 cannot be built, an input factory that raises or returns what JSON cannot
-hold, no region anywhere, a client botocore refuses), with one line naming
-the file, section and key.
+hold or is over SWF's 32,768 characters, no region anywhere, a region or
+endpoint URL from the environment or ``~/.swf`` the file would refuse, a
+deprecated domain), with one line naming the file, section and key.
 """
 
 from __future__ import annotations
@@ -462,13 +468,7 @@ class Fleet:
             key_id = secret = "local"  # the embedded endpoint checks no signature
         else:  # what the config leaves unset comes from swf.credentials, then boto3's chain
             settings = resolve_settings()
-            if region is None and settings.region_name is None and _boto3_region() is None:
-                raise ConfigError(
-                    config.path,
-                    "swf",
-                    "region",
-                    "no AWS region: set it here, in AWS_DEFAULT_REGION, in [defaults] of ~/.swf, or in ~/.aws/config",
-                )
+            _check_resolved(config.path, region, endpoint_url, settings)
         pool = config.pollers + _START_CONCURRENCY + 4
         try:
             return make_client(
@@ -797,6 +797,44 @@ def _report(line: str, stdout: TextIO) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _check_resolved(path: str, region: Optional[str], endpoint_url: Optional[str], settings: Any) -> None:
+    """Check a region and endpoint URL the config leaves to the environment, ``~/.swf`` or boto3 as the file's own.
+
+    :param settings: what :func:`swf.credentials.resolve_settings` resolved.
+    :raises swf_gevent._config.ConfigError: no region anywhere, or one from
+        elsewhere that botocore would refuse; an endpoint URL from elsewhere
+        that is not an http(s) URL with a host. The line names where it came from.
+    """
+    from swf_gevent._config import ENDPOINT_URL_RULE, ConfigError, endpoint_url_problem, region_is_valid
+
+    if endpoint_url is None and settings.endpoint_url is not None:
+        problem = endpoint_url_problem(settings.endpoint_url)
+        if problem is not None:
+            raise ConfigError(
+                path,
+                "swf",
+                "endpoint_url",
+                f"not set here, and {settings.endpoint_url_source} = {settings.endpoint_url!r} "
+                f"is not {ENDPOINT_URL_RULE}{problem}",
+            )
+    if region is not None:
+        return
+    found, source = settings.region_name, settings.region_source
+    if found is None:
+        found, source = _boto3_region(), "boto3's configuration (AWS_REGION, ~/.aws/config)"
+    if found is None:
+        raise ConfigError(
+            path,
+            "swf",
+            "region",
+            "no AWS region: set it here, in AWS_DEFAULT_REGION, in [defaults] of ~/.swf, or in ~/.aws/config",
+        )
+    if not region_is_valid(found):
+        raise ConfigError(
+            path, "swf", "region", f"not set here, and {source} = {found!r} is not an AWS region such as 'us-east-1'"
+        )
+
+
 def _boto3_region() -> Optional[str]:
     """The region boto3's own chain finds (``AWS_REGION``, ``~/.aws/config``...), or ``None``."""
     import boto3
@@ -812,12 +850,17 @@ def _register(client: Any, config: Any) -> None:
     exists" (registered earlier, or by another process winning the race)
     leaves the existing one untouched. An activity's unlimited timeout is
     registered as SWF's ``"NONE"`` (:data:`swf.models.NO_LIMIT`).
+
+    :raises swf_gevent._config.ConfigError: the domain exists but is
+        deprecated (``DescribeDomain``), naming ``[swf] domain``.
     """
     from datetime import timedelta
 
     from swf._convert import Limit
-    from swf.exceptions import AlreadyExistsError
+    from swf.exceptions import AlreadyExistsError, DomainAlreadyExistsError
     from swf.models import NO_LIMIT, ActivityType, Domain, WorkflowType
+    from swf.models.base import DEPRECATED
+    from swf_gevent._config import ConfigError
 
     def register(model: Domain | WorkflowType | ActivityType) -> None:
         try:
@@ -834,7 +877,18 @@ def _register(client: Any, config: Any) -> None:
         description="registered by swf_gevent.run",
         client=client,
     )
-    register(domain)
+    try:
+        domain.save()
+    except DomainAlreadyExistsError:
+        if domain.upstream().status == DEPRECATED:
+            raise ConfigError(
+                config.path,
+                "swf",
+                "domain",
+                f"domain {config.domain!r} is deprecated in SWF: it takes no new types, executions or tasks; "
+                "name another domain",
+            ) from None
+        log.debug("%r: already registered", domain)
     for group in config.deciders:
         register(
             WorkflowType(

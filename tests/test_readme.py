@@ -151,3 +151,34 @@ def test_readme_pipeline_completes_with_the_fetched_result(swf_client: Any, doma
     closed = _run_pipeline(swf_client, domain_name, register_fetch=True)
     assert closed == {"type": "WorkflowExecutionCompleted", "result": "body of http://example.invalid/",
                       "decisionTaskCompletedEventId": closed["decisionTaskCompletedEventId"]}
+
+
+def test_readme_credentials_then_retries_examples_run_in_sequence(local_swf: Any) -> None:
+    """The Credentials example then the Retries example run as one session against a local endpoint, output as shown."""
+    import doctest
+
+    from swf.connection import reset_default_client
+    from swf.credentials import clear_aws_credentials
+
+    text = _section("Credentials") + _section("Retries")
+    text = text.replace("http://127.0.0.1:8765", local_swf.endpoint_url)
+    test = doctest.DocTestParser().get_doctest(text, {}, "README.rst", "README.rst", 0)
+    assert len(test.examples) >= 9
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    try:
+        with gevent.Timeout(30):
+            results = runner.run(test, out=lambda report: None)
+    finally:
+        clear_aws_credentials()
+        reset_default_client()
+    assert (results.failed, results.attempted) == (0, len(test.examples))
+
+
+def test_readme_names_the_actor_state_members_and_hub_monitor_path() -> None:
+    """The README's actor states are ActorState's member names, and HubMonitor is given by its import path."""
+    from swf_gevent.actors import ActorState, HubMonitor
+
+    section = _section("Actors")
+    assert "``swf_gevent.actors.HubMonitor(threshold).start()``" in section and HubMonitor is not None
+    states = "``, ``".join(member.name for member in ActorState)
+    assert states in " ".join(section.split()).replace("``,\n``", "``, ``")

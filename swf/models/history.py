@@ -324,7 +324,7 @@ def read_json(path: Union[str, os.PathLike[str]]) -> Any:
 
     :raises OSError: the file cannot be read.
     :raises swf.exceptions.ValidationError: invalid or truncated JSON (line,
-        column and character offset in the message).
+        column and character offset in the message), or JSON nested too deeply.
     """
     with open(path, "rb") as fh:
         return _parse_json(fh.read(), os.fspath(path))
@@ -339,6 +339,8 @@ def _parse_json(text: Union[str, bytes], source: str) -> Any:
         ) from None
     except UnicodeDecodeError as err:
         raise ValidationError(f"{source}: not UTF-8 text (byte {err.start})") from None
+    except RecursionError:
+        raise ValidationError(f"{source}: JSON nested too deeply to read") from None
 
 
 def _json_safe(value: Any) -> Any:

@@ -204,3 +204,64 @@ def test_command_traceback_flag_shows_only_the_deciders_frames(tmp_path: Path) -
     assert "_second_decision" in done.stderr and "_replay_deciders.py" in done.stderr
     assert "runpy" not in done.stderr and os.path.join("swf", "replay.py") not in done.stderr
     assert lines[-1].startswith("swf.replay: decider tests.swf._replay_deciders:Raising raised at DecisionTaskStarted event 15: KeyError")
+
+
+def _run_cli_with(module_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(module_dir), str(ROOT)]))
+    return subprocess.run(
+        [sys.executable, "-m", "swf.replay", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "spec", "line"),
+    [
+        ("def broken(:\n", "syntaxmod:D", "swf.replay: cannot import 'syntaxmod': SyntaxError: "),
+        ("raise RuntimeError('no config')\n", "raisingmod:D", "swf.replay: cannot import 'raisingmod': RuntimeError: no config"),
+        (
+            "class D:\n    def __init__(self):\n        raise KeyError('table')\n    def decide(self, t):\n        return []\n",
+            "initmod:D",
+            "swf.replay: initmod:D: creating the decider raised KeyError: 'table'",
+        ),
+    ],
+)
+def test_command_reports_a_decider_that_cannot_load_in_one_line(tmp_path: Path, source: str, spec: str, line: str) -> None:
+    """A decider module with a syntax error, raising on import, or whose __init__ raises: one line, status 2."""
+    (tmp_path / f"{spec.partition(':')[0]}.py").write_text(source)
+    path = tmp_path / "history.json"
+    path.write_text(History.from_events(_retried_history().events).to_json())
+    done = _run_cli_with(tmp_path, str(path), spec)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(line), done.stderr
+
+
+def test_command_reports_deeply_nested_json_naming_the_file(tmp_path: Path) -> None:
+    """A history file nested deeper than Python can decode: one line naming the file, status 2."""
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    done = _run_cli(str(path), "tests.swf._replay_deciders:RetryDecider")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"swf.replay: {path}: JSON nested too deeply to read"]
+
+
+def test_command_each_exits_1_when_an_answered_point_does_not_match(tmp_path: Path) -> None:
+    """--each prints every step and ends with status 1 when an answered decision point does not match."""
+    path = tmp_path / "history.json"
+    path.write_text(History.from_events(_retried_history().events).to_json())
+    done = _run_cli(str(path), "tests.swf._replay_deciders:ChangedDecider", "--each")
+    assert done.returncode == 1
+    assert [s["matches"] for s in json.loads(done.stdout)] == [False, False, False]
+    assert done.stderr.splitlines() == ["swf.replay: some decision points do not match what was recorded"]
+
+
+def test_command_reports_a_decider_returning_a_non_list(tmp_path: Path) -> None:
+    """A decider returning 42 is reported as returning 42, not as a TypeError, with status 1."""
+    (tmp_path / "intmod.py").write_text("class D:\n    def decide(self, t):\n        return 42\n")
+    path = tmp_path / "history.json"
+    path.write_text(History.from_events(_retried_history().events).to_json())
+    done = _run_cli_with(tmp_path, str(path), "intmod:D")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "swf.replay: decider intmod:D returned 42, not a list of decisions, at DecisionTaskStarted event 15"
+    ]

@@ -173,3 +173,12 @@ def test_registry_from_functions() -> None:
     with pytest.raises(TypeError, match="got a dict"):
         ActivityRegistry.from_functions({})
     assert ActivityRegistry.of(registry) is registry
+
+
+def test_registry_from_modules_refuses_a_module_without_activities() -> None:
+    """``from_modules`` names a module holding no @activity function instead of returning an empty registry."""
+    with pytest.raises(ValueError, match=r"^no @activity functions in json$"):
+        ActivityRegistry.from_modules([__name__, "json"])
+    with pytest.raises(ValueError, match=r"^no @activity functions in json$"):
+        ActivityRegistry.from_modules([json])
+    assert sorted(d.key for d in ActivityRegistry.from_modules(__name__)) == sorted(d.key for d in REGISTRY)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
+import gevent
 import pytest
 
 from swf_gevent._config import load
@@ -25,6 +27,10 @@ def noop(payload):
 class Flow:
     def decide(self, task):
         return []
+
+
+def big_input(index):
+    return "x" * 40_000
 
 
 class Exploding:
@@ -112,7 +118,7 @@ CASES = [
     ("swf", "endpoint_url", "somewhere", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'somewhere'"),
     ("swf", "endpoint_url", "http://", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'http://'"),
     ("swf", "endpoint_url", "ftp://example.com/swf", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'ftp://example.com/swf'"),
-    ("swf", "endpoint_url", "http://host:port", "[swf] endpoint_url: must be a URL or 'local', got 'http://host:port': Port could not be cast to integer value as 'port'"),
+    ("swf", "endpoint_url", "http://host:port", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'http://host:port': Port could not be cast to integer value as 'port'"),
     ("swf", "region", "not a region!", "[swf] region: must be an AWS region such as 'us-east-1', got 'not a region!'"),
     ("swf", "domain", "bad:name", "[swf] domain: must not contain ':' (SWF refuses ':', '/', '|' and control characters)"),
     ("swf", "domain", "a/b", "[swf] domain: must not contain '/' (SWF refuses ':', '/', '|' and control characters)"),
@@ -148,6 +154,7 @@ CASES = [
     ("executions", "workflow", "other", "[executions] workflow: no [decider:other] section (deciders: 'flow')"),
     ("executions", "input", "{not json", "[executions] input: must be JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
     ("executions", "input_factory", "fleet_code.noop", "[executions] input_factory: give input or input_factory, not both"),
+    ("executions", "input", '"' + "x" * 32_767 + '"', "[executions] input: is 32769 characters; SWF takes at most 32768 characters"),
     ("handlers", "log", "swf_gevent.handlers.Nope", "[handlers] log: cannot import 'swf_gevent.handlers.Nope': module 'swf_gevent.handlers' has no attribute 'Nope'"),
 ]
 
@@ -200,6 +207,97 @@ def test_command_line_exit_status(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+
+
+def test_input_factory_result_over_swfs_limit_exits_2_at_the_first(tmp_path: Path) -> None:
+    """An input_factory result longer than SWF takes stops the starts at the first: one line, exit 2."""
+    sections = _changed("executions", "input", None)
+    sections["executions"]["input_factory"] = "fleet_code.big_input"
+    path = _write(tmp_path, sections)
+    with gevent.Timeout(60):
+        result = _run(path)
+    assert result == (
+        2,
+        [
+            f"{path}: [executions] input_factory: the input for execution 0 is 40002 characters as JSON; "
+            "SWF takes at most 32768 characters"
+        ],
+    )
+
+
+@pytest.fixture
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No AWS_* variable, ~/.swf or ~/.aws; the new, empty HOME."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return home
+
+
+_NOT_A_URL = "is not an http:// or https:// URL with a host"
+
+
+@pytest.mark.parametrize(
+    ("ini", "environment", "swf_file", "expected"),
+    [
+        ({"region": "us-east-1"}, {"AWS_ENDPOINT_URL_SWF": "ftp://x"}, None,
+         f"[swf] endpoint_url: not set here, and AWS_ENDPOINT_URL_SWF = 'ftp://x' {_NOT_A_URL}"),
+        ({"region": "us-east-1"}, {"AWS_ENDPOINT_URL_SWF": "http://h:port"}, None,
+         f"[swf] endpoint_url: not set here, and AWS_ENDPOINT_URL_SWF = 'http://h:port' {_NOT_A_URL}: "
+         "Port could not be cast to integer value as 'port'"),
+        ({"endpoint_url": "http://127.0.0.1:9"}, {"AWS_DEFAULT_REGION": "bad region"}, None,
+         "[swf] region: not set here, and AWS_DEFAULT_REGION = 'bad region' is not an AWS region such as 'us-east-1'"),
+        ({"region": "us-east-1"}, {}, "[defaults]\nendpoint_url = ftp://x\n",
+         f"[swf] endpoint_url: not set here, and {{home}}/.swf [defaults] endpoint_url = 'ftp://x' {_NOT_A_URL}"),
+    ],
+    ids=["env-endpoint-scheme", "env-endpoint-port", "env-region", "swf-file-endpoint"],
+)
+def test_endpoint_and_region_from_elsewhere_are_checked_like_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _home: Path,
+    ini: dict[str, str], environment: dict[str, str], swf_file: Optional[str], expected: str,
+) -> None:
+    """An endpoint URL or region left to the environment or ~/.swf is checked as [swf]'s own: one line naming where it came from, exit 2."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    if swf_file is not None:
+        (_home / ".swf").write_text(swf_file)
+        (_home / ".swf").chmod(0o600)
+    sections = _changed("swf", "endpoint_url", None)
+    sections["swf"].update(ini)
+    path = _write(tmp_path, sections)
+    with gevent.Timeout(30):
+        result = _run(path)
+    assert result == (2, [f"{path}: {expected.format(home=_home)}"])
+
+
+def test_deprecated_domain_exits_2_naming_swf_domain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _home: Path, local_swf: Any, swf_client: Any
+) -> None:
+    """A domain that exists but is deprecated in SWF ends the run with one line naming [swf] domain, exit 2."""
+    from swf.connection import call
+
+    call(swf_client, "RegisterDomain", name="old", workflowExecutionRetentionPeriodInDays="1")
+    call(swf_client, "DeprecateDomain", name="old")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    sections = _changed("swf", "domain", "old")
+    sections["swf"].update(endpoint_url=local_swf.endpoint_url, region="us-east-1")
+    path = _write(tmp_path, sections)
+    with gevent.Timeout(30):
+        result = _run(path)
+    assert result == (
+        2,
+        [
+            f"{path}: [swf] domain: domain 'old' is deprecated in SWF: it takes no new types, executions or tasks; "
+            "name another domain"
+        ],
+    )
 
 
 def test_non_utf8_or_binary_file_exits_2(tmp_path: Path) -> None:

@@ -378,14 +378,17 @@ def test_no_region_anywhere_exits_2_naming_region(tmp_path: Path, _no_aws_settin
 
 @pytest.mark.usefixtures("_flows_importable")
 def test_bad_region_from_swf_file_exits_2(tmp_path: Path, _no_aws_settings: Path) -> None:
-    """A region botocore refuses, coming from ~/.swf rather than the config, still exits 2 with one line."""
+    """A region botocore refuses, coming from ~/.swf rather than the config, still exits 2 with one line naming it."""
     swf_file = _no_aws_settings / ".swf"
     swf_file.write_text("[defaults]\nregion = not a region!\n")
     swf_file.chmod(0o600)
     path = _flows(tmp_path, "domain = d\nendpoint_url = http://127.0.0.1:9\npoll_timeout = 1")
     code, out, err = _main(path)
-    assert (code, out, len(err)) == (2, "", 1)
-    assert err[0].startswith(f"{path}: [swf]: cannot build the SWF client: ") and "not a region!" in err[0]
+    assert (code, out) == (2, "")
+    assert err == [
+        f"{path}: [swf] region: not set here, and {swf_file} [defaults] region = 'not a region!' "
+        "is not an AWS region such as 'us-east-1'"
+    ]
 
 
 @pytest.mark.usefixtures("_flows_importable")
