@@ -94,18 +94,14 @@ class QuerySet(Generic[M]):
         return repr(items)
 
 
-T = TypeVar("T", bound="_TypeModel")
+class _DomainQuerySet(QuerySet[M]):
+    """A queryset over one domain's types or executions.
 
-
-class _TypeQuerySet(QuerySet[T]):
-    """What the workflow and activity type querysets share.
-
-    Subclasses set ``_model`` (the model class) and ``_kind`` (``"Workflow"``
-    or ``"Activity"``).
+    :param domain: the :class:`~swf.models.Domain` (a domain name is accepted).
+    :param client: the boto3 SWF client; ``None`` uses the domain's, else the shared default client.
+    :param page_size: ``maximumPageSize`` of each listing call (1 to 1000).
+    :raises swf.exceptions.ValidationError: ``domain`` is neither a Domain nor a name.
     """
-
-    _model: type[T]
-    _kind: str = ""
 
     def __init__(self, domain: Union[Domain, str], *, client: Any = None, page_size: Optional[int] = None) -> None:
         if isinstance(domain, str):
@@ -114,6 +110,20 @@ class _TypeQuerySet(QuerySet[T]):
             raise ValidationError(f"domain must be a Domain or a domain name, not {type(domain).__name__}")
         super().__init__(client=client if client is not None else domain.client, page_size=page_size)
         self.domain = domain
+
+
+T = TypeVar("T", bound="_TypeModel")
+
+
+class _TypeQuerySet(_DomainQuerySet[T]):
+    """What the workflow and activity type querysets share.
+
+    Subclasses set ``_model`` (the model class) and ``_kind`` (``"Workflow"``
+    or ``"Activity"``).
+    """
+
+    _model: type[T]
+    _kind: str = ""
 
     def filter(
         self: TQ, *, status: Optional[str] = None, name: Optional[str] = None, version: Optional[str] = None

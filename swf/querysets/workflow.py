@@ -9,9 +9,8 @@ from typing import Any, Iterator, Optional, Union
 from swf.connection import call, call_pages
 from swf.exceptions import DoesNotExistError, ValidationError, WorkflowExecutionAlreadyStartedError
 from swf.models.base import CLOSE_STATUSES, CLOSED, OPEN, _check_aware, _check_choice, _check_string
-from swf.models.domain import Domain
 from swf.models.workflow import WorkflowExecution, WorkflowType
-from swf.querysets.base import QuerySet, _TypeQuerySet
+from swf.querysets.base import _DomainQuerySet, _TypeQuerySet
 
 __all__ = ["WorkflowExecutionQuerySet", "WorkflowTypeQuerySet"]
 
@@ -43,7 +42,7 @@ class WorkflowTypeQuerySet(_TypeQuerySet[WorkflowType]):
     _kind = "Workflow"
 
 
-class WorkflowExecutionQuerySet(QuerySet[WorkflowExecution]):
+class WorkflowExecutionQuerySet(_DomainQuerySet[WorkflowExecution]):
     """The workflow executions of one domain, open or closed.
 
     Listing sends ``ListOpenWorkflowExecutions`` or
@@ -56,14 +55,6 @@ class WorkflowExecutionQuerySet(QuerySet[WorkflowExecution]):
     :param client: the boto3 SWF client; ``None`` uses the domain's, else the shared default client.
     :param page_size: ``maximumPageSize`` of each listing call (1 to 1000).
     """
-
-    def __init__(self, domain: Union[Domain, str], *, client: Any = None, page_size: Optional[int] = None) -> None:
-        if isinstance(domain, str):
-            domain = Domain(domain, client=client)
-        elif not isinstance(domain, Domain):
-            raise ValidationError(f"domain must be a Domain or a domain name, not {type(domain).__name__}")
-        super().__init__(client=client if client is not None else domain.client, page_size=page_size)
-        self.domain = domain
 
     def _unfiltered(self) -> WorkflowExecutionQuerySet:
         """This domain's executions, without this queryset's filters (for lookups by id)."""
