@@ -41,25 +41,11 @@ from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _endpoint import start_endpoint  # noqa: E402
 DOMAIN = "idle-bench"
 TASK_LIST = "idle"
-
-
-def start_endpoint(poll_timeout: float) -> tuple[subprocess.Popen[str], str]:
-    """``python -m swf_gevent.local`` in its own process; the process and its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "swf_gevent.local", "--poll-timeout", str(poll_timeout)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # a measuring process that exits mid-poll is logged there
-        text=True,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
-        process.kill()
-        raise SystemExit(f"the endpoint did not start: {url!r}")
-    return process, url
 
 
 def _rss_mb() -> float:

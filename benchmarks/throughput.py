@@ -49,29 +49,15 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _endpoint import start_endpoint  # noqa: E402
 DOMAIN = "throughput-bench"
 ACTIVITY = {"name": "echo", "version": "1"}
 WORKFLOW = {"name": "feed", "version": "1"}
 VARIANTS = ("toolkit-greenlets", "plain-greenlets", "toolkit-threads", "plain-threads")
 BASELINE = {"toolkit-greenlets": "plain-greenlets", "toolkit-threads": "plain-threads"}
 _PER_EXECUTION = 100  # activity tasks each execution schedules
-
-
-def start_endpoint() -> tuple[subprocess.Popen[str], str]:
-    """``python -m swf_gevent.local`` in its own process (1 s polls); the process and its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "swf_gevent.local", "--poll-timeout", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # a measuring process that exits mid-poll is logged there
-        text=True,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
-        process.kill()
-        raise SystemExit(f"the endpoint did not start: {url!r}")
-    return process, url
 
 
 def _plain_client(url: str, workers: int) -> Any:
@@ -303,7 +289,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.profile:
         return profile_rows(args.tasks, args.workers)
-    endpoint, url = start_endpoint()
+    endpoint, url = start_endpoint(1.0)
     try:
         feeder = setup(url)
         results: dict[str, dict[str, float]] = {}
@@ -331,7 +317,7 @@ def main() -> int:
 
 def profile_rows(tasks: int, workers: int) -> int:
     """Print where the client's CPU goes, by package, for the two greenlet rows (one cProfile'd run each)."""
-    endpoint, url = start_endpoint()
+    endpoint, url = start_endpoint(1.0)
     try:
         feeder = setup(url)
         rows = {}
