@@ -26,6 +26,7 @@ setup(
             "moto[server]>=5.0",
             "awscli>=1.29",
             "mypy>=1.5",
+            "ruff>=0.6",
             "prometheus-client>=0.17",
             "statsd>=4.0",
         ],

@@ -17,18 +17,18 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import argparse  # noqa: E402
-import io  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
 
-from swf_gevent._config import load  # noqa: E402
-from swf_gevent.run import Fleet  # noqa: E402
+from swf_gevent._config import load
+from swf_gevent.run import Fleet
 
 CONFIG = """
 [swf]

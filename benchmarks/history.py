@@ -18,8 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from swf.models import History
 
@@ -31,16 +32,23 @@ def _history(size: int) -> list[dict[str, Any]]:
 
     def add(event_type: str, **attrs: Any) -> int:
         event_id = len(events) + 1
-        events.append({
-            "eventId": event_id,
-            "eventType": event_type,
-            "eventTimestamp": (T0 + timedelta(seconds=event_id)).timestamp(),
-            event_type[0].lower() + event_type[1:] + "EventAttributes": attrs,
-        })
+        events.append(
+            {
+                "eventId": event_id,
+                "eventType": event_type,
+                "eventTimestamp": (T0 + timedelta(seconds=event_id)).timestamp(),
+                event_type[0].lower() + event_type[1:] + "EventAttributes": attrs,
+            }
+        )
         return event_id
 
-    add("WorkflowExecutionStarted", childPolicy="TERMINATE", taskList={"name": "d"},
-        workflowType={"name": "flow", "version": "1"}, input="x" * 200)
+    add(
+        "WorkflowExecutionStarted",
+        childPolicy="TERMINATE",
+        taskList={"name": "d"},
+        workflowType={"name": "flow", "version": "1"},
+        input="x" * 200,
+    )
     n = 0
     while len(events) < size:
         scheduled = add("DecisionTaskScheduled", taskList={"name": "d"}, startToCloseTimeout="30")
@@ -49,9 +57,18 @@ def _history(size: int) -> list[dict[str, Any]]:
         ids = []
         for _ in range(5):
             n += 1
-            ids.append(add("ActivityTaskScheduled", activityType={"name": "w", "version": "1"}, activityId=f"a{n}",
-                           taskList={"name": "w"}, decisionTaskCompletedEventId=completed, input="y" * 100,
-                           startToCloseTimeout="300", heartbeatTimeout="NONE"))
+            ids.append(
+                add(
+                    "ActivityTaskScheduled",
+                    activityType={"name": "w", "version": "1"},
+                    activityId=f"a{n}",
+                    taskList={"name": "w"},
+                    decisionTaskCompletedEventId=completed,
+                    input="y" * 100,
+                    startToCloseTimeout="300",
+                    heartbeatTimeout="NONE",
+                )
+            )
         timer = add("TimerStarted", timerId=f"t{n}", startToFireTimeout="5", decisionTaskCompletedEventId=completed)
         add("MarkerRecorded", markerName="progress", details=str(n), decisionTaskCompletedEventId=completed)
         for s in ids:
@@ -80,12 +97,12 @@ def main() -> None:
         text = json.dumps({"events": _history(size)})
         document = json.loads(text)
         history = History.from_document(document)
-        baseline = _best(args.repeat, lambda: json.loads(text))
+        baseline = _best(args.repeat, lambda text=text: json.loads(text))
         rows = [
             ("json.loads (baseline)", baseline),
-            ("History.from_document", _best(args.repeat, lambda: History.from_document(document))),
-            ("history.state", _best(args.repeat, lambda: History(history).state)),
-            ("History.to_json", _best(args.repeat, lambda: history.to_json(indent=None))),
+            ("History.from_document", _best(args.repeat, lambda document=document: History.from_document(document))),
+            ("history.state", _best(args.repeat, lambda history=history: History(history).state)),
+            ("History.to_json", _best(args.repeat, lambda history=history: history.to_json(indent=None))),
         ]
         for name, seconds in rows:
             print(f"{size:>8} {name:<24} {seconds / size * 1e6:>10.2f} {seconds / baseline:>11.1f}")

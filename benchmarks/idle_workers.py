@@ -37,13 +37,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _endpoint import start_endpoint  # noqa: E402
+from _endpoint import start_endpoint
+
 DOMAIN = "idle-bench"
 TASK_LIST = "idle"
 
@@ -132,7 +133,7 @@ def measure(kind: str, workers: int, url: str, poll_timeout: float, window: floa
     return {"rss_mb": _rss_mb(), "cpu_percent": 100 * cpu / elapsed}
 
 
-def run_row(kind: str, workers: int, url: str, poll_timeout: float, window: float) -> Optional[dict[str, Any]]:
+def run_row(kind: str, workers: int, url: str, poll_timeout: float, window: float) -> dict[str, Any] | None:
     """:func:`measure` in a child process; ``None`` (with the reason printed) when it failed."""
     result = subprocess.run(
         [sys.executable, __file__, "--measure", kind, str(workers), url, str(poll_timeout), str(window)],
@@ -182,7 +183,10 @@ def main() -> int:
             baseline = run_row(kind, 0, url, args.poll_timeout, args.window)
             if baseline is None:
                 continue
-            print(f"{kind:<16} {0:>7} {baseline['rss_mb']:>8.1f} {'(base)':>7} {'':>10} {baseline['cpu_percent']:>7.1f}", flush=True)
+            print(
+                f"{kind:<16} {0:>7} {baseline['rss_mb']:>8.1f} {'(base)':>7} {'':>10} {baseline['cpu_percent']:>7.1f}",
+                flush=True,
+            )
             for workers in counts:
                 row = run_row(kind, workers, url, args.poll_timeout, args.window)
                 if row is None:

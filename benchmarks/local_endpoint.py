@@ -48,7 +48,8 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -56,7 +57,7 @@ from botocore.config import Config
 # Run from a checkout without installing: the repository root holds the packages.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from swf_gevent.local import LocalSWF  # noqa: E402
+from swf_gevent.local import LocalSWF
 
 DOMAIN = "bench"
 OPERATIONS = (
@@ -176,8 +177,10 @@ def _measure(server: LocalSWF, rounds: int, stored: int, profile: bool) -> tuple
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         print(f"server-thread CPU profile of {rounds} more rounds, {stored:,} stored executions", file=out)
-        stats.sort_stats("cumulative").print_stats(r"pywsgi.py:\d+\((handle_one_request|read_request|"
-                                                   r"handle_one_response|process_result)\)")
+        stats.sort_stats("cumulative").print_stats(
+            r"pywsgi.py:\d+\((handle_one_request|read_request|"
+            r"handle_one_response|process_result)\)"
+        )
         stats.sort_stats("cumulative").print_stats(r"swf_gevent/local", 25)
         stats.sort_stats("tottime").print_stats(15)
         report = out.getvalue()
@@ -209,7 +212,9 @@ def _rounds(client: Any, rounds: int, timed: Callable[..., Any]) -> None:
                 }
             ],
         )
-        activity = timed("PollForActivityTask", client.poll_for_activity_task, domain=DOMAIN, taskList={"name": "workers"})
+        activity = timed(
+            "PollForActivityTask", client.poll_for_activity_task, domain=DOMAIN, taskList={"name": "workers"}
+        )
         timed("RespondActivityTaskCompleted", client.respond_activity_task_completed, taskToken=activity["taskToken"])
         closing = client.poll_for_decision_task(domain=DOMAIN, taskList={"name": "deciders"})
         client.respond_decision_task_completed(
@@ -336,7 +341,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="workflow rounds measured per store size (default 300, quick 200)")
     parser.add_argument("--sizes", help="comma-separated store sizes (default 0,10000,100000)")
     parser.add_argument("--parked", type=int, help="parked polls (default 1000, quick 200)")
-    parser.add_argument("--window", type=float, default=10.0, help="seconds of CPU measured with polls parked (default 10)")
+    parser.add_argument(
+        "--window", type=float, default=10.0, help="seconds of CPU measured with polls parked (default 10)"
+    )
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the server thread, largest store")
     args = parser.parse_args()
     rounds = args.rounds or (200 if args.quick else 300)
@@ -356,8 +363,10 @@ def main() -> None:
 
     base = sizes[0]
     print()
-    print("Server-thread CPU per call, µs (median; p90 in brackets); ratio = largest store / baseline of "
-          f"{base:,} stored executions")
+    print(
+        "Server-thread CPU per call, µs (median; p90 in brackets); ratio = largest store / baseline of "
+        f"{base:,} stored executions"
+    )
     header = f"{'operation':<30}" + "".join(f"{f'@{size:,} stored':>22}" for size in sizes) + f"{'ratio':>8}"
     print(header)
     print("-" * len(header))
@@ -367,9 +376,11 @@ def main() -> None:
         print(f"{operation:<30}{cells}{ratio:>8.2f}")
     worst = max(medians[size][op] for size in sizes for op in OPERATIONS)
     worst_ratio = max(medians[sizes[-1]][op] / medians[base][op] for op in OPERATIONS)
-    print(f"target: <= {TARGET_US:.0f} µs per call -> worst median {worst:.0f} µs: "
-          f"{'met' if worst <= TARGET_US else 'MISSED'}; flat within 20 % -> worst ratio {worst_ratio:.2f}: "
-          f"{'met' if worst_ratio <= FLAT_RATIO else 'MISSED'}")
+    print(
+        f"target: <= {TARGET_US:.0f} µs per call -> worst median {worst:.0f} µs: "
+        f"{'met' if worst <= TARGET_US else 'MISSED'}; flat within 20 % -> worst ratio {worst_ratio:.2f}: "
+        f"{'met' if worst_ratio <= FLAT_RATIO else 'MISSED'}"
+    )
 
     print()
     print(f"{parked:,} parked PollForDecisionTask calls, server process, {args.window:.0f} s window", flush=True)
@@ -378,9 +389,11 @@ def main() -> None:
     print(f"{'no poll parked':<22}{figures['cpu_idle_ms']:>22.0f}{figures['rss_idle_mb']:>12.1f}")
     print(f"{f'{parked:,} polls parked':<22}{figures['cpu_parked_ms']:>22.0f}{figures['rss_parked_mb']:>12.1f}")
     delta_rss = figures["rss_parked_mb"] - figures["rss_idle_mb"]
-    print(f"delta: {figures['cpu_parked_ms'] - figures['cpu_idle_ms']:.0f} ms CPU over {args.window:.0f} s "
-          f"(clock tick {figures['tick_ms']:.0f} ms), {delta_rss:.1f} MB RSS = "
-          f"{delta_rss * 1024 / parked:.1f} KB per parked poll; every parked poll then received one task")
+    print(
+        f"delta: {figures['cpu_parked_ms'] - figures['cpu_idle_ms']:.0f} ms CPU over {args.window:.0f} s "
+        f"(clock tick {figures['tick_ms']:.0f} ms), {delta_rss:.1f} MB RSS = "
+        f"{delta_rss * 1024 / parked:.1f} KB per parked poll; every parked poll then received one task"
+    )
 
 
 if __name__ == "__main__":

@@ -23,15 +23,16 @@ from __future__ import annotations
 import argparse
 import sys
 import timeit
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from swf.actors import ActivityTask  # noqa: E402
-from swf.models.events import ExecutionRef, TypeRef  # noqa: E402
-from swf_gevent import signals  # noqa: E402
-from swf_gevent.handlers import MetricsHandler  # noqa: E402
+from swf.actors import ActivityTask
+from swf.models.events import ExecutionRef, TypeRef
+from swf_gevent import signals
+from swf_gevent.handlers import MetricsHandler
 
 TASK = ActivityTask(
     task_token="token",
@@ -74,22 +75,47 @@ def main() -> None:
     emit = signals.emit
     rows: list[tuple[str, float]] = []
 
-    rows.append(("bare function call (baseline)", _time(lambda: _bare(SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds)))
+    rows.append(
+        (
+            "bare function call (baseline)",
+            _time(lambda: _bare(SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds),
+        )
+    )
 
     assert not signal.receivers
-    rows.append(("emit, no receiver", _time(lambda: emit(signal, SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds)))
+    rows.append(
+        (
+            "emit, no receiver",
+            _time(lambda: emit(signal, SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds),
+        )
+    )
 
     signal.connect(_noop)
     try:
-        rows.append(("emit, 1 no-op receiver", _time(lambda: emit(signal, SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds)))
-        rows.append(("blinker send, 1 no-op receiver", _time(lambda: signal.send(SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds)))
+        rows.append(
+            (
+                "emit, 1 no-op receiver",
+                _time(lambda: emit(signal, SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds),
+            )
+        )
+        rows.append(
+            (
+                "blinker send, 1 no-op receiver",
+                _time(lambda: signal.send(SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds),
+            )
+        )
     finally:
         signal.disconnect(_noop)
 
     metrics = MetricsHandler()
     metrics.connect()
     try:
-        rows.append(("emit, MetricsHandler connected", _time(lambda: emit(signal, SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds)))
+        rows.append(
+            (
+                "emit, MetricsHandler connected",
+                _time(lambda: emit(signal, SENDER, task=TASK, result=None, duration=0.01), args.calls, args.rounds),
+            )
+        )
     finally:
         metrics.disconnect()
 

@@ -43,15 +43,17 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _endpoint import start_endpoint  # noqa: E402
+from _endpoint import start_endpoint
+
 DOMAIN = "throughput-bench"
 ACTIVITY = {"name": "echo", "version": "1"}
 WORKFLOW = {"name": "feed", "version": "1"}
@@ -72,7 +74,12 @@ def _plain_client(url: str, workers: int) -> Any:
         retries={"mode": "standard", "total_max_attempts": 1},
     )
     return boto3.client(
-        "swf", region_name="us-east-1", endpoint_url=url, aws_access_key_id="local", aws_secret_access_key="local", config=config
+        "swf",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=config,
     )
 
 
@@ -143,7 +150,9 @@ def _cpu_seconds() -> float:
     return times.user + times.system
 
 
-def measure(variant: str, url: str, task_list: str, tasks: int, workers: int, profile: bool = False) -> dict[str, float]:
+def measure(
+    variant: str, url: str, task_list: str, tasks: int, workers: int, profile: bool = False
+) -> dict[str, float]:
     """In a fresh process: drain ``tasks`` tasks from ``task_list`` with ``workers`` pollers of ``variant``.
 
     With ``profile``, the figures also hold ``"profile:<package>"``: ms of
@@ -184,7 +193,9 @@ def measure(variant: str, url: str, task_list: str, tasks: int, workers: int, pr
             count_one()
 
         signals.activity_task_completed.connect(on_completed, weak=False)
-        actors = [GreenletActivityWorker(DOMAIN, task_list, registry, client=client, identity=f"w{i}") for i in range(workers)]
+        actors = [
+            GreenletActivityWorker(DOMAIN, task_list, registry, client=client, identity=f"w{i}") for i in range(workers)
+        ]
         start = [actor.start for actor in actors]
     elif variant == "toolkit-threads":
         from swf.actors import ActivityWorker
@@ -257,7 +268,9 @@ def _module_of(*functions: Any) -> Any:
     return module
 
 
-def run_row(variant: str, url: str, task_list: str, tasks: int, workers: int, profile: bool = False) -> dict[str, float]:
+def run_row(
+    variant: str, url: str, task_list: str, tasks: int, workers: int, profile: bool = False
+) -> dict[str, float]:
     result = subprocess.run(
         [sys.executable, __file__, "--measure", variant, url, task_list, str(tasks), str(workers), str(int(profile))],
         capture_output=True,

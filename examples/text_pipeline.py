@@ -85,7 +85,12 @@ class TextPipeline:
         state = task.history.state
         activities = state.activities  # activity id -> latest attempt, correlated by scheduledEventId
         for attempt in activities.values():
-            if attempt.status in (TaskStatus.FAILED, TaskStatus.TIMED_OUT, TaskStatus.CANCELED, TaskStatus.SCHEDULE_FAILED):
+            if attempt.status in (
+                TaskStatus.FAILED,
+                TaskStatus.TIMED_OUT,
+                TaskStatus.CANCELED,
+                TaskStatus.SCHEDULE_FAILED,
+            ):
                 cause = attempt.reason or attempt.timeout_type or attempt.cause or attempt.status.value
                 return [decisions.fail_workflow_execution(f"{attempt.activity_id}: {cause}", attempt.details)]
 
@@ -99,7 +104,7 @@ class TextPipeline:
         if count_ids and count_ids[0] not in activities:
             return [
                 _schedule(activity_id, "count", json.dumps(chunk))
-                for activity_id, chunk in zip(count_ids, split_result["chunks"])
+                for activity_id, chunk in zip(count_ids, split_result["chunks"], strict=True)
             ]
         if any(activities[activity_id].status is not TaskStatus.COMPLETED for activity_id in count_ids):
             return []

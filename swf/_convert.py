@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import math
 from datetime import datetime, timedelta, timezone
-from typing import Final, Optional, Union
+from typing import Final
 
 from swf.exceptions import ValidationError
 
@@ -36,7 +36,7 @@ __all__ = [
     "priority_to_wire",
 ]
 
-Duration = Optional[timedelta]
+Duration = timedelta | None
 
 
 class NoLimit(enum.Enum):
@@ -55,10 +55,10 @@ class NoLimit(enum.Enum):
 NO_LIMIT: Final = NoLimit.NO_LIMIT
 
 #: A duration that may be unlimited: a ``timedelta`` or :data:`NO_LIMIT`.
-Limit = Union[timedelta, NoLimit]
+Limit = timedelta | NoLimit
 
 
-def duration_to_wire(value: Union[timedelta, int, NoLimit, None], field: str = "duration") -> str:
+def duration_to_wire(value: timedelta | int | NoLimit | None, field: str = "duration") -> str:
     """Render a duration the way SWF takes it.
 
     :param value: a ``timedelta`` (whole seconds; fractions are rounded up),
@@ -78,14 +78,14 @@ def duration_to_wire(value: Union[timedelta, int, NoLimit, None], field: str = "
     return str(int(math.ceil(seconds)))
 
 
-def duration_from_wire(value: Optional[str]) -> Duration:
+def duration_from_wire(value: str | None) -> Duration:
     """Parse an SWF duration: ``"30"`` -> ``timedelta(seconds=30)``; ``"NONE"`` or absent -> ``None``."""
     if value is None or value == "NONE":
         return None
     return timedelta(seconds=int(value))
 
 
-def limit_from_wire(value: Optional[str]) -> Optional[Limit]:
+def limit_from_wire(value: str | None) -> Limit | None:
     """Parse a registered default duration of a type (``Describe*Type``'s ``configuration``).
 
     :param value: the member's value, or ``None`` when SWF left it out.
@@ -99,7 +99,7 @@ def limit_from_wire(value: Optional[str]) -> Optional[Limit]:
     return timedelta(seconds=int(value))
 
 
-def days_to_wire(value: Union[timedelta, int, None], field: str = "retention period") -> str:
+def days_to_wire(value: timedelta | int | None, field: str = "retention period") -> str:
     """Render a retention period in whole days (``timedelta(days=7)`` -> ``"7"``; ``None`` -> ``"NONE"``).
 
     :raises swf.exceptions.ValidationError: negative, or not whole days.
@@ -119,14 +119,14 @@ def days_to_wire(value: Union[timedelta, int, None], field: str = "retention per
     return str(days)
 
 
-def days_from_wire(value: Optional[str]) -> Duration:
+def days_from_wire(value: str | None) -> Duration:
     """Parse an SWF retention period: ``"7"`` -> ``timedelta(days=7)``; ``"NONE"`` -> ``None``."""
     if value is None or value == "NONE":
         return None
     return timedelta(days=int(value))
 
 
-def aware(value: Union[datetime, float, int, None]) -> Optional[datetime]:
+def aware(value: datetime | float | int | None) -> datetime | None:
     """A UTC-aware ``datetime`` from botocore's value (naive means UTC) or epoch seconds."""
     if value is None:
         return None
@@ -153,7 +153,7 @@ def priority_to_wire(value: int, field: str = "task priority") -> str:
     return str(value)
 
 
-def priority_from_wire(value: Optional[str]) -> Optional[int]:
+def priority_from_wire(value: str | None) -> int | None:
     """Parse an SWF task priority: ``"-5"`` -> ``-5``; absent -> ``None``."""
     if value is None:
         return None

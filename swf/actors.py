@@ -25,10 +25,11 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Protocol, Union
+from typing import Any, Protocol
 
-from swf.connection import _ClientPolicy, _client_policy, call
+from swf.connection import _client_policy, _ClientPolicy, call
 from swf.exceptions import ValidationError
 from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH, fit_reason, validate_decisions
 from swf.models.events import ExecutionRef, TypeRef
@@ -55,7 +56,7 @@ class _Named(Protocol):
     def name(self) -> str: ...
 
 
-DomainLike = Union[str, _Named]
+DomainLike = str | _Named
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class ActivityTask:
     started_event_id: int
     workflow_execution: ExecutionRef
     activity_type: TypeRef
-    input: Optional[str] = field(default=None, repr=False)
+    input: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_response(cls, response: Mapping[str, Any]) -> ActivityTask:
@@ -118,7 +119,7 @@ def truncate(text: str, limit: int, what: str = "text") -> str:
     return text[:head] + marker + text[len(text) - tail :]
 
 
-def _fit_failure(reason: Optional[str], details: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+def _fit_failure(reason: str | None, details: str | None) -> tuple[str | None, str | None]:
     """Fit a failure into SWF's limits, never refusing it.
 
     A reason over 256 characters is cut by :func:`swf.models.decisions.fit_reason`
@@ -135,7 +136,7 @@ def _fit_failure(reason: Optional[str], details: Optional[str]) -> tuple[Optiona
     return fit_reason(reason, details, field="RespondActivityTaskFailed")
 
 
-def _check_length(value: Optional[str], limit: int, name: str) -> None:
+def _check_length(value: str | None, limit: int, name: str) -> None:
     if value is not None and len(value) > limit:
         raise ValidationError(f"{name} is {len(value)} characters; SWF takes at most {limit}")
 
@@ -171,7 +172,7 @@ class Actor:
         domain: DomainLike,
         task_list: str,
         client: Any = None,
-        identity: Optional[str] = None,
+        identity: str | None = None,
     ) -> None:
         name = domain if isinstance(domain, str) else getattr(domain, "name", None)
         if not isinstance(name, str) or not name:
@@ -194,7 +195,7 @@ class Actor:
         return self._client
 
     @property
-    def retry_policy(self) -> Optional[RetryPolicy]:
+    def retry_policy(self) -> RetryPolicy | None:
         """The :class:`swf.retry.RetryPolicy` this actor's calls apply unless given one: its client's.
 
         ``None`` when the client sends each call once (see :func:`swf.connection.make_client`).
@@ -236,12 +237,12 @@ class Decider(Actor):
 
     def poll(
         self,
-        task_list: Optional[str] = None,
-        identity: Optional[str] = None,
-        maximum_page_size: Optional[int] = None,
+        task_list: str | None = None,
+        identity: str | None = None,
+        maximum_page_size: int | None = None,
         *,
         retry: object = _ClientPolicy.CLIENT,
-    ) -> Optional[DecisionTask]:
+    ) -> DecisionTask | None:
         """Long-poll for a decision task and read its whole history.
 
         Calls ``PollForDecisionTask``, then again with each ``nextPageToken``
@@ -278,8 +279,8 @@ class Decider(Actor):
     def complete(
         self,
         task_token: str,
-        decisions: Optional[Iterable[Mapping[str, Any]]] = None,
-        execution_context: Optional[str] = None,
+        decisions: Iterable[Mapping[str, Any]] | None = None,
+        execution_context: str | None = None,
     ) -> None:
         """Answer a decision task (``RespondDecisionTaskCompleted``).
 
@@ -307,11 +308,11 @@ class ActivityWorker(Actor):
 
     def poll(
         self,
-        task_list: Optional[str] = None,
-        identity: Optional[str] = None,
+        task_list: str | None = None,
+        identity: str | None = None,
         *,
         retry: object = _ClientPolicy.CLIENT,
-    ) -> Optional[ActivityTask]:
+    ) -> ActivityTask | None:
         """Long-poll for an activity task (``PollForActivityTask``).
 
         :param task_list: the task list to poll; defaults to the actor's.
@@ -334,7 +335,7 @@ class ActivityWorker(Actor):
             return None
         return ActivityTask.from_response(response)
 
-    def complete(self, task_token: str, result: Optional[str] = None, *, retry: object = _ClientPolicy.CLIENT) -> None:
+    def complete(self, task_token: str, result: str | None = None, *, retry: object = _ClientPolicy.CLIENT) -> None:
         """Report success (``RespondActivityTaskCompleted``).
 
         :param task_token: the polled task's token.
@@ -353,8 +354,8 @@ class ActivityWorker(Actor):
     def fail(
         self,
         task_token: str,
-        details: Optional[str] = None,
-        reason: Optional[str] = None,
+        details: str | None = None,
+        reason: str | None = None,
         *,
         retry: object = _ClientPolicy.CLIENT,
     ) -> None:
@@ -376,7 +377,7 @@ class ActivityWorker(Actor):
             params["details"] = details
         call(self.client, "RespondActivityTaskFailed", retry=retry, **params)
 
-    def cancel(self, task_token: str, details: Optional[str] = None, *, retry: object = _ClientPolicy.CLIENT) -> None:
+    def cancel(self, task_token: str, details: str | None = None, *, retry: object = _ClientPolicy.CLIENT) -> None:
         """Report the task canceled (``RespondActivityTaskCanceled``).
 
         :param task_token: the polled task's token.
@@ -390,7 +391,7 @@ class ActivityWorker(Actor):
             params["details"] = truncate(details, MAX_DATA_LENGTH, "details")
         call(self.client, "RespondActivityTaskCanceled", retry=retry, **params)
 
-    def heartbeat(self, task_token: str, details: Optional[str] = None, *, retry: object = _ClientPolicy.CLIENT) -> bool:
+    def heartbeat(self, task_token: str, details: str | None = None, *, retry: object = _ClientPolicy.CLIENT) -> bool:
         """Tell SWF the task is alive (``RecordActivityTaskHeartbeat``).
 
         :param task_token: the polled task's token.
@@ -405,4 +406,3 @@ class ActivityWorker(Actor):
             params["details"] = truncate(details, HEARTBEAT_DETAILS_LIMIT, "details")
         response = call(self.client, "RecordActivityTaskHeartbeat", retry=retry, **params)
         return bool(response.get("cancelRequested", False))
-

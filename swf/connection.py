@@ -27,8 +27,9 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from swf.credentials import Settings, resolve_settings
 from swf.exceptions import CredentialsError, translate
@@ -60,16 +61,16 @@ class _ClientPolicy(enum.Enum):
 
 def make_client(
     *,
-    region_name: Optional[str] = None,
-    endpoint_url: Optional[str] = None,
-    aws_access_key_id: Optional[str] = None,
-    aws_secret_access_key: Optional[str] = None,
-    aws_session_token: Optional[str] = None,
+    region_name: str | None = None,
+    endpoint_url: str | None = None,
+    aws_access_key_id: str | None = None,
+    aws_secret_access_key: str | None = None,
+    aws_session_token: str | None = None,
     max_pool_connections: int = 10,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     connect_timeout: float = 10.0,
-    max_attempts: Optional[int] = None,
-    retry: Optional[RetryPolicy] = DEFAULT_RETRY,
+    max_attempts: int | None = None,
+    retry: RetryPolicy | None = DEFAULT_RETRY,
 ) -> Any:
     """Build a boto3 SWF client.
 
@@ -146,7 +147,7 @@ def _client(
     max_pool_connections: int = 10,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     connect_timeout: float = 10.0,
-    retry: Optional[RetryPolicy] = DEFAULT_RETRY,
+    retry: RetryPolicy | None = DEFAULT_RETRY,
 ) -> Any:
     """The boto3 client for settings already resolved; ``None`` members are left to boto3's chain."""
     import boto3
@@ -173,13 +174,13 @@ def _client(
     return client
 
 
-def _client_policy(client: Any) -> Optional[RetryPolicy]:
+def _client_policy(client: Any) -> RetryPolicy | None:
     """The policy ``client`` was built with; :data:`DEFAULT_RETRY` for a client not built by make_client."""
     policy = getattr(client, _POLICY_ATTRIBUTE, DEFAULT_RETRY)
     return policy if isinstance(policy, RetryPolicy) else None
 
 
-def _policy(client: Any, retry: object) -> Optional[RetryPolicy]:
+def _policy(client: Any, retry: object) -> RetryPolicy | None:
     """The policy a call applies: ``retry``, or the client's when ``retry`` was not given."""
     if retry is _ClientPolicy.CLIENT:
         return _client_policy(client)
@@ -252,7 +253,7 @@ def call_pages(
     :returns: an iterator over the response dicts, one a page.
     :raises swf.exceptions.SWFError: the translated error of any page.
     """
-    token: Optional[str] = None
+    token: str | None = None
     while True:
         page = call(client, operation, retry=retry, **params, **({"nextPageToken": token} if token else {}))
         yield page
@@ -274,7 +275,7 @@ class _SharedClient:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._client: Any = None
-        self._settings: Optional[Settings] = None
+        self._settings: Settings | None = None
 
     def get(self) -> Any:
         settings = resolve_settings()

@@ -29,15 +29,16 @@ line or an error message.
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import logging
 import os
 import stat
 import threading
 import warnings
-import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from swf.exceptions import CredentialsError
 
@@ -83,14 +84,14 @@ class Settings:
         terms (``"AWS_ENDPOINT_URL_SWF"``, ``"<path> [defaults] endpoint_url"``...).
     """
 
-    aws_access_key_id: Optional[str] = field(default=None, repr=False)
-    aws_secret_access_key: Optional[str] = field(default=None, repr=False)
-    aws_session_token: Optional[str] = field(default=None, repr=False)
-    region_name: Optional[str] = None
-    endpoint_url: Optional[str] = None
+    aws_access_key_id: str | None = field(default=None, repr=False)
+    aws_secret_access_key: str | None = field(default=None, repr=False)
+    aws_session_token: str | None = field(default=None, repr=False)
+    region_name: str | None = None
+    endpoint_url: str | None = None
     credentials_source: str = "boto3"
-    region_source: Optional[str] = field(default=None, compare=False)
-    endpoint_url_source: Optional[str] = field(default=None, compare=False)
+    region_source: str | None = field(default=None, compare=False)
+    endpoint_url_source: str | None = field(default=None, compare=False)
 
     def client_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of :func:`swf.connection.make_client` these settings give.
@@ -112,11 +113,11 @@ class _Source:
     """What one source says; ``None`` where it says nothing."""
 
     name: str
-    key_id: Optional[str] = field(default=None, repr=False)
-    secret: Optional[str] = field(default=None, repr=False)
-    token: Optional[str] = field(default=None, repr=False)
-    region: Optional[str] = None
-    endpoint_url: Optional[str] = None
+    key_id: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    region: str | None = None
+    endpoint_url: str | None = None
 
 
 class _Explicit:
@@ -139,12 +140,12 @@ _explicit = _Explicit()
 
 
 def set_aws_credentials(
-    aws_access_key_id: Optional[str] = None,
-    aws_secret_access_key: Optional[str] = None,
+    aws_access_key_id: str | None = None,
+    aws_secret_access_key: str | None = None,
     *,
-    aws_session_token: Optional[str] = None,
-    region_name: Optional[str] = None,
-    endpoint_url: Optional[str] = None,
+    aws_session_token: str | None = None,
+    region_name: str | None = None,
+    endpoint_url: str | None = None,
 ) -> None:
     """Set the process-wide settings that beat every other source.
 
@@ -234,7 +235,7 @@ def _check_pair(source: _Source) -> None:
 def _from_environment() -> _Source:
     env = os.environ
 
-    def get(name: str) -> Optional[str]:
+    def get(name: str) -> str | None:
         value = env.get(name)
         return value if value else None
 
@@ -259,10 +260,10 @@ class _FileCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: Optional[tuple[str, int, int, int]] = None
-        self._source: Optional[_Source] = None
+        self._key: tuple[str, int, int, int] | None = None
+        self._source: _Source | None = None
 
-    def get(self, key: tuple[str, int, int, int]) -> Optional[_Source]:
+    def get(self, key: tuple[str, int, int, int]) -> _Source | None:
         with self._lock:
             return self._source if key == self._key else None
 
@@ -320,7 +321,7 @@ def _parse_file(path: Path) -> _Source:
         raise CredentialsError(f"{path}: line {lines} is not 'key = value'") from None
     except configparser.Error as err:
         raise CredentialsError(f"{path}: not an ini file ({type(err).__name__})") from None
-    values: dict[str, Optional[str]] = {}
+    values: dict[str, str | None] = {}
     for section in parser.sections():
         allowed = _FILE_KEYS.get(section)
         if allowed is None:

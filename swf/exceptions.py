@@ -30,7 +30,8 @@ the AWS ``error_code``, ``message`` and the raw ``response``::
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "AlreadyExistsError",
@@ -68,8 +69,8 @@ class SWFError(Exception):
         self,
         message: str,
         *,
-        error_code: Optional[str] = None,
-        response: Optional[Mapping[str, Any]] = None,
+        error_code: str | None = None,
+        response: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message

@@ -33,8 +33,9 @@ import os
 import sys
 import traceback
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence, Union
+from typing import Any, Protocol, Union
 
 from swf.exceptions import SWFError, ValidationError
 from swf.models import events as ev
@@ -110,7 +111,7 @@ class ReplayStep:
     started_event_id: int
     decisions: list[Decision]
     recorded: list[ev.HistoryEvent]
-    completed_event_id: Optional[int] = None
+    completed_event_id: int | None = None
 
     @property
     def recorded_decision_types(self) -> list[str]:
@@ -126,8 +127,8 @@ class ReplayStep:
 def task_for(
     history: HistorySource,
     *,
-    at: Optional[int] = None,
-    workflow_execution: Optional[ExecutionRef] = None,
+    at: int | None = None,
+    workflow_execution: ExecutionRef | None = None,
 ) -> DecisionTask:
     """The decision task a decider would have received.
 
@@ -175,8 +176,8 @@ def replay(
     history: HistorySource,
     decider: DecisionMaker,
     *,
-    at: Optional[int] = None,
-    workflow_execution: Optional[ExecutionRef] = None,
+    at: int | None = None,
+    workflow_execution: ExecutionRef | None = None,
 ) -> list[Decision]:
     """The decisions ``decider`` makes for the history (see :func:`task_for`).
 
@@ -191,14 +192,14 @@ def replay_each(
     history: HistorySource,
     decider: DecisionMaker,
     *,
-    workflow_execution: Optional[ExecutionRef] = None,
+    workflow_execution: ExecutionRef | None = None,
 ) -> list[ReplayStep]:
     """Replay every decision point (each ``DecisionTaskStarted``), oldest first.
 
     :returns: one :class:`ReplayStep` per decision point.
     """
     base, full = _source(history)
-    source: Union[History, DecisionTask] = base if base is not None else full
+    source: History | DecisionTask = base if base is not None else full
     completed_for = {e.started_event_id: e.event_id for e in _completions(full)}
     steps = []
     for start in full.filter(ev.DecisionTaskStarted):
@@ -305,7 +306,7 @@ def _decider_frames(error: BaseException) -> str:
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """The ``python -m swf.replay`` command; returns the exit status.
 
     0 with the decisions printed; 1 when the decider raised or returned
@@ -326,9 +327,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--each", action="store_true", help="replay every decision point")
     parser.add_argument("--workflow-id", default=None, help="workflow id to give the task")
     parser.add_argument("--run-id", default=None, help="run id to give the task")
-    parser.add_argument(
-        "--traceback", action="store_true", help="when the decider raises, print its traceback too"
-    )
+    parser.add_argument("--traceback", action="store_true", help="when the decider raises, print its traceback too")
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     execution = None
@@ -382,7 +381,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return status
 
 
-def _source(history: HistorySource) -> tuple[Optional[DecisionTask], History]:
+def _source(history: HistorySource) -> tuple[DecisionTask | None, History]:
     """The task (if the source is one) and the full history of a replay source."""
     if isinstance(history, DecisionTask):
         return history, history.history
@@ -391,7 +390,7 @@ def _source(history: HistorySource) -> tuple[Optional[DecisionTask], History]:
     return _load(history)
 
 
-def _load(path: Union[str, "os.PathLike[str]"]) -> tuple[Optional[DecisionTask], History]:
+def _load(path: str | os.PathLike[str]) -> tuple[DecisionTask | None, History]:
     """Read a file; a saved poll answer (with ``taskToken``) keeps its task ids."""
     source = os.fspath(path)
     document = read_json(path)
@@ -399,6 +398,7 @@ def _load(path: Union[str, "os.PathLike[str]"]) -> tuple[Optional[DecisionTask],
         task = DecisionTask.from_pages([document])
         return task, task.history
     return None, History.from_document(document, source=source)
+
 
 if __name__ == "__main__":
     sys.exit(main())

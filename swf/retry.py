@@ -46,11 +46,12 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable, Mapping, Optional, TypeVar, Union
+from typing import TypeVar
 
-from swf.exceptions import ConnectionError, ResponseError, SWFError, ThrottlingError
+from swf.exceptions import ConnectionError, ResponseError, SWFError, ThrottlingError  # noqa: A004
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -71,7 +72,7 @@ T = TypeVar("T")
 RetryHook = Callable[[str, int, float, SWFError], None]
 
 #: A duration given to :class:`RetryPolicy`: a ``timedelta``, or seconds.
-Duration = Union[timedelta, float, int]
+Duration = timedelta | float | int
 
 _TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
 _TOO_MANY_REQUESTS = 429
@@ -102,7 +103,7 @@ def is_retryable(error: BaseException) -> bool:
     return False
 
 
-def _http_status(error: SWFError) -> Optional[int]:
+def _http_status(error: SWFError) -> int | None:
     """``error.response["ResponseMetadata"]["HTTPStatusCode"]``, when there is one."""
     if not error.response:
         return None
@@ -179,9 +180,9 @@ class RetryPolicy:
     max_attempts: int
     base_delay: timedelta
     max_delay: timedelta
-    deadline: Optional[timedelta]
+    deadline: timedelta | None
     sleep: Callable[[float], None] = field(compare=False, repr=False)
-    on_retry: Optional[RetryHook] = field(compare=False, repr=False)
+    on_retry: RetryHook | None = field(compare=False, repr=False)
     clock: Callable[[], float] = field(compare=False, repr=False)
     jitter: Callable[[], float] = field(compare=False, repr=False)
 
@@ -191,9 +192,9 @@ class RetryPolicy:
         max_attempts: int = 10,
         base_delay: Duration = timedelta(milliseconds=100),
         max_delay: Duration = timedelta(seconds=10),
-        deadline: Optional[Duration] = timedelta(seconds=120),
+        deadline: Duration | None = timedelta(seconds=120),
         sleep: Callable[[float], None] = _sleep,
-        on_retry: Optional[RetryHook] = None,
+        on_retry: RetryHook | None = None,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
     ) -> None:
@@ -205,7 +206,7 @@ class RetryPolicy:
         cap = _seconds("max_delay", max_delay)
         if cap < base:
             raise ValueError(f"max_delay ({cap} s) must not be below base_delay ({base} s)")
-        limit: Optional[float] = None
+        limit: float | None = None
         if deadline is not None:
             limit = _seconds("deadline", deadline)
             if limit == 0:
@@ -277,7 +278,7 @@ class RetryPolicy:
                 self._notify(operation, attempt, delay, error)
                 self.sleep(delay)
 
-    def _next_delay(self, operation: str, attempt: int, started: float, error: SWFError) -> Optional[float]:
+    def _next_delay(self, operation: str, attempt: int, started: float, error: SWFError) -> float | None:
         """The backoff after failed ``attempt``, or ``None`` when the policy gives up."""
         reason = _describe(error)
         if attempt >= self.max_attempts:

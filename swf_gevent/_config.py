@@ -13,9 +13,10 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 from swf_gevent._handler_config import read_handlers
@@ -37,7 +38,9 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     # section kind: (required keys, optional keys)
     "swf": (
         frozenset({"domain"}),
-        frozenset({"region", "endpoint_url", "poll_timeout", "log_level", "processes", "stop_timeout", "hub_block_threshold"}),
+        frozenset(
+            {"region", "endpoint_url", "poll_timeout", "log_level", "processes", "stop_timeout", "hub_block_threshold"}
+        ),
     ),
     "activities": (frozenset({"task_list", "modules"}), frozenset({"greenlets"})),
     "decider": (
@@ -82,7 +85,7 @@ class ConfigError(Exception):
     :param problem: what is wrong.
     """
 
-    def __init__(self, path: str, section: Optional[str], key: Optional[str], problem: str) -> None:
+    def __init__(self, path: str, section: str | None, key: str | None, problem: str) -> None:
         where = path
         if section is not None:
             where += f": [{section}]"
@@ -126,8 +129,8 @@ class Executions:
 
     workflow: DeciderGroup
     count: int
-    input: Callable[[int], Optional[str]]
-    timeout: Optional[float]  # seconds
+    input: Callable[[int], str | None]
+    timeout: float | None  # seconds
 
 
 @dataclass(frozen=True)
@@ -136,13 +139,13 @@ class Config:
 
     path: str
     domain: str
-    region: Optional[str]
-    endpoint_url: Optional[str]  # a URL, "local", or None for boto3's chain
+    region: str | None
+    endpoint_url: str | None  # a URL, "local", or None for boto3's chain
     poll_timeout: float  # seconds an empty poll is held (the embedded endpoint's; SWF's is 60)
     log_level: str
     activities: tuple[ActivityGroup, ...]
     deciders: tuple[DeciderGroup, ...]
-    executions: Optional[Executions]
+    executions: Executions | None
     handlers: tuple[tuple[str, Any], ...] = field(default=())  # (key, handler factory called without arguments)
     processes: int = 1  # worker processes, each its own hub and client
     stop_timeout: float = STOP_TIMEOUT  # seconds running tasks get at a stop before being failed back
@@ -192,9 +195,7 @@ def load(path: str) -> Config:
     :returns: the checked config.
     :raises ConfigError: the first mistake found.
     """
-    parser = configparser.ConfigParser(
-        interpolation=None, inline_comment_prefixes=("#", ";"), default_section="\0"
-    )
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=("#", ";"), default_section="\0")
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
         with open(path, encoding="utf-8") as stream:
@@ -220,7 +221,7 @@ class _Reader:
         self.path = path
         self.parser = parser
 
-    def error(self, section: Optional[str], key: Optional[str], problem: str) -> ConfigError:
+    def error(self, section: str | None, key: str | None, problem: str) -> ConfigError:
         return ConfigError(self.path, section, key, problem)
 
     def config(self) -> Config:
@@ -265,7 +266,9 @@ class _Reader:
             missing = [m for m in ("connect", "disconnect") if not callable(getattr(cls, m, None))]
             if isinstance(cls, type) and missing:
                 raise self.error(
-                    "handlers", key, f"{cls.__module__}.{cls.__qualname__} has no {' nor '.join(m + '()' for m in missing)} method"
+                    "handlers",
+                    key,
+                    f"{cls.__module__}.{cls.__qualname__} has no {' nor '.join(m + '()' for m in missing)} method",
                 )
         return Config(
             path=self.path,
@@ -293,7 +296,7 @@ class _Reader:
         if missing:
             raise self.error(section, missing[0], "missing")
 
-    def text(self, section: str, key: str, limit: Optional[int] = None) -> str:
+    def text(self, section: str, key: str, limit: int | None = None) -> str:
         value = self.optional_text(section, key)
         if value is None:
             raise self.error(section, key, "must not be empty" if key in self.parser[section] else "missing")
@@ -306,12 +309,14 @@ class _Reader:
         value = self.text(section, key, limit)
         bad = _NAME_FORBIDDEN.search(value)
         if bad is not None:
-            raise self.error(section, key, f"must not contain {bad.group()!r} (SWF refuses ':', '/', '|' and control characters)")
+            raise self.error(
+                section, key, f"must not contain {bad.group()!r} (SWF refuses ':', '/', '|' and control characters)"
+            )
         if value == "arn":
             raise self.error(section, key, "must not be the literal 'arn' (SWF refuses it)")
         return value
 
-    def endpoint_url(self) -> Optional[str]:
+    def endpoint_url(self) -> str | None:
         """``[swf] endpoint_url``: ``None``, ``"local"``, or an http(s) URL with a host."""
         value = self.optional_text("swf", "endpoint_url")
         if value is None or value == "local":
@@ -321,13 +326,13 @@ class _Reader:
             raise self.error("swf", "endpoint_url", f"must be {ENDPOINT_URL_RULE}, or 'local', got {value!r}{problem}")
         return value
 
-    def optional_text(self, section: str, key: str) -> Optional[str]:
+    def optional_text(self, section: str, key: str) -> str | None:
         value = self.parser[section].get(key)
         if value is None or not value.strip():
             return None
         return value.strip()
 
-    def positive_int(self, section: str, key: str, default: Optional[int] = None, maximum: Optional[int] = None) -> int:
+    def positive_int(self, section: str, key: str, default: int | None = None, maximum: int | None = None) -> int:
         raw = self.parser[section].get(key)
         if raw is None and default is not None:
             return default
@@ -341,7 +346,7 @@ class _Reader:
             raise self.error(section, key, f"must be at most {maximum:,}, got {raw!r}")
         return value
 
-    def number(self, section: str, key: str, default: Optional[float], maximum: Optional[float] = None) -> Any:
+    def number(self, section: str, key: str, default: float | None, maximum: float | None = None) -> Any:
         raw = self.parser[section].get(key)
         if raw is None:
             return default
@@ -390,7 +395,9 @@ class _Reader:
         try:
             decider = cls()
         except Exception as err:
-            raise self.error(section, "class", f"cannot build {self.text(section, 'class')}(): {describe(err)}") from None
+            raise self.error(
+                section, "class", f"cannot build {self.text(section, 'class')}(): {describe(err)}"
+            ) from None
         if not callable(getattr(decider, "decide", None)):
             raise self.error(section, "class", f"{self.text(section, 'class')} has no decide(decision_task) method")
         return DeciderGroup(
@@ -420,7 +427,7 @@ class _Reader:
 
             path = self.path
 
-            def make_input(index: int) -> Optional[str]:
+            def make_input(index: int) -> str | None:
                 try:
                     value = factory(index)
                     text = None if value is None else json.dumps(value, separators=(",", ":"))
@@ -450,7 +457,7 @@ class _Reader:
                         "executions", "input", f"is {len(raw)} characters; SWF takes at most {MAX_INPUT} characters"
                     )
 
-            def make_input(index: int) -> Optional[str]:
+            def make_input(index: int) -> str | None:
                 return raw
 
         timeout = self.number("executions", "timeout", None)
@@ -462,12 +469,11 @@ class _Reader:
         )
 
 
-
 #: What an SWF endpoint URL must be (the embedded endpoint's ``local`` aside).
 ENDPOINT_URL_RULE = "an http:// or https:// URL with a host"
 
 
-def endpoint_url_problem(value: str) -> Optional[str]:
+def endpoint_url_problem(value: str) -> str | None:
     """``None`` when ``value`` is :data:`ENDPOINT_URL_RULE`; else ``""``, or ``": <why>"`` when it does not parse."""
     try:
         parts = urlsplit(value)

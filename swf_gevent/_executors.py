@@ -19,7 +19,8 @@ import logging
 import os
 import pickle
 import sys
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import gevent
 from gevent import subprocess
@@ -48,7 +49,7 @@ class RemoteError(Exception):
         self.remote_traceback = remote_traceback
 
 
-def run_in_thread(function: Callable[..., Any], *args: Any, pool: Optional[ThreadPool] = None, **kwargs: Any) -> Any:
+def run_in_thread(function: Callable[..., Any], *args: Any, pool: ThreadPool | None = None, **kwargs: Any) -> Any:
     """``function(*args, **kwargs)`` in a thread of ``pool``; blocks this greenlet only.
 
     :param pool: the gevent thread pool; the hub's (``gevent.get_hub().threadpool``) by default.
@@ -79,7 +80,9 @@ class _Child:
         answer = read_frame(self.process.stdout)
         if answer is None:
             code = self.process.wait()
-            raise RuntimeError(f"the child process running {getattr(function, '__qualname__', function)} exited ({code})")
+            raise RuntimeError(
+                f"the child process running {getattr(function, '__qualname__', function)} exited ({code})"
+            )
         if answer[0] == "ok":
             return answer[1]
         raise RemoteError(answer[1], answer[2], answer[3])
@@ -110,7 +113,7 @@ class ProcessPool:
     :raises ValueError: ``size`` below 1.
     """
 
-    def __init__(self, size: Optional[int] = None) -> None:
+    def __init__(self, size: int | None = None) -> None:
         size = size if size is not None else (os.cpu_count() or 1)
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"size must be a positive integer, got {size!r}")
@@ -163,7 +166,7 @@ class ProcessPool:
 
 
 _default_lock = Semaphore()
-_default: Optional[ProcessPool] = None
+_default: ProcessPool | None = None
 
 
 def default_process_pool() -> ProcessPool:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Any, Callable, Optional, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 __all__ = ["read_handlers"]
 
@@ -32,7 +33,7 @@ _EXTRAS = {
 
 
 class _Reader(Protocol):
-    def error(self, section: Optional[str], key: Optional[str], problem: str) -> Exception: ...
+    def error(self, section: str | None, key: str | None, problem: str) -> Exception: ...
 
     def dotted(self, section: str, key: str) -> Any: ...
 

@@ -16,12 +16,12 @@ import pickle
 import struct
 import sys
 import traceback
-from typing import Any, BinaryIO, Optional
+from typing import Any, BinaryIO
 
 _HEADER = struct.Struct(">I")
 
 
-def read_frame(stream: BinaryIO) -> Optional[Any]:
+def read_frame(stream: BinaryIO) -> Any | None:
     """The next unpickled frame of ``stream``; ``None`` at end of file."""
     header = _read_exactly(stream, _HEADER.size)
     if header is None:
@@ -39,7 +39,7 @@ def write_frame(stream: BinaryIO, value: Any) -> None:
     stream.flush()
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> Optional[bytes]:
+def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
     chunks = []
     while size:
         chunk = stream.read(size)

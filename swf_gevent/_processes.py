@@ -43,7 +43,8 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import gevent
 from gevent import monkey
@@ -82,7 +83,7 @@ class ChildReporter(SignalHandler):
             elif name in DECISION_ANSWERS:
                 self._decision.append(float(payload.get("duration", 0.0)))
 
-    def line(self) -> Optional[str]:
+    def line(self) -> str | None:
         """What happened since the last call, as one JSON line (no newline); ``None`` when nothing did."""
         with self._lock:
             if not self._counts:
@@ -205,7 +206,7 @@ class ProcessSupervisor:
                 )
             except OSError as err:
                 log.error("cannot start process %d: %s", slot + 1, err)
-                status: Optional[int] = None
+                status: int | None = None
             else:
                 self._children[slot] = child
                 log.info("process %d started (pid %d)", slot + 1, child.pid)

@@ -32,10 +32,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import ModuleType
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Protocol, TypeVar, Union
+from typing import Any, Protocol, TypeVar
 
 from swf.actors import ActivityTask
 from swf.models.events import ExecutionRef
@@ -61,11 +62,11 @@ EXECUTORS = ("hub", "thread", "process")
 class Codec(Protocol):
     """How task input is decoded and results encoded: any object with these two methods."""
 
-    def decode(self, text: Optional[str]) -> Any:
+    def decode(self, text: str | None) -> Any:
         """The function's argument from the task's ``input`` (``None`` when it has none)."""
         ...
 
-    def encode(self, value: Any) -> Optional[str]:
+    def encode(self, value: Any) -> str | None:
         """The task's ``result`` text from the function's return value; ``None`` sends no result."""
         ...
 
@@ -73,7 +74,7 @@ class Codec(Protocol):
 class JsonCodec:
     """JSON both ways; no input decodes to ``None`` and ``None`` encodes to no result."""
 
-    def decode(self, text: Optional[str]) -> Any:
+    def decode(self, text: str | None) -> Any:
         """Parse ``text`` as JSON.
 
         :raises ValueError: ``text`` is not JSON, with the parser's message.
@@ -85,7 +86,7 @@ class JsonCodec:
         except ValueError as err:
             raise ValueError(f"task input is not JSON: {err}") from err
 
-    def encode(self, value: Any) -> Optional[str]:
+    def encode(self, value: Any) -> str | None:
         """Compact JSON of ``value``; ``None`` for ``None``.
 
         :raises TypeError: ``value`` is not JSON-serializable.
@@ -107,7 +108,7 @@ class ActivityCanceled(Exception):
     :param details: text sent with ``RespondActivityTaskCanceled``.
     """
 
-    def __init__(self, details: Optional[str] = None) -> None:
+    def __init__(self, details: str | None = None) -> None:
         super().__init__(details or "canceled")
         self.details = details
 
@@ -142,12 +143,12 @@ class ActivityDefinition:
     version: str
     function: Callable[..., Any] = field(compare=False)
     wants_context: bool = False
-    description: Optional[str] = None
-    heartbeat_timeout: Optional[timedelta] = None
-    schedule_to_start_timeout: Optional[timedelta] = None
-    start_to_close_timeout: Optional[timedelta] = timedelta(minutes=5)
-    schedule_to_close_timeout: Optional[timedelta] = None
-    task_list: Optional[str] = None
+    description: str | None = None
+    heartbeat_timeout: timedelta | None = None
+    schedule_to_start_timeout: timedelta | None = None
+    start_to_close_timeout: timedelta | None = timedelta(minutes=5)
+    schedule_to_close_timeout: timedelta | None = None
+    task_list: str | None = None
     executor: str = "hub"
     codec: Codec = field(default=JSON, compare=False, repr=False)
 
@@ -161,7 +162,12 @@ class ActivityDefinition:
             )
         if self.task_list is not None and (not isinstance(self.task_list, str) or not self.task_list):
             raise ValueError(f"task_list must be a non-empty string or None, got {self.task_list!r}")
-        for name in ("heartbeat_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "schedule_to_close_timeout"):
+        for name in (
+            "heartbeat_timeout",
+            "schedule_to_start_timeout",
+            "start_to_close_timeout",
+            "schedule_to_close_timeout",
+        ):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
                 raise ValueError(f"{name} must be a positive timedelta or None, got {value!r}")
@@ -173,17 +179,17 @@ class ActivityDefinition:
 
 
 def activity(
-    name: Optional[str] = None,
+    name: str | None = None,
     version: str = "1",
     *,
-    task_list: Optional[str] = None,
+    task_list: str | None = None,
     executor: str = "hub",
     codec: Codec = JSON,
-    description: Optional[str] = None,
-    heartbeat_timeout: Optional[timedelta] = None,
-    schedule_to_start_timeout: Optional[timedelta] = None,
-    start_to_close_timeout: Optional[timedelta] = timedelta(minutes=5),
-    schedule_to_close_timeout: Optional[timedelta] = None,
+    description: str | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = timedelta(minutes=5),
+    schedule_to_close_timeout: timedelta | None = None,
 ) -> Callable[[F], F]:
     """Mark a function as the implementation of activity type ``(name, version)``.
 
@@ -237,7 +243,7 @@ class ActivityRegistry:
             self.add(definition)
 
     @classmethod
-    def from_modules(cls, modules: Iterable[Union[str, ModuleType]]) -> ActivityRegistry:
+    def from_modules(cls, modules: Iterable[str | ModuleType]) -> ActivityRegistry:
         """Gather the :func:`activity`-marked functions of modules.
 
         :param modules: modules or their dotted names.
@@ -281,7 +287,7 @@ class ActivityRegistry:
         return registry
 
     @classmethod
-    def of(cls, activities: Union[ActivityRegistry, Iterable[Callable[..., Any]]]) -> ActivityRegistry:
+    def of(cls, activities: ActivityRegistry | Iterable[Callable[..., Any]]) -> ActivityRegistry:
         """``activities`` as a registry: a registry as is, else :meth:`from_functions`.
 
         :param activities: an :class:`ActivityRegistry`, or an iterable of
@@ -311,7 +317,7 @@ class ActivityRegistry:
             )
         self._by_key[definition.key] = definition
 
-    def get(self, name: str, version: str) -> Optional[ActivityDefinition]:
+    def get(self, name: str, version: str) -> ActivityDefinition | None:
         """The definition of activity type ``(name, version)``, or ``None``."""
         return self._by_key.get((name, version))
 
@@ -340,13 +346,13 @@ class ActivityContext:
         outside the hub (a thread), whose heartbeats the worker sends.
     """
 
-    def __init__(self, task: ActivityTask, heartbeat: Optional[Callable[[Optional[str]], bool]]) -> None:
+    def __init__(self, task: ActivityTask, heartbeat: Callable[[str | None], bool] | None) -> None:
         self.task = task
         self._heartbeat = heartbeat
         #: Set once a heartbeat answered that cancellation was requested.
         self.cancel_requested = False
         #: The latest details given to :meth:`heartbeat`; sent by every automatic heartbeat.
-        self.details: Optional[str] = None
+        self.details: str | None = None
 
     @property
     def task_token(self) -> str:
@@ -363,7 +369,7 @@ class ActivityContext:
         """The execution the task belongs to (``workflow_id``, ``run_id``)."""
         return self.task.workflow_execution
 
-    def heartbeat(self, details: Optional[str] = None) -> bool:
+    def heartbeat(self, details: str | None = None) -> bool:
         """Record progress and, from the hub, a heartbeat now (``RecordActivityTaskHeartbeat``).
 
         From a thread the details are kept and sent by the next automatic

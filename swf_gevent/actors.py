@@ -73,9 +73,10 @@ import enum
 import logging
 import time
 import traceback
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Union
+from typing import Any, Protocol
 
 import gevent
 from gevent.event import Event
@@ -180,18 +181,20 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name} must be a number of seconds above 0, got {value!r}")
         if max_restart_delay < restart_delay:
-            raise ValueError(f"max_restart_delay ({max_restart_delay} s) must not be below restart_delay ({restart_delay} s)")
+            raise ValueError(
+                f"max_restart_delay ({max_restart_delay} s) must not be below restart_delay ({restart_delay} s)"
+            )
         super().__init__()
         self.actor = actor
         self._pool = Pool(slots)
         self._state = ActorState.NEW
         self._stop_requested = Event()
-        self._deadline: Optional[float] = None
+        self._deadline: float | None = None
         self._failing_back = False
         self._restart_first = float(restart_delay)
         self._restart_max = float(max_restart_delay)
         self._restart_next = self._restart_first
-        self._poll_retry: Optional[RetryPolicy] = None
+        self._poll_retry: RetryPolicy | None = None
         self._poll_retry_ready = False
         #: How many times the loop crashed and was restarted.
         self.restarts = 0
@@ -228,7 +231,7 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         return len(self._pool)
 
     @property
-    def poll_retry(self) -> Optional[RetryPolicy]:
+    def poll_retry(self) -> RetryPolicy | None:
         """The retry policy of this actor's polls: its client's, made to give up when the actor stops.
 
         Same attempts, delays, deadline and ``on_retry`` hook as the client's
@@ -260,7 +263,7 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         self._state = ActorState.STARTED
         super().start()
 
-    def stop(self, timeout: Optional[float] = None) -> None:
+    def stop(self, timeout: float | None = None) -> None:
         """Warm shutdown: stop polling, let running tasks finish, fail back the rest.
 
         Blocks until the actor stopped: the poll under way has returned (SWF
@@ -288,7 +291,7 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
             self._stop_requested.set()
         self.join()
 
-    def kill(self, exception: Any = gevent.GreenletExit, block: bool = True, timeout: Optional[float] = None) -> None:
+    def kill(self, exception: Any = gevent.GreenletExit, block: bool = True, timeout: float | None = None) -> None:
         """Cold stop: kill the loop and every running task now; nothing is answered.
 
         Tasks killed this way are left to their SWF timeouts. Prefer
@@ -374,7 +377,9 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         log.warning("%r: %d tasks still running at the stop timeout; failing them back", self, len(self._pool))
         self._fail_back()
         if not self._pool.join(timeout=_FAIL_BACK_WAIT):
-            log.warning("%r: %d tasks not answered %s s after fail-back; killing them", self, len(self._pool), _FAIL_BACK_WAIT)
+            log.warning(
+                "%r: %d tasks not answered %s s after fail-back; killing them", self, len(self._pool), _FAIL_BACK_WAIT
+            )
 
     def _fail_back(self) -> None:
         """Make the running tasks end now; by default they are killed, not answered."""
@@ -413,7 +418,7 @@ class GreenletDecider(GreenletActor):
         task_list: str,
         decision_maker: DecisionMaker,
         client: Any = None,
-        identity: Optional[str] = None,
+        identity: str | None = None,
         slots: int = 1,
         *,
         restart_delay: float = 1.0,
@@ -464,7 +469,7 @@ class _Run:
     def __init__(self, task: ActivityTask, greenlet: Any) -> None:
         self.task = task
         self.greenlet = greenlet
-        self.context: Optional[ActivityContext] = None
+        self.context: ActivityContext | None = None
         self.in_function = False  # interrupts are delivered only while the function runs
         self.cancel_raised = False
 
@@ -503,17 +508,17 @@ class GreenletActivityWorker(GreenletActor):
         self,
         domain: DomainLike,
         task_list: str,
-        activities: Union[ActivityRegistry, Iterable[Callable[..., Any]]],
+        activities: ActivityRegistry | Iterable[Callable[..., Any]],
         client: Any = None,
-        identity: Optional[str] = None,
+        identity: str | None = None,
         slots: int = 1,
         *,
         restart_delay: float = 1.0,
         max_restart_delay: float = 60.0,
-        respond_retry: Optional[RetryPolicy] = RESPOND_RETRY,
-        heartbeat_retry: Optional[RetryPolicy] = NO_RETRY,
-        thread_pool: Optional[ThreadPool] = None,
-        process_pool: Optional[ProcessPool] = None,
+        respond_retry: RetryPolicy | None = RESPOND_RETRY,
+        heartbeat_retry: RetryPolicy | None = NO_RETRY,
+        thread_pool: ThreadPool | None = None,
+        process_pool: ProcessPool | None = None,
     ) -> None:
         registry = ActivityRegistry.of(activities)
         super().__init__(
@@ -532,7 +537,7 @@ class GreenletActivityWorker(GreenletActor):
         self._runs: dict[Any, _Run] = {}
 
     @property
-    def respond_retry(self) -> Optional[RetryPolicy]:
+    def respond_retry(self) -> RetryPolicy | None:
         """The retry policy of the respond calls (the default one is derived on first use, not per idle worker)."""
         if not self._respond_policy_ready:
             # The default: the same policy, its retries sent as call_retried by this worker.
@@ -540,7 +545,7 @@ class GreenletActivityWorker(GreenletActor):
             self._respond_policy_ready = True
         return self._respond_retry
 
-    def _poll(self) -> Optional[ActivityTask]:
+    def _poll(self) -> ActivityTask | None:
         return self.worker.poll(retry=self.poll_retry)
 
     def _handle(self, task: ActivityTask) -> None:
@@ -558,7 +563,13 @@ class GreenletActivityWorker(GreenletActor):
                 self._runs.pop(run.greenlet, None)
         except ActivityCanceled as canceled:
             if self._answer(task, began, "cancel", self.worker.cancel, canceled.details):
-                emit(signals.activity_task_canceled, self, task=task, details=canceled.details, duration=time.monotonic() - began)
+                emit(
+                    signals.activity_task_canceled,
+                    self,
+                    task=task,
+                    details=canceled.details,
+                    duration=time.monotonic() - began,
+                )
         except _TaskGone:
             log.info(
                 "activity %s of workflow %s is gone (timed out or its execution closed); killed, not answered",
@@ -575,10 +586,17 @@ class GreenletActivityWorker(GreenletActor):
             if self._answer(task, began, "complete", self.worker.complete, result):
                 emit(signals.activity_task_completed, self, task=task, result=result, duration=time.monotonic() - began)
 
-    def _report_failure(self, task: ActivityTask, began: float, reason: str, details: Optional[str]) -> None:
+    def _report_failure(self, task: ActivityTask, began: float, reason: str, details: str | None) -> None:
         log.debug("activity %s failed: %s", task.activity_id, reason)
         if self._answer(task, began, "fail", self.worker.fail, details, reason):
-            emit(signals.activity_task_failed, self, task=task, reason=reason, details=details, duration=time.monotonic() - began)
+            emit(
+                signals.activity_task_failed,
+                self,
+                task=task,
+                reason=reason,
+                details=details,
+                duration=time.monotonic() - began,
+            )
 
     def _answer(self, task: ActivityTask, began: float, verb: str, answer: Callable[..., None], *args: Any) -> bool:
         """Send one answer about ``task``; ``False`` when SWF refused it or it could not be sent.
@@ -609,7 +627,7 @@ class GreenletActivityWorker(GreenletActor):
             return False
         return True
 
-    def _perform(self, run: _Run) -> Optional[str]:
+    def _perform(self, run: _Run) -> str | None:
         """Run the task's function; its encoded return value (``None`` sends no result)."""
         task = run.task
         name, version = task.activity_type
@@ -618,7 +636,9 @@ class GreenletActivityWorker(GreenletActor):
             raise LookupError(f"no function performs activity type {name!r} version {version!r}")
         payload = definition.codec.decode(task.input)
         in_hub = definition.executor == "hub"
-        run.context = ActivityContext(task, (lambda details: self._explicit_heartbeat(run, details)) if in_hub else None)
+        run.context = ActivityContext(
+            task, (lambda details: self._explicit_heartbeat(run, details)) if in_hub else None
+        )
         beating = None
         if definition.heartbeat_timeout is not None:
             beating = gevent.spawn(self._heartbeat_loop, run, definition.heartbeat_timeout)
@@ -646,13 +666,13 @@ class GreenletActivityWorker(GreenletActor):
         pool = self._process_pool if self._process_pool is not None else default_process_pool()
         return pool.run(function, payload)
 
-    def _heartbeat(self, run: _Run, details: Optional[str]) -> bool:
+    def _heartbeat(self, run: _Run, details: str | None) -> bool:
         """One heartbeat now; whether cancellation was requested (raises what the call raised)."""
         cancel_requested = self.worker.heartbeat(run.task.task_token, details, retry=self.heartbeat_retry)
         emit(signals.heartbeat_sent, self, task=run.task, cancel_requested=cancel_requested)
         return cancel_requested
 
-    def _explicit_heartbeat(self, run: _Run, details: Optional[str]) -> bool:
+    def _explicit_heartbeat(self, run: _Run, details: str | None) -> bool:
         """A heartbeat the function asked for, under the same policy as the automatic ones.
 
         Gone: the function ends here (not answered). Throttled or failed:

@@ -20,7 +20,8 @@ import bisect
 import logging
 import math
 from collections import Counter, deque
-from typing import Any, Callable, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from blinker import NamedSignal
 from gevent import monkey
@@ -74,7 +75,7 @@ COUNTER_NAMES: dict[str, str] = {
 
 #: Signals carrying a ``duration`` the exporting handlers observe: (histogram
 #: or timer name without prefix or unit, outcome or ``None``).
-DURATIONS: dict[str, tuple[str, Optional[str]]] = {
+DURATIONS: dict[str, tuple[str, str | None]] = {
     "activity-task-completed": ("activity_task_duration", "completed"),
     "activity-task-failed": ("activity_task_duration", "failed"),
     "activity-task-canceled": ("activity_task_duration", "canceled"),
@@ -106,7 +107,7 @@ def catalogue() -> tuple[NamedSignal, ...]:
     return tuple(signals.signals.values())
 
 
-def percentile(values: Sequence[float], fraction: float) -> Optional[float]:
+def percentile(values: Sequence[float], fraction: float) -> float | None:
     """The nearest-rank percentile of ``values`` (``fraction`` 0.5 for p50); ``None`` when empty."""
     if not values:
         return None
@@ -123,7 +124,7 @@ class SignalHandler:
     """
 
     #: The signals this handler receives; ``None`` for every signal of the catalogue.
-    signals: Optional[tuple[NamedSignal, ...]] = None
+    signals: tuple[NamedSignal, ...] | None = None
 
     def __init__(self) -> None:
         self._receivers: list[tuple[NamedSignal, Callable[..., None]]] = []
@@ -165,7 +166,7 @@ class LatencyHistogram:
 
     def __init__(self, bounds: Sequence[float] = DEFAULT_BUCKETS, window: int = 10_000) -> None:
         bounds = tuple(float(b) for b in bounds)
-        if not bounds or any(b <= a for a, b in zip(bounds, bounds[1:])):
+        if not bounds or any(b <= a for a, b in zip(bounds, bounds[1:], strict=False)):
             raise ValueError(f"bounds must be increasing numbers of seconds, got {bounds!r}")
         if window < 1:
             raise ValueError(f"window must be at least 1, got {window!r}")
@@ -187,9 +188,9 @@ class LatencyHistogram:
     def buckets(self) -> list[tuple[float, int]]:
         """``[(upper bound in s, durations in that bucket), ..., (inf, the rest)]``, not cumulative."""
         with self._lock:
-            return list(zip(self.bounds + (math.inf,), self._buckets))
+            return list(zip(self.bounds + (math.inf,), self._buckets, strict=True))
 
-    def percentile(self, fraction: float) -> Optional[float]:
+    def percentile(self, fraction: float) -> float | None:
         """The nearest-rank percentile in seconds of the latest ``window`` durations; ``None`` before any."""
         with self._lock:
             latest = list(self._latest)
@@ -237,7 +238,7 @@ class MetricsHandler(SignalHandler):
         """Decision tasks handled (answered, or failed and left to time out)."""
         return self.decision_latency.count
 
-    def latency(self, fraction: float) -> Optional[float]:
+    def latency(self, fraction: float) -> float | None:
         """The activity task latency percentile in seconds (``0.95`` for p95), ``None`` before any."""
         return self.activity_latency.percentile(fraction)
 
@@ -268,7 +269,15 @@ class MetricsHandler(SignalHandler):
 
 #: Signals the logging handler writes at WARNING, and at INFO; the rest at DEBUG.
 _WARNINGS = frozenset(
-    {"activity-task-failed", "decision-task-failed", "poll-failed", "actor-crashed", "heartbeat-failed", "hub-blocked", "activity-task-gone"}
+    {
+        "activity-task-failed",
+        "decision-task-failed",
+        "poll-failed",
+        "actor-crashed",
+        "heartbeat-failed",
+        "hub-blocked",
+        "activity-task-gone",
+    }
 )
 _INFOS = frozenset(
     {"activity-task-completed", "activity-task-canceled", "decision-task-completed", "call-retried", "actor-stopping"}
@@ -289,7 +298,7 @@ class LoggingHandler(SignalHandler):
     :raises ValueError: an unknown level name.
     """
 
-    def __init__(self, level: Union[int, str, None] = None) -> None:
+    def __init__(self, level: int | str | None = None) -> None:
         super().__init__()
         if isinstance(level, str):
             number = logging.getLevelName(level.strip().upper())
@@ -297,7 +306,7 @@ class LoggingHandler(SignalHandler):
                 raise ValueError(f"level must be a logging level name such as 'INFO', got {level!r}")
             level = number
         self.level = level
-        self._previous_level: Optional[int] = None
+        self._previous_level: int | None = None
 
     def connect(self) -> None:
         if self.level is not None and not self._receivers:
@@ -321,7 +330,9 @@ class LoggingHandler(SignalHandler):
         if not log.isEnabledFor(level):
             return
         if name == "hub-blocked":
-            log.log(level, "%s: %s held the hub for %.3f s", name, payload.get("greenlet"), payload.get("duration", 0.0))
+            log.log(
+                level, "%s: %s held the hub for %.3f s", name, payload.get("greenlet"), payload.get("duration", 0.0)
+            )
             return
         ids = _ids(sender, payload)
         if name in _WARNINGS:

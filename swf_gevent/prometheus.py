@@ -38,7 +38,7 @@ import logging
 import os
 import shutil
 import tempfile
-from typing import Any, Optional
+from typing import Any
 
 from gevent.pywsgi import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
@@ -113,8 +113,8 @@ class PrometheusHandler(SignalHandler):
             names = labels + ("outcome",) if which in outcomes else labels
             histogram = Histogram(f"swf_{which}_seconds", doc, names, registry=self.registry, buckets=buckets)
             self._histograms[which] = (histogram, labels)
-        self._server: Optional[WSGIServer] = None
-        self._directory: Optional[str] = None  # made by serve_children()
+        self._server: WSGIServer | None = None
+        self._directory: str | None = None  # made by serve_children()
 
     @property
     def port(self) -> int:

@@ -114,8 +114,9 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections import Counter  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
-from typing import TYPE_CHECKING, Any, Optional, Sequence, TextIO  # noqa: E402
+from typing import TYPE_CHECKING, Any, TextIO  # noqa: E402
 
 import gevent  # noqa: E402
 from gevent.event import Event  # noqa: E402
@@ -137,7 +138,7 @@ _CHECK_INTERVAL = 0.5  # seconds between checks that the started executions clos
 _PROGRESS_INTERVAL = 5.0  # seconds between progress lines
 
 
-def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
     """Run the fleet a config file describes; the process exit status.
 
     :param argv: the arguments after the program name (``["config.ini"]``).
@@ -221,14 +222,14 @@ class Fleet:
         of the parent's embedded endpoint.
     """
 
-    def __init__(self, config: Config, child: bool = False, local_endpoint: Optional[str] = None) -> None:
+    def __init__(self, config: Config, child: bool = False, local_endpoint: str | None = None) -> None:
         self.config = config
         self.child = child
         self.local_endpoint = local_endpoint
         self._parent = os.getppid()  # a child stops once this process is gone
-        self.supervisor: Optional[ProcessSupervisor] = None
-        self._reporter: Optional[ChildReporter] = None
-        self.hub_monitor: Optional[HubMonitor] = None
+        self.supervisor: ProcessSupervisor | None = None
+        self._reporter: ChildReporter | None = None
+        self.hub_monitor: HubMonitor | None = None
         self.local: Any = None
         self.client: Any = None
         self.actors: list[GreenletActor] = []
@@ -243,10 +244,10 @@ class Fleet:
         self._stop = Event()
         self._cold = False  # a second signal: kill what runs, answer nothing more
         self._work_done = False  # every execution started has closed
-        self._work_began: Optional[float] = None  # monotonic time of the first start (or the actors' start)
-        self._work_ended: Optional[float] = None  # monotonic time the last execution was seen closed
-        self._fatal: Optional[BaseException] = None  # why starting executions stopped for good
-        self._start_pool: Optional[Pool] = None
+        self._work_began: float | None = None  # monotonic time of the first start (or the actors' start)
+        self._work_ended: float | None = None  # monotonic time the last execution was seen closed
+        self._fatal: BaseException | None = None  # why starting executions stopped for good
+        self._start_pool: Pool | None = None
         self._examples: dict[str, str] = {}  # closeStatus -> one execution closed so, and why
         self._tag = f"swf_gevent.run:{uuid.uuid4().hex[:12]}"
         self._since = datetime.now(timezone.utc) - timedelta(minutes=5)  # clock skew allowance
@@ -290,7 +291,9 @@ class Fleet:
                         flush=True,
                     )
                     self._wait_closed(config.executions.timeout, stdout)
-                    self._examples = {status: self._example(status) for status in set(self.closed.values()) - {"COMPLETED"}}
+                    self._examples = {
+                        status: self._example(status) for status in set(self.closed.values()) - {"COMPLETED"}
+                    }
                 else:
                     print(
                         f"{config.pollers} greenlets polling domain {config.domain!r} at {self._endpoint()}"
@@ -337,7 +340,9 @@ class Fleet:
                     handler = factory()
                     handler.connect()
                 except Exception as err:  # user code
-                    raise ConfigError(config.path, "handlers", key, f"cannot start the handler: {describe(err)}") from None
+                    raise ConfigError(
+                        config.path, "handlers", key, f"cannot start the handler: {describe(err)}"
+                    ) from None
                 self.handlers.append(handler)
             self.hub_monitor = HubMonitor(config.hub_block_threshold)
             self.hub_monitor.start()
@@ -375,7 +380,9 @@ class Fleet:
                 handler = factory()
                 self.handlers.append(handler)
                 handler.serve_children()
-        self.supervisor = ProcessSupervisor(command, self.config.processes, on_line=lambda line: add_report(metrics, line))
+        self.supervisor = ProcessSupervisor(
+            command, self.config.processes, on_line=lambda line: add_report(metrics, line)
+        )
         self.supervisor.start()
         log.info("%d processes starting, domain %s", self.config.processes, self.config.domain)
 
@@ -450,8 +457,8 @@ class Fleet:
         from swf_gevent.signals import retry_policy
 
         config = self.config
-        key_id: Optional[str] = None
-        secret: Optional[str] = None
+        key_id: str | None = None
+        secret: str | None = None
         endpoint_url = config.endpoint_url
         region = config.region
         if config.local and self.local_endpoint is not None:  # a child: the parent's endpoint
@@ -609,7 +616,7 @@ class Fleet:
             self._fatal = error
         self._stop.set()
 
-    def _wait_closed(self, timeout: Optional[float], stdout: TextIO) -> None:
+    def _wait_closed(self, timeout: float | None, stdout: TextIO) -> None:
         """Return once every started execution closed, on a signal, or after ``timeout`` seconds.
 
         Prints a progress line every :data:`_PROGRESS_INTERVAL` seconds, its
@@ -725,7 +732,9 @@ class Fleet:
         lines = [f"simple-workflow run: {self.config.path} on {self._endpoint()}"]
         if self.config.executions is not None:
             requested = self.config.executions.count
-            others = ", ".join(f"{n} {s.lower()}" for s, n in sorted(statuses.items()) if s not in ("COMPLETED", "FAILED"))
+            others = ", ".join(
+                f"{n} {s.lower()}" for s, n in sorted(statuses.items()) if s not in ("COMPLETED", "FAILED")
+            )
             lines.append(
                 f"  executions     {started}/{requested} started, {statuses['COMPLETED']} completed, "
                 f"{statuses['FAILED']} failed, {started - len(self.closed)} still open"
@@ -743,7 +752,9 @@ class Fleet:
             lines.append(f"  activity tasks {tasks} in {elapsed:.1f} s: {rate:.1f} tasks/s")
             p50, p95 = metrics.latency(0.50), metrics.latency(0.95)
             if p50 is not None and p95 is not None:
-                lines.append(f"  latency        p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms (activity task received to answered)")
+                lines.append(
+                    f"  latency        p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms (activity task received to answered)"
+                )
             lines.append(
                 f"  decision tasks {metrics.counts['decision-task-completed']} completed, "
                 f"{metrics.counts['decision-task-failed']} failed"
@@ -752,7 +763,10 @@ class Fleet:
             restarts = self.supervisor.restarts
             lines.append(f"  processes      {self.supervisor.count}, {restarts} restart{'' if restarts == 1 else 's'}")
         if self.interrupted:
-            lines.append("  interrupted by a signal" + (" (twice: running tasks left to their SWF timeouts)" if self._cold else ""))
+            lines.append(
+                "  interrupted by a signal"
+                + (" (twice: running tasks left to their SWF timeouts)" if self._cold else "")
+            )
         print("\n".join(lines), file=stdout, flush=True)
         if self.config.executions is None:
             return 0
@@ -776,9 +790,9 @@ class Fleet:
             )["events"]
         except SWFError as err:
             return f"{workflow_id} (history unavailable: {err})"
-        attributes: dict[str, Any] = next(
-            (value for key, value in events[0].items() if key.endswith("EventAttributes")), {}
-        ) if events else {}
+        attributes: dict[str, Any] = (
+            next((value for key, value in events[0].items() if key.endswith("EventAttributes")), {}) if events else {}
+        )
         reason = attributes.get("reason") or attributes.get("timeoutType") or attributes.get("cause")
         details = attributes.get("details")
         text = f"{reason}" if reason else "no reason given"
@@ -797,7 +811,7 @@ def _report(line: str, stdout: TextIO) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _check_resolved(path: str, region: Optional[str], endpoint_url: Optional[str], settings: Any) -> None:
+def _check_resolved(path: str, region: str | None, endpoint_url: str | None, settings: Any) -> None:
     """Check a region and endpoint URL the config leaves to the environment, ``~/.swf`` or boto3 as the file's own.
 
     :param settings: what :func:`swf.credentials.resolve_settings` resolved.
@@ -835,7 +849,7 @@ def _check_resolved(path: str, region: Optional[str], endpoint_url: Optional[str
         )
 
 
-def _boto3_region() -> Optional[str]:
+def _boto3_region() -> str | None:
     """The region boto3's own chain finds (``AWS_REGION``, ``~/.aws/config``...), or ``None``."""
     import boto3
 
@@ -868,7 +882,7 @@ def _register(client: Any, config: Any) -> None:
         except AlreadyExistsError:
             log.debug("%r: already registered", model)
 
-    def limit(value: Optional[timedelta]) -> Limit:
+    def limit(value: timedelta | None) -> Limit:
         return NO_LIMIT if value is None else value
 
     domain = Domain(

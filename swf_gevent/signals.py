@@ -61,24 +61,77 @@ log = logging.getLogger(__name__)
 #: The namespace every signal of the toolkit lives in.
 signals = Namespace()
 
-actor_started = signals.signal("actor-started", doc="An actor's loop began. Sender: the actor. Payload: domain, task_list.")
-actor_stopping = signals.signal("actor-stopping", doc="stop() was asked: no new poll; polls in flight and running tasks finish. Sender: the actor. Payload: domain, task_list, timeout (s or None).")
-actor_stopped = signals.signal("actor-stopped", doc="An actor's loop ended, its running tasks done or failed back. Sender: the actor. Payload: domain, task_list.")
-actor_crashed = signals.signal("actor-crashed", doc="An actor's loop raised an unexpected error; the actor restarts its loop after a backoff that doubles up to its maximum. Sender: the actor. Payload: domain, task_list, error, restart_in (s).")
-poll_empty = signals.signal("poll-empty", doc="A long poll ended with no task. Sender: the actor. Payload: domain, task_list, duration (s).")
-poll_failed = signals.signal("poll-failed", doc="A poll raised; the actor backs off and polls again. Sender: the actor. Payload: domain, task_list, error (SWFError), retry_in (s).")
-call_retried = signals.signal("call-retried", doc="An SWF call failed transiently and is retried after a backoff. Sender: the retry hook's owner (runner or actor). Payload: operation, attempt (1-based, the attempt that failed), delay (s), error (SWFError).")
-decision_task_received = signals.signal("decision-task-received", doc="A decider polled a decision task with its whole history. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id.")
-decision_task_completed = signals.signal("decision-task-completed", doc="A decider answered a task (RespondDecisionTaskCompleted). Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, decisions (list of decision dicts), duration (s).")
-decision_task_failed = signals.signal("decision-task-failed", doc="decide() or the answer raised; the task is left to time out and be retried. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, duration (s).")
-activity_task_received = signals.signal("activity-task-received", doc="A worker polled an activity task. Sender: the worker. Payload: task, domain, task_list, workflow_id, run_id, activity_id, activity_name, activity_version.")
-activity_task_completed = signals.signal("activity-task-completed", doc="A worker reported success (RespondActivityTaskCompleted). Sender: the worker. Payload: the received payload plus result (str or None), duration (s).")
-activity_task_failed = signals.signal("activity-task-failed", doc="A worker reported failure (RespondActivityTaskFailed), also when failing a task back at shutdown. Sender: the worker. Payload: the received payload plus reason, details, duration (s).")
-activity_task_canceled = signals.signal("activity-task-canceled", doc="A worker reported the task canceled (RespondActivityTaskCanceled) after SWF asked. Sender: the worker. Payload: the received payload plus details, duration (s).")
-activity_task_gone = signals.signal("activity-task-gone", doc="SWF no longer knows the task (timed out, or its execution closed): it is killed and not answered. Sender: the worker. Payload: the received payload plus duration (s).")
-heartbeat_sent = signals.signal("heartbeat-sent", doc="RecordActivityTaskHeartbeat answered. Sender: the worker. Payload: the received payload plus cancel_requested (bool).")
-heartbeat_failed = signals.signal("heartbeat-failed", doc="A heartbeat was throttled (the beat is skipped, the next one is sent on time) or failed otherwise (logged, tried again after a quarter interval). Sender: the worker. Payload: the received payload plus error (SWFError).")
-hub_blocked = signals.signal("hub-blocked", doc="A greenlet held the gevent hub longer than the set limit. Sender: None. Payload: duration (s, at least the limit), greenlet (repr str).")
+actor_started = signals.signal(
+    "actor-started", doc="An actor's loop began. Sender: the actor. Payload: domain, task_list."
+)
+actor_stopping = signals.signal(
+    "actor-stopping",
+    doc="stop() was asked: no new poll; polls in flight and running tasks finish. Sender: the actor. Payload: domain, task_list, timeout (s or None).",
+)
+actor_stopped = signals.signal(
+    "actor-stopped",
+    doc="An actor's loop ended, its running tasks done or failed back. Sender: the actor. Payload: domain, task_list.",
+)
+actor_crashed = signals.signal(
+    "actor-crashed",
+    doc="An actor's loop raised an unexpected error; the actor restarts its loop after a backoff that doubles up to its maximum. Sender: the actor. Payload: domain, task_list, error, restart_in (s).",
+)
+poll_empty = signals.signal(
+    "poll-empty", doc="A long poll ended with no task. Sender: the actor. Payload: domain, task_list, duration (s)."
+)
+poll_failed = signals.signal(
+    "poll-failed",
+    doc="A poll raised; the actor backs off and polls again. Sender: the actor. Payload: domain, task_list, error (SWFError), retry_in (s).",
+)
+call_retried = signals.signal(
+    "call-retried",
+    doc="An SWF call failed transiently and is retried after a backoff. Sender: the retry hook's owner (runner or actor). Payload: operation, attempt (1-based, the attempt that failed), delay (s), error (SWFError).",
+)
+decision_task_received = signals.signal(
+    "decision-task-received",
+    doc="A decider polled a decision task with its whole history. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id.",
+)
+decision_task_completed = signals.signal(
+    "decision-task-completed",
+    doc="A decider answered a task (RespondDecisionTaskCompleted). Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, decisions (list of decision dicts), duration (s).",
+)
+decision_task_failed = signals.signal(
+    "decision-task-failed",
+    doc="decide() or the answer raised; the task is left to time out and be retried. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, duration (s).",
+)
+activity_task_received = signals.signal(
+    "activity-task-received",
+    doc="A worker polled an activity task. Sender: the worker. Payload: task, domain, task_list, workflow_id, run_id, activity_id, activity_name, activity_version.",
+)
+activity_task_completed = signals.signal(
+    "activity-task-completed",
+    doc="A worker reported success (RespondActivityTaskCompleted). Sender: the worker. Payload: the received payload plus result (str or None), duration (s).",
+)
+activity_task_failed = signals.signal(
+    "activity-task-failed",
+    doc="A worker reported failure (RespondActivityTaskFailed), also when failing a task back at shutdown. Sender: the worker. Payload: the received payload plus reason, details, duration (s).",
+)
+activity_task_canceled = signals.signal(
+    "activity-task-canceled",
+    doc="A worker reported the task canceled (RespondActivityTaskCanceled) after SWF asked. Sender: the worker. Payload: the received payload plus details, duration (s).",
+)
+activity_task_gone = signals.signal(
+    "activity-task-gone",
+    doc="SWF no longer knows the task (timed out, or its execution closed): it is killed and not answered. Sender: the worker. Payload: the received payload plus duration (s).",
+)
+heartbeat_sent = signals.signal(
+    "heartbeat-sent",
+    doc="RecordActivityTaskHeartbeat answered. Sender: the worker. Payload: the received payload plus cancel_requested (bool).",
+)
+heartbeat_failed = signals.signal(
+    "heartbeat-failed",
+    doc="A heartbeat was throttled (the beat is skipped, the next one is sent on time) or failed otherwise (logged, tried again after a quarter interval). Sender: the worker. Payload: the received payload plus error (SWFError).",
+)
+hub_blocked = signals.signal(
+    "hub-blocked",
+    doc="A greenlet held the gevent hub longer than the set limit. Sender: None. Payload: duration (s, at least the limit), greenlet (repr str).",
+)
+
 
 def emit(signal: NamedSignal, sender: Any, **payload: Any) -> None:
     """Send ``signal`` from ``sender``; a receiver's exception is logged, not raised.

@@ -21,7 +21,8 @@ and never waits for an answer.
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+import socket
+from typing import Any
 
 from statsd import StatsClient  # type: ignore[import-untyped]
 
@@ -39,6 +40,8 @@ class StatsdHandler(SignalHandler):
     :param port: the daemon's UDP port.
     :param prefix: put before every metric name, ``"swf"`` by default.
     :raises OSError: ``host`` cannot be resolved.
+
+    The UDP socket is opened by :meth:`connect` and closed by :meth:`disconnect`.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8125, prefix: str = "swf") -> None:
@@ -47,10 +50,11 @@ class StatsdHandler(SignalHandler):
         self.port = port
         self.prefix = prefix
         self._ipv6 = ":" in host
-        self._client: Optional[StatsClient] = StatsClient(host, port, prefix=prefix, ipv6=self._ipv6)
+        socket.getaddrinfo(host, port, socket.AF_INET6 if self._ipv6 else socket.AF_INET, socket.SOCK_DGRAM)
+        self._client: StatsClient | None = None
 
     def connect(self) -> None:
-        """Start receiving signals (opening a UDP socket again after :meth:`disconnect`)."""
+        """Open the UDP socket and start receiving signals."""
         if self._client is None:
             self._client = StatsClient(self.host, self.port, prefix=self.prefix, ipv6=self._ipv6)
         super().connect()

@@ -8,10 +8,11 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import uuid  # noqa: E402
-from typing import Any, Iterator  # noqa: E402
+import uuid
+from collections.abc import Iterator
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from swf.connection import call
 
@@ -17,7 +18,7 @@ def register_flow(
     *,
     task_list: str = "activities",
     heartbeat_timeout: str = "60",
-    heartbeat_timeouts: Optional[dict[tuple[str, str], str]] = None,
+    heartbeat_timeouts: dict[tuple[str, str], str] | None = None,
 ) -> None:
     """Register ``domain`` (1-day retention), workflow type ``flow/1`` and activity types.
 

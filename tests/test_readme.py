@@ -109,20 +109,47 @@ def _run_pipeline(client: Any, domain: str, register_fetch: bool) -> dict[str, A
     from swf.connection import call
 
     call(client, "RegisterDomain", name=domain, workflowExecutionRetentionPeriodInDays="1")
-    call(client, "RegisterWorkflowType", domain=domain, name="flow", version="1",
-         defaultTaskList={"name": "deciders"}, defaultChildPolicy="TERMINATE",
-         defaultExecutionStartToCloseTimeout="600", defaultTaskStartToCloseTimeout="30")
+    call(
+        client,
+        "RegisterWorkflowType",
+        domain=domain,
+        name="flow",
+        version="1",
+        defaultTaskList={"name": "deciders"},
+        defaultChildPolicy="TERMINATE",
+        defaultExecutionStartToCloseTimeout="600",
+        defaultTaskStartToCloseTimeout="30",
+    )
     if register_fetch:
-        call(client, "RegisterActivityType", domain=domain, name="Fetch", version="1.0",
-             defaultTaskList={"name": "workers"}, defaultTaskScheduleToStartTimeout="60",
-             defaultTaskScheduleToCloseTimeout="120", defaultTaskHeartbeatTimeout="NONE")
-    run_id = call(client, "StartWorkflowExecution", domain=domain, workflowId="readme",
-                  workflowType={"name": "flow", "version": "1"}, input="http://example.invalid/")["runId"]
-    decider, worker, pipeline = Decider(domain, "deciders", client=client), ActivityWorker(domain, "workers", client=client), _pipeline()
+        call(
+            client,
+            "RegisterActivityType",
+            domain=domain,
+            name="Fetch",
+            version="1.0",
+            defaultTaskList={"name": "workers"},
+            defaultTaskScheduleToStartTimeout="60",
+            defaultTaskScheduleToCloseTimeout="120",
+            defaultTaskHeartbeatTimeout="NONE",
+        )
+    run_id = call(
+        client,
+        "StartWorkflowExecution",
+        domain=domain,
+        workflowId="readme",
+        workflowType={"name": "flow", "version": "1"},
+        input="http://example.invalid/",
+    )["runId"]
+    decider, worker, pipeline = (
+        Decider(domain, "deciders", client=client),
+        ActivityWorker(domain, "workers", client=client),
+        _pipeline(),
+    )
     with gevent.Timeout(30):
         while True:
-            described = call(client, "DescribeWorkflowExecution", domain=domain,
-                             execution={"workflowId": "readme", "runId": run_id})
+            described = call(
+                client, "DescribeWorkflowExecution", domain=domain, execution={"workflowId": "readme", "runId": run_id}
+            )
             if described["executionInfo"]["executionStatus"] == "CLOSED":
                 break
             task = decider.poll()
@@ -133,8 +160,14 @@ def _run_pipeline(client: Any, domain: str, register_fetch: bool) -> dict[str, A
                     while activity is None:
                         activity = worker.poll()
                     worker.complete(activity.task_token, f"body of {activity.input}")
-    history = call(client, "GetWorkflowExecutionHistory", domain=domain, reverseOrder=True, maximumPageSize=1,
-                   execution={"workflowId": "readme", "runId": run_id})
+    history = call(
+        client,
+        "GetWorkflowExecutionHistory",
+        domain=domain,
+        reverseOrder=True,
+        maximumPageSize=1,
+        execution={"workflowId": "readme", "runId": run_id},
+    )
     event = history["events"][0]
     return {"type": event["eventType"], **next(v for k, v in event.items() if k.endswith("EventAttributes"))}
 
@@ -149,8 +182,11 @@ def test_readme_pipeline_fails_the_execution_when_fetch_cannot_be_scheduled(swf_
 def test_readme_pipeline_completes_with_the_fetched_result(swf_client: Any, domain_name: str) -> None:
     """The README's Pipeline completes its execution with ``fetch``'s result."""
     closed = _run_pipeline(swf_client, domain_name, register_fetch=True)
-    assert closed == {"type": "WorkflowExecutionCompleted", "result": "body of http://example.invalid/",
-                      "decisionTaskCompletedEventId": closed["decisionTaskCompletedEventId"]}
+    assert closed == {
+        "type": "WorkflowExecutionCompleted",
+        "result": "body of http://example.invalid/",
+        "decisionTaskCompletedEventId": closed["decisionTaskCompletedEventId"],
+    }
 
 
 def test_readme_credentials_then_retries_examples_run_in_sequence(local_swf: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from swf._convert import Limit
 from swf.models.base import REGISTERED, _Default, _TypeModel
@@ -51,15 +51,15 @@ class ActivityType(_TypeModel):
     name: str
     version: str
     status: str = field(default=REGISTERED, kw_only=True)
-    description: Optional[str] = field(default=None, kw_only=True)
-    creation_date: Optional[datetime] = field(default=None, kw_only=True)
-    deprecation_date: Optional[datetime] = field(default=None, kw_only=True)
-    default_task_start_to_close_timeout: Optional[Limit] = field(default=None, kw_only=True)
-    default_task_heartbeat_timeout: Optional[Limit] = field(default=None, kw_only=True)
-    default_task_list: Optional[str] = field(default=None, kw_only=True)
-    default_task_priority: Optional[int] = field(default=None, kw_only=True)
-    default_task_schedule_to_start_timeout: Optional[Limit] = field(default=None, kw_only=True)
-    default_task_schedule_to_close_timeout: Optional[Limit] = field(default=None, kw_only=True)
+    description: str | None = field(default=None, kw_only=True)
+    creation_date: datetime | None = field(default=None, kw_only=True)
+    deprecation_date: datetime | None = field(default=None, kw_only=True)
+    default_task_start_to_close_timeout: Limit | None = field(default=None, kw_only=True)
+    default_task_heartbeat_timeout: Limit | None = field(default=None, kw_only=True)
+    default_task_list: str | None = field(default=None, kw_only=True)
+    default_task_priority: int | None = field(default=None, kw_only=True)
+    default_task_schedule_to_start_timeout: Limit | None = field(default=None, kw_only=True)
+    default_task_schedule_to_close_timeout: Limit | None = field(default=None, kw_only=True)
     client: Any = field(default=None, kw_only=True)
     _unknown: frozenset[str] = field(default=frozenset(), init=False)
 

@@ -17,10 +17,10 @@ import functools
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, NamedTuple, Optional, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
-from swf.connection import call
 from swf._convert import aware
+from swf.connection import call
 from swf.exceptions import DoesNotExistError, ValidationError
 
 __all__ = [
@@ -195,8 +195,8 @@ class Model:
 _FORBIDDEN = re.compile(r"[:/|\x00-\x1f\x7f-\x9f]")
 
 
-@functools.lru_cache(maxsize=None)
-def _limits(shape: str) -> tuple[Optional[int], Optional[int]]:
+@functools.cache
+def _limits(shape: str) -> tuple[int | None, int | None]:
     """``(min, max)`` length of a string shape of botocore's SWF model, ``"Version"`` -> ``(1, 64)``."""
     import botocore.session
 
@@ -232,14 +232,14 @@ def _check_string(value: Any, field: str, shape: str, *, identifier: bool = Fals
     return value
 
 
-def _check_optional_string(value: Any, field: str, shape: str) -> Optional[str]:
+def _check_optional_string(value: Any, field: str, shape: str) -> str | None:
     """:func:`_check_string` for a value that may be ``None``."""
     if value is None:
         return None
     return _check_string(value, field, shape)
 
 
-def _check_choice(value: Any, field: str, choices: tuple[str, ...]) -> Optional[str]:
+def _check_choice(value: Any, field: str, choices: tuple[str, ...]) -> str | None:
     """Check an SWF enum value (``None`` passes).
 
     :raises swf.exceptions.ValidationError: naming ``field`` and the choices.
@@ -251,7 +251,7 @@ def _check_choice(value: Any, field: str, choices: tuple[str, ...]) -> Optional[
     return str(value)
 
 
-def _check_aware(value: Any, field: str) -> Optional[datetime]:
+def _check_aware(value: Any, field: str) -> datetime | None:
     """Check that a time is a timezone-aware ``datetime`` (``None`` passes).
 
     :raises swf.exceptions.ValidationError: naming ``field``.
@@ -291,7 +291,7 @@ class _TypeModel(Model):
     name: str
     version: str
     status: str
-    description: Optional[str]
+    description: str | None
 
     @classmethod
     def _from_info(cls: type[M], domain: Any, info: Any, client: Any) -> M:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Optional, Protocol, Union
+from typing import Any, Protocol
 
 from swf._convert import duration_to_wire
 from swf.exceptions import ValidationError
@@ -106,7 +106,7 @@ class _Default(enum.Enum):
 #: Leave a timeout out of the decision: SWF applies the type's registered default.
 DEFAULT = _Default.DEFAULT
 
-Timeout = Union[timedelta, None, _Default]
+Timeout = timedelta | None | _Default
 
 
 class _NameVersion(Protocol):
@@ -119,7 +119,7 @@ class _NameVersion(Protocol):
 
 #: A type given as ``(name, version)`` or any object with ``name`` and ``version``
 #: (:class:`swf.models.events.TypeRef`, a registered type model).
-TypeSpec = Union[_NameVersion, tuple[str, str]]
+TypeSpec = _NameVersion | tuple[str, str]
 
 
 # -- builders ---------------------------------------------------------------
@@ -129,10 +129,10 @@ def schedule_activity_task(
     activity_id: str,
     activity_type: TypeSpec,
     *,
-    input: Optional[str] = None,  # noqa: A002 - SWF's name
-    control: Optional[str] = None,
-    task_list: Optional[str] = None,
-    task_priority: Optional[int] = None,
+    input: str | None = None,  # noqa: A002 - SWF's name
+    control: str | None = None,
+    task_list: str | None = None,
+    task_priority: int | None = None,
     schedule_to_close_timeout: Timeout = DEFAULT,
     schedule_to_start_timeout: Timeout = DEFAULT,
     start_to_close_timeout: Timeout = DEFAULT,
@@ -179,7 +179,7 @@ def request_cancel_activity_task(activity_id: str) -> Decision:
     return _build("RequestCancelActivityTask", activityId=activity_id)
 
 
-def complete_workflow_execution(result: Optional[str] = None) -> Decision:
+def complete_workflow_execution(result: str | None = None) -> Decision:
     """``CompleteWorkflowExecution``: close the execution as completed (``WorkflowExecutionCompleted``).
 
     :param result: up to 32,768 chars.
@@ -188,7 +188,7 @@ def complete_workflow_execution(result: Optional[str] = None) -> Decision:
     return _build("CompleteWorkflowExecution", result=result)
 
 
-def fail_workflow_execution(reason: Optional[str] = None, details: Optional[str] = None) -> Decision:
+def fail_workflow_execution(reason: str | None = None, details: str | None = None) -> Decision:
     """``FailWorkflowExecution``: close the execution as failed (``WorkflowExecutionFailed``).
 
     :param reason: short reason; over 256 chars it is truncated with
@@ -201,7 +201,7 @@ def fail_workflow_execution(reason: Optional[str] = None, details: Optional[str]
     return _build("FailWorkflowExecution", reason=reason, details=details)
 
 
-def cancel_workflow_execution(details: Optional[str] = None) -> Decision:
+def cancel_workflow_execution(details: str | None = None) -> Decision:
     """``CancelWorkflowExecution``: close the execution as canceled (``WorkflowExecutionCanceled``).
 
     :param details: up to 32,768 chars.
@@ -212,15 +212,15 @@ def cancel_workflow_execution(details: Optional[str] = None) -> Decision:
 
 def continue_as_new_workflow_execution(
     *,
-    input: Optional[str] = None,  # noqa: A002 - SWF's name
+    input: str | None = None,  # noqa: A002 - SWF's name
     execution_start_to_close_timeout: Timeout = DEFAULT,
-    task_list: Optional[str] = None,
-    task_priority: Optional[int] = None,
+    task_list: str | None = None,
+    task_priority: int | None = None,
     task_start_to_close_timeout: Timeout = DEFAULT,
-    child_policy: Optional[str] = None,
-    tags: Optional[Sequence[str]] = None,
-    workflow_type_version: Optional[str] = None,
-    lambda_role: Optional[str] = None,
+    child_policy: str | None = None,
+    tags: Sequence[str] | None = None,
+    workflow_type_version: str | None = None,
+    lambda_role: str | None = None,
 ) -> Decision:
     """``ContinueAsNewWorkflowExecution``: close this run and start a new one with the same workflow id.
 
@@ -252,7 +252,7 @@ def continue_as_new_workflow_execution(
     )
 
 
-def record_marker(marker_name: str, details: Optional[str] = None) -> Decision:
+def record_marker(marker_name: str, details: str | None = None) -> Decision:
     """``RecordMarker``: write a note in the history (``MarkerRecorded``).
 
     :param marker_name: 1-256 chars.
@@ -262,7 +262,7 @@ def record_marker(marker_name: str, details: Optional[str] = None) -> Decision:
     return _build("RecordMarker", markerName=marker_name, details=details)
 
 
-def start_timer(timer_id: str, start_to_fire_timeout: timedelta, *, control: Optional[str] = None) -> Decision:
+def start_timer(timer_id: str, start_to_fire_timeout: timedelta, *, control: str | None = None) -> Decision:
     """``StartTimer``: SWF records ``TimerStarted``, then ``TimerFired`` after the timeout.
 
     :param timer_id: unique among open timers (1-256 chars).
@@ -292,9 +292,9 @@ def signal_external_workflow_execution(
     workflow_id: str,
     signal_name: str,
     *,
-    run_id: Optional[str] = None,
-    input: Optional[str] = None,  # noqa: A002 - SWF's name
-    control: Optional[str] = None,
+    run_id: str | None = None,
+    input: str | None = None,  # noqa: A002 - SWF's name
+    control: str | None = None,
 ) -> Decision:
     """``SignalExternalWorkflowExecution``: send a signal to another execution.
 
@@ -321,8 +321,8 @@ def signal_external_workflow_execution(
 def request_cancel_external_workflow_execution(
     workflow_id: str,
     *,
-    run_id: Optional[str] = None,
-    control: Optional[str] = None,
+    run_id: str | None = None,
+    control: str | None = None,
 ) -> Decision:
     """``RequestCancelExternalWorkflowExecution``: ask another execution to cancel.
 
@@ -338,15 +338,15 @@ def start_child_workflow_execution(
     workflow_id: str,
     workflow_type: TypeSpec,
     *,
-    input: Optional[str] = None,  # noqa: A002 - SWF's name
-    control: Optional[str] = None,
+    input: str | None = None,  # noqa: A002 - SWF's name
+    control: str | None = None,
     execution_start_to_close_timeout: Timeout = DEFAULT,
-    task_list: Optional[str] = None,
-    task_priority: Optional[int] = None,
+    task_list: str | None = None,
+    task_priority: int | None = None,
     task_start_to_close_timeout: Timeout = DEFAULT,
-    child_policy: Optional[str] = None,
-    tags: Optional[Sequence[str]] = None,
-    lambda_role: Optional[str] = None,
+    child_policy: str | None = None,
+    tags: Sequence[str] | None = None,
+    lambda_role: str | None = None,
 ) -> Decision:
     """``StartChildWorkflowExecution``: start a child execution.
 
@@ -387,8 +387,8 @@ def schedule_lambda_function(
     function_id: str,
     name: str,
     *,
-    input: Optional[str] = None,  # noqa: A002 - SWF's name
-    control: Optional[str] = None,
+    input: str | None = None,  # noqa: A002 - SWF's name
+    control: str | None = None,
     start_to_close_timeout: Timeout = DEFAULT,
 ) -> Decision:
     """``ScheduleLambdaFunction``: invoke an AWS Lambda function (``LambdaFunctionScheduled``).
@@ -410,9 +410,7 @@ def schedule_lambda_function(
     )
 
 
-def fit_reason(
-    reason: Optional[str], details: Optional[str], *, field: str = "reason"
-) -> tuple[Optional[str], Optional[str]]:
+def fit_reason(reason: str | None, details: str | None, *, field: str = "reason") -> tuple[str | None, str | None]:
     """Fit a fail or terminate reason into SWF's 256 characters, losing nothing.
 
     A longer reason is cut and ends with :data:`TRUNCATION_MARKER`; the full
@@ -666,11 +664,11 @@ def _type(value: TypeSpec, field: str) -> dict[str, str]:
     return {"name": name, "version": version}
 
 
-def _task_list(name: Optional[str]) -> Optional[dict[str, str]]:
+def _task_list(name: str | None) -> dict[str, str] | None:
     return None if name is None else {"name": name}
 
 
-def _priority(value: Optional[int]) -> Optional[str]:
+def _priority(value: int | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -678,7 +676,7 @@ def _priority(value: Optional[int]) -> Optional[str]:
     return str(value)
 
 
-def _timeout(value: Timeout, field: str) -> Optional[str]:
+def _timeout(value: Timeout, field: str) -> str | None:
     if isinstance(value, _Default):
         return None
     return duration_to_wire(value, field)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from swf._convert import days_from_wire, days_to_wire
 from swf.connection import call
@@ -46,10 +47,10 @@ class Domain(Model):
 
     name: str
     status: str = field(default=REGISTERED, kw_only=True)
-    description: Optional[str] = field(default=None, kw_only=True)
-    retention_period: Optional[timedelta] = field(default=timedelta(days=30), kw_only=True)
-    tags: Optional[Mapping[str, str]] = field(default_factory=dict, kw_only=True)
-    arn: Optional[str] = field(default=None, kw_only=True)
+    description: str | None = field(default=None, kw_only=True)
+    retention_period: timedelta | None = field(default=timedelta(days=30), kw_only=True)
+    tags: Mapping[str, str] | None = field(default_factory=dict, kw_only=True)
+    arn: str | None = field(default=None, kw_only=True)
     client: Any = field(default=None, kw_only=True)
     _unknown: frozenset[str] = field(default=frozenset(), init=False)
 

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, NamedTuple, Optional
+from typing import Any, ClassVar, NamedTuple
 
 from swf._convert import aware, duration_from_wire
 from swf.exceptions import ValidationError
@@ -129,18 +129,18 @@ class WorkflowExecutionStarted(HistoryEvent):
 
     TYPE: ClassVar[str] = "WorkflowExecutionStarted"
 
-    input: Optional[str] = None
-    execution_start_to_close_timeout: Optional[timedelta] = None
-    task_start_to_close_timeout: Optional[timedelta] = None
+    input: str | None = None
+    execution_start_to_close_timeout: timedelta | None = None
+    task_start_to_close_timeout: timedelta | None = None
     child_policy: str
     task_list: str
-    task_priority: Optional[int] = None
+    task_priority: int | None = None
     workflow_type: TypeRef
     tag_list: tuple[str, ...] = ()
-    continued_execution_run_id: Optional[str] = None
-    parent_workflow_execution: Optional[ExecutionRef] = None
-    parent_initiated_event_id: Optional[int] = None
-    lambda_role: Optional[str] = None
+    continued_execution_run_id: str | None = None
+    parent_workflow_execution: ExecutionRef | None = None
+    parent_initiated_event_id: int | None = None
+    lambda_role: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,9 +149,9 @@ class WorkflowExecutionCancelRequested(HistoryEvent):
 
     TYPE: ClassVar[str] = "WorkflowExecutionCancelRequested"
 
-    external_workflow_execution: Optional[ExecutionRef] = None
-    external_initiated_event_id: Optional[int] = None
-    cause: Optional[str] = None
+    external_workflow_execution: ExecutionRef | None = None
+    external_initiated_event_id: int | None = None
+    cause: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,7 +160,7 @@ class WorkflowExecutionCompleted(HistoryEvent):
 
     TYPE: ClassVar[str] = "WorkflowExecutionCompleted"
 
-    result: Optional[str] = None
+    result: str | None = None
     decision_task_completed_event_id: int
 
 
@@ -180,8 +180,8 @@ class WorkflowExecutionFailed(HistoryEvent):
 
     TYPE: ClassVar[str] = "WorkflowExecutionFailed"
 
-    reason: Optional[str] = None
-    details: Optional[str] = None
+    reason: str | None = None
+    details: str | None = None
     decision_task_completed_event_id: int
 
 
@@ -211,7 +211,7 @@ class WorkflowExecutionCanceled(HistoryEvent):
 
     TYPE: ClassVar[str] = "WorkflowExecutionCanceled"
 
-    details: Optional[str] = None
+    details: str | None = None
     decision_task_completed_event_id: int
 
 
@@ -231,17 +231,17 @@ class WorkflowExecutionContinuedAsNew(HistoryEvent):
 
     TYPE: ClassVar[str] = "WorkflowExecutionContinuedAsNew"
 
-    input: Optional[str] = None
+    input: str | None = None
     decision_task_completed_event_id: int
     new_execution_run_id: str
-    execution_start_to_close_timeout: Optional[timedelta] = None
+    execution_start_to_close_timeout: timedelta | None = None
     task_list: str
-    task_priority: Optional[int] = None
-    task_start_to_close_timeout: Optional[timedelta] = None
+    task_priority: int | None = None
+    task_start_to_close_timeout: timedelta | None = None
     child_policy: str
     tag_list: tuple[str, ...] = ()
     workflow_type: TypeRef
-    lambda_role: Optional[str] = None
+    lambda_role: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -260,10 +260,10 @@ class WorkflowExecutionTerminated(HistoryEvent):
 
     TYPE: ClassVar[str] = "WorkflowExecutionTerminated"
 
-    reason: Optional[str] = None
-    details: Optional[str] = None
+    reason: str | None = None
+    details: str | None = None
     child_policy: str
-    cause: Optional[str] = None
+    cause: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -273,9 +273,9 @@ class DecisionTaskScheduled(HistoryEvent):
     TYPE: ClassVar[str] = "DecisionTaskScheduled"
 
     task_list: str
-    task_priority: Optional[int] = None
-    start_to_close_timeout: Optional[timedelta] = None
-    schedule_to_start_timeout: Optional[timedelta] = None
+    task_priority: int | None = None
+    start_to_close_timeout: timedelta | None = None
+    schedule_to_start_timeout: timedelta | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -284,7 +284,7 @@ class DecisionTaskStarted(HistoryEvent):
 
     TYPE: ClassVar[str] = "DecisionTaskStarted"
 
-    identity: Optional[str] = None
+    identity: str | None = None
     scheduled_event_id: int
 
 
@@ -294,11 +294,11 @@ class DecisionTaskCompleted(HistoryEvent):
 
     TYPE: ClassVar[str] = "DecisionTaskCompleted"
 
-    execution_context: Optional[str] = None
+    execution_context: str | None = None
     scheduled_event_id: int
     started_event_id: int
-    task_list: Optional[str] = None
-    task_list_schedule_to_start_timeout: Optional[timedelta] = None
+    task_list: str | None = None
+    task_list_schedule_to_start_timeout: timedelta | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -320,15 +320,15 @@ class ActivityTaskScheduled(HistoryEvent):
 
     activity_type: TypeRef
     activity_id: str
-    input: Optional[str] = None
-    control: Optional[str] = None
-    schedule_to_start_timeout: Optional[timedelta] = None
-    schedule_to_close_timeout: Optional[timedelta] = None
-    start_to_close_timeout: Optional[timedelta] = None
+    input: str | None = None
+    control: str | None = None
+    schedule_to_start_timeout: timedelta | None = None
+    schedule_to_close_timeout: timedelta | None = None
+    start_to_close_timeout: timedelta | None = None
     task_list: str
-    task_priority: Optional[int] = None
+    task_priority: int | None = None
     decision_task_completed_event_id: int
-    heartbeat_timeout: Optional[timedelta] = None
+    heartbeat_timeout: timedelta | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -349,7 +349,7 @@ class ActivityTaskStarted(HistoryEvent):
 
     TYPE: ClassVar[str] = "ActivityTaskStarted"
 
-    identity: Optional[str] = None
+    identity: str | None = None
     scheduled_event_id: int
 
 
@@ -359,7 +359,7 @@ class ActivityTaskCompleted(HistoryEvent):
 
     TYPE: ClassVar[str] = "ActivityTaskCompleted"
 
-    result: Optional[str] = None
+    result: str | None = None
     scheduled_event_id: int
     started_event_id: int
 
@@ -370,8 +370,8 @@ class ActivityTaskFailed(HistoryEvent):
 
     TYPE: ClassVar[str] = "ActivityTaskFailed"
 
-    reason: Optional[str] = None
-    details: Optional[str] = None
+    reason: str | None = None
+    details: str | None = None
     scheduled_event_id: int
     started_event_id: int
 
@@ -385,7 +385,7 @@ class ActivityTaskTimedOut(HistoryEvent):
     timeout_type: str
     scheduled_event_id: int
     started_event_id: int
-    details: Optional[str] = None
+    details: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -394,10 +394,10 @@ class ActivityTaskCanceled(HistoryEvent):
 
     TYPE: ClassVar[str] = "ActivityTaskCanceled"
 
-    details: Optional[str] = None
+    details: str | None = None
     scheduled_event_id: int
     started_event_id: int
-    latest_cancel_requested_event_id: Optional[int] = None
+    latest_cancel_requested_event_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -428,9 +428,9 @@ class WorkflowExecutionSignaled(HistoryEvent):
     TYPE: ClassVar[str] = "WorkflowExecutionSignaled"
 
     signal_name: str
-    input: Optional[str] = None
-    external_workflow_execution: Optional[ExecutionRef] = None
-    external_initiated_event_id: Optional[int] = None
+    input: str | None = None
+    external_workflow_execution: ExecutionRef | None = None
+    external_initiated_event_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -440,7 +440,7 @@ class MarkerRecorded(HistoryEvent):
     TYPE: ClassVar[str] = "MarkerRecorded"
 
     marker_name: str
-    details: Optional[str] = None
+    details: str | None = None
     decision_task_completed_event_id: int
 
 
@@ -462,8 +462,8 @@ class TimerStarted(HistoryEvent):
     TYPE: ClassVar[str] = "TimerStarted"
 
     timer_id: str
-    control: Optional[str] = None
-    start_to_fire_timeout: Optional[timedelta]
+    control: str | None = None
+    start_to_fire_timeout: timedelta | None
     decision_task_completed_event_id: int
 
 
@@ -518,16 +518,16 @@ class StartChildWorkflowExecutionInitiated(HistoryEvent):
 
     workflow_id: str
     workflow_type: TypeRef
-    control: Optional[str] = None
-    input: Optional[str] = None
-    execution_start_to_close_timeout: Optional[timedelta] = None
+    control: str | None = None
+    input: str | None = None
+    execution_start_to_close_timeout: timedelta | None = None
     task_list: str
-    task_priority: Optional[int] = None
+    task_priority: int | None = None
     decision_task_completed_event_id: int
     child_policy: str
-    task_start_to_close_timeout: Optional[timedelta] = None
+    task_start_to_close_timeout: timedelta | None = None
     tag_list: tuple[str, ...] = ()
-    lambda_role: Optional[str] = None
+    lambda_role: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -541,7 +541,7 @@ class StartChildWorkflowExecutionFailed(HistoryEvent):
     workflow_id: str
     initiated_event_id: int
     decision_task_completed_event_id: int
-    control: Optional[str] = None
+    control: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -563,7 +563,7 @@ class ChildWorkflowExecutionCompleted(HistoryEvent):
 
     workflow_execution: ExecutionRef
     workflow_type: TypeRef
-    result: Optional[str] = None
+    result: str | None = None
     initiated_event_id: int
     started_event_id: int
 
@@ -576,8 +576,8 @@ class ChildWorkflowExecutionFailed(HistoryEvent):
 
     workflow_execution: ExecutionRef
     workflow_type: TypeRef
-    reason: Optional[str] = None
-    details: Optional[str] = None
+    reason: str | None = None
+    details: str | None = None
     initiated_event_id: int
     started_event_id: int
 
@@ -603,7 +603,7 @@ class ChildWorkflowExecutionCanceled(HistoryEvent):
 
     workflow_execution: ExecutionRef
     workflow_type: TypeRef
-    details: Optional[str] = None
+    details: str | None = None
     initiated_event_id: int
     started_event_id: int
 
@@ -627,11 +627,11 @@ class SignalExternalWorkflowExecutionInitiated(HistoryEvent):
     TYPE: ClassVar[str] = "SignalExternalWorkflowExecutionInitiated"
 
     workflow_id: str
-    run_id: Optional[str] = None
+    run_id: str | None = None
     signal_name: str
-    input: Optional[str] = None
+    input: str | None = None
     decision_task_completed_event_id: int
-    control: Optional[str] = None
+    control: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -641,11 +641,11 @@ class SignalExternalWorkflowExecutionFailed(HistoryEvent):
     TYPE: ClassVar[str] = "SignalExternalWorkflowExecutionFailed"
 
     workflow_id: str
-    run_id: Optional[str] = None
+    run_id: str | None = None
     cause: str
     initiated_event_id: int
     decision_task_completed_event_id: int
-    control: Optional[str] = None
+    control: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -665,9 +665,9 @@ class RequestCancelExternalWorkflowExecutionInitiated(HistoryEvent):
     TYPE: ClassVar[str] = "RequestCancelExternalWorkflowExecutionInitiated"
 
     workflow_id: str
-    run_id: Optional[str] = None
+    run_id: str | None = None
     decision_task_completed_event_id: int
-    control: Optional[str] = None
+    control: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -677,11 +677,11 @@ class RequestCancelExternalWorkflowExecutionFailed(HistoryEvent):
     TYPE: ClassVar[str] = "RequestCancelExternalWorkflowExecutionFailed"
 
     workflow_id: str
-    run_id: Optional[str] = None
+    run_id: str | None = None
     cause: str
     initiated_event_id: int
     decision_task_completed_event_id: int
-    control: Optional[str] = None
+    control: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -702,9 +702,9 @@ class LambdaFunctionScheduled(HistoryEvent):
 
     id: str
     name: str
-    control: Optional[str] = None
-    input: Optional[str] = None
-    start_to_close_timeout: Optional[timedelta] = None
+    control: str | None = None
+    input: str | None = None
+    start_to_close_timeout: timedelta | None = None
     decision_task_completed_event_id: int
 
 
@@ -725,7 +725,7 @@ class LambdaFunctionCompleted(HistoryEvent):
 
     scheduled_event_id: int
     started_event_id: int
-    result: Optional[str] = None
+    result: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -736,8 +736,8 @@ class LambdaFunctionFailed(HistoryEvent):
 
     scheduled_event_id: int
     started_event_id: int
-    reason: Optional[str] = None
-    details: Optional[str] = None
+    reason: str | None = None
+    details: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -748,7 +748,7 @@ class LambdaFunctionTimedOut(HistoryEvent):
 
     scheduled_event_id: int
     started_event_id: int
-    timeout_type: Optional[str] = None
+    timeout_type: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -769,9 +769,9 @@ class StartLambdaFunctionFailed(HistoryEvent):
 
     TYPE: ClassVar[str] = "StartLambdaFunctionFailed"
 
-    scheduled_event_id: Optional[int] = None
-    cause: Optional[str] = None
-    message: Optional[str] = None
+    scheduled_event_id: int | None = None
+    cause: str | None = None
+    message: str | None = None
 
 
 _BASE_FIELDS = frozenset({"event_id", "event_type", "timestamp", "raw"})

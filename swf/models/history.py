@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Optional, Union, overload
+from typing import Any, overload
 
 from swf.exceptions import ValidationError
 from swf.models.events import ExecutionRef, HistoryEvent, TypeRef, event_from_wire
@@ -29,7 +29,7 @@ __all__ = ["DecisionTask", "History", "read_json"]
 
 log = logging.getLogger(__name__)
 
-EventTypeSpec = Union[str, type[HistoryEvent]]
+EventTypeSpec = str | type[HistoryEvent]
 
 
 class History(Sequence[HistoryEvent]):
@@ -50,14 +50,12 @@ class History(Sequence[HistoryEvent]):
         items = list(events)
         if len(items) > 1 and items[0].event_id > items[-1].event_id:
             items.reverse()
-        previous: Optional[int] = None
+        previous: int | None = None
         for event in items:
             if previous is not None and event.event_id <= previous:
                 if event.event_id == previous:
                     raise ValidationError(f"history: event {event.event_id} appears twice")
-                raise ValidationError(
-                    f"history: events out of order (event {event.event_id} after event {previous})"
-                )
+                raise ValidationError(f"history: events out of order (event {event.event_id} after event {previous})")
             previous = event.event_id
         self._events: tuple[HistoryEvent, ...] = tuple(items)
         self._by_id = {event.event_id: event for event in items}
@@ -97,7 +95,7 @@ class History(Sequence[HistoryEvent]):
         return history
 
     @classmethod
-    def from_json(cls, text: Union[str, bytes], *, source: str = "history JSON") -> History:
+    def from_json(cls, text: str | bytes, *, source: str = "history JSON") -> History:
         """A history from exported JSON.
 
         Accepts what ``aws swf get-workflow-execution-history`` prints
@@ -113,7 +111,7 @@ class History(Sequence[HistoryEvent]):
         return cls.from_document(_parse_json(text, source), source=source)
 
     @classmethod
-    def load(cls, path: Union[str, os.PathLike[str]]) -> History:
+    def load(cls, path: str | os.PathLike[str]) -> History:
         """A history from a JSON file (see :meth:`from_json` for the shapes).
 
         :raises OSError: the file cannot be read.
@@ -148,7 +146,7 @@ class History(Sequence[HistoryEvent]):
     @overload
     def __getitem__(self, index: slice) -> History: ...
 
-    def __getitem__(self, index: Union[int, slice]) -> Union[HistoryEvent, History]:
+    def __getitem__(self, index: int | slice) -> HistoryEvent | History:
         if isinstance(index, slice):
             return History(self._events[index])
         return self._events[index]
@@ -177,7 +175,7 @@ class History(Sequence[HistoryEvent]):
         """The id of the newest event, 0 for an empty history."""
         return self._events[-1].event_id if self._events else 0
 
-    def get(self, event_id: int) -> Optional[HistoryEvent]:
+    def get(self, event_id: int) -> HistoryEvent | None:
         """The event with this ``eventId``, or ``None``."""
         return self._by_id.get(event_id)
 
@@ -192,7 +190,7 @@ class History(Sequence[HistoryEvent]):
         classes = tuple(t for t in event_types if not isinstance(t, str))
         return [e for e in self._events if e.event_type in names or (classes and isinstance(e, classes))]
 
-    def since(self, event_id: Optional[int]) -> History:
+    def since(self, event_id: int | None) -> History:
         """The events after ``event_id`` (exclusive); all of them for ``None`` or 0.
 
         A decider passes ``previousStartedEventId`` to get the events it has
@@ -213,12 +211,12 @@ class History(Sequence[HistoryEvent]):
         """``{"events": [...]}`` in boto3's shape, times as epoch seconds (JSON-safe)."""
         return {"events": [_json_safe(event.to_wire()) for event in self._events]}
 
-    def to_json(self, *, indent: Optional[int] = 2) -> str:
+    def to_json(self, *, indent: int | None = 2) -> str:
         """The history as JSON, readable back by :meth:`from_json`."""
         return json.dumps(self.to_document(), indent=indent)
 
     def _check_contiguous(self) -> None:
-        expected: Optional[int] = None
+        expected: int | None = None
         for event in self._events:
             if expected is not None and event.event_id != expected:
                 raise ValidationError(
@@ -319,7 +317,7 @@ class DecisionTask:
         return document
 
 
-def read_json(path: Union[str, os.PathLike[str]]) -> Any:
+def read_json(path: str | os.PathLike[str]) -> Any:
     """Decode a JSON file, turning a syntax error into one that gives its position.
 
     :raises OSError: the file cannot be read.
@@ -330,7 +328,7 @@ def read_json(path: Union[str, os.PathLike[str]]) -> Any:
         return _parse_json(fh.read(), os.fspath(path))
 
 
-def _parse_json(text: Union[str, bytes], source: str) -> Any:
+def _parse_json(text: str | bytes, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Optional
 
 from swf.models import events as ev
 from swf.models.events import ExecutionRef, HistoryEvent, TypeRef
@@ -128,20 +128,20 @@ class ActivityState:
     status: TaskStatus
     scheduled_event_id: int
     times_scheduled: int
-    input: Optional[str] = None
-    control: Optional[str] = None
-    task_list: Optional[str] = None
-    start_to_close_timeout: Optional[timedelta] = None
-    started_event_id: Optional[int] = None
-    identity: Optional[str] = None
-    closed_event_id: Optional[int] = None
-    result: Optional[str] = None
-    reason: Optional[str] = None
-    details: Optional[str] = None
-    timeout_type: Optional[str] = None
-    cause: Optional[str] = None
+    input: str | None = None
+    control: str | None = None
+    task_list: str | None = None
+    start_to_close_timeout: timedelta | None = None
+    started_event_id: int | None = None
+    identity: str | None = None
+    closed_event_id: int | None = None
+    result: str | None = None
+    reason: str | None = None
+    details: str | None = None
+    timeout_type: str | None = None
+    cause: str | None = None
     cancel_requested: bool = False
-    cancel_requested_event_id: Optional[int] = None
+    cancel_requested_event_id: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -158,16 +158,16 @@ class LambdaFunctionState:
     status: TaskStatus
     scheduled_event_id: int
     times_scheduled: int
-    input: Optional[str] = None
-    control: Optional[str] = None
-    started_event_id: Optional[int] = None
-    closed_event_id: Optional[int] = None
-    result: Optional[str] = None
-    reason: Optional[str] = None
-    details: Optional[str] = None
-    timeout_type: Optional[str] = None
-    cause: Optional[str] = None
-    message: Optional[str] = None
+    input: str | None = None
+    control: str | None = None
+    started_event_id: int | None = None
+    closed_event_id: int | None = None
+    result: str | None = None
+    reason: str | None = None
+    details: str | None = None
+    timeout_type: str | None = None
+    cause: str | None = None
+    message: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -189,10 +189,10 @@ class TimerState:
     status: TimerStatus
     started_event_id: int
     times_started: int
-    start_to_fire_timeout: Optional[timedelta] = None
-    control: Optional[str] = None
-    closed_event_id: Optional[int] = None
-    cause: Optional[str] = None
+    start_to_fire_timeout: timedelta | None = None
+    control: str | None = None
+    closed_event_id: int | None = None
+    cause: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -213,16 +213,16 @@ class ChildWorkflowState:
     workflow_type: TypeRef
     status: ChildWorkflowStatus
     initiated_event_id: int
-    input: Optional[str] = None
-    control: Optional[str] = None
-    run_id: Optional[str] = None
-    started_event_id: Optional[int] = None
-    closed_event_id: Optional[int] = None
-    result: Optional[str] = None
-    reason: Optional[str] = None
-    details: Optional[str] = None
-    timeout_type: Optional[str] = None
-    cause: Optional[str] = None
+    input: str | None = None
+    control: str | None = None
+    run_id: str | None = None
+    started_event_id: int | None = None
+    closed_event_id: int | None = None
+    result: str | None = None
+    reason: str | None = None
+    details: str | None = None
+    timeout_type: str | None = None
+    cause: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -235,11 +235,11 @@ class SignalReceived:
     """A ``WorkflowExecutionSignaled`` event: a signal this execution received."""
 
     signal_name: str
-    input: Optional[str]
+    input: str | None
     event_id: int
     timestamp: datetime
-    external_workflow_execution: Optional[ExecutionRef] = None
-    external_initiated_event_id: Optional[int] = None
+    external_workflow_execution: ExecutionRef | None = None
+    external_initiated_event_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ class MarkerRecord:
     """A ``MarkerRecorded`` event."""
 
     marker_name: str
-    details: Optional[str]
+    details: str | None
     event_id: int
     timestamp: datetime
 
@@ -263,14 +263,14 @@ class ExternalRequestState:
 
     kind: str
     workflow_id: str
-    run_id: Optional[str]
+    run_id: str | None
     status: RequestStatus
     initiated_event_id: int
-    signal_name: Optional[str] = None
-    input: Optional[str] = None
-    control: Optional[str] = None
-    closed_event_id: Optional[int] = None
-    cause: Optional[str] = None
+    signal_name: str | None = None
+    input: str | None = None
+    control: str | None = None
+    closed_event_id: int | None = None
+    cause: str | None = None
 
 
 #: The decision each ``*Failed`` event reports on.
@@ -307,9 +307,9 @@ class DecisionFailure:
 
     event: HistoryEvent
     decision_type: str
-    cause: Optional[str]
-    subject: Optional[str]
-    decision_task_completed_event_id: Optional[int]
+    cause: str | None
+    subject: str | None
+    decision_task_completed_event_id: int | None
 
     @property
     def event_id(self) -> int:
@@ -368,7 +368,7 @@ class HistoryState:
     """
 
     def __init__(self, events: Iterable[HistoryEvent]) -> None:
-        self.started: Optional[ev.WorkflowExecutionStarted] = None
+        self.started: ev.WorkflowExecutionStarted | None = None
         self.activities: dict[str, ActivityState] = {}
         self.activity_attempts: dict[str, list[ActivityState]] = {}
         self.timers: dict[str, TimerState] = {}
@@ -382,9 +382,9 @@ class HistoryState:
         self.decision_failures: list[DecisionFailure] = []
         self.decision_task_timeouts: list[ev.DecisionTaskTimedOut] = []
         self.cancel_requested = False
-        self.cancel_request: Optional[ev.WorkflowExecutionCancelRequested] = None
-        self.execution_context: Optional[str] = None
-        self.close_event: Optional[HistoryEvent] = None
+        self.cancel_request: ev.WorkflowExecutionCancelRequested | None = None
+        self.execution_context: str | None = None
+        self.close_event: HistoryEvent | None = None
         self.unknown_events: list[HistoryEvent] = []
 
         self._activity_by_scheduled: dict[int, ActivityState] = {}
@@ -395,7 +395,7 @@ class HistoryState:
 
         # A history that starts later (startAtPreviousStartedEvent) may refer
         # to events it does not hold; only a full one makes that worth a warning.
-        self._partial: Optional[bool] = None
+        self._partial: bool | None = None
 
         handlers = self._handlers()
         for event in events:
@@ -414,7 +414,7 @@ class HistoryState:
     # -- queries ----------------------------------------------------------
 
     @property
-    def input(self) -> Optional[str]:
+    def input(self) -> str | None:
         """The execution's input, from ``WorkflowExecutionStarted``."""
         return self.started.input if self.started else None
 
@@ -440,7 +440,7 @@ class HistoryState:
         """The children initiated or started and not yet closed."""
         return [c for c in self.child_workflows.values() if c.is_open]
 
-    def marker_details(self, marker_name: str) -> Optional[str]:
+    def marker_details(self, marker_name: str) -> str | None:
         """``details`` of the latest marker of that name, ``None`` if never recorded."""
         records = self.markers.get(marker_name)
         return records[-1].details if records else None
@@ -449,7 +449,7 @@ class HistoryState:
         """The signals of that name, in the order received."""
         return [s for s in self.signals if s.signal_name == signal_name]
 
-    def decision_failures_since(self, event_id: Optional[int]) -> list[DecisionFailure]:
+    def decision_failures_since(self, event_id: int | None) -> list[DecisionFailure]:
         """The decision failures after ``event_id`` (``previousStartedEventId``): the new ones."""
         return [f for f in self.decision_failures if f.event_id > (event_id or 0)]
 
@@ -529,7 +529,7 @@ class HistoryState:
         attempts.append(state)
         self.activities[event.activity_id] = state
 
-    def _activity(self, event: HistoryEvent, scheduled_event_id: int) -> Optional[ActivityState]:
+    def _activity(self, event: HistoryEvent, scheduled_event_id: int) -> ActivityState | None:
         state = self._activity_by_scheduled.get(scheduled_event_id)
         if state is None:
             self._missing(event, "activity task scheduled event", scheduled_event_id)
@@ -622,7 +622,7 @@ class HistoryState:
             cause=event.cause,
         )
 
-    def _lambda(self, event: HistoryEvent, scheduled_event_id: Optional[int]) -> Optional[LambdaFunctionState]:
+    def _lambda(self, event: HistoryEvent, scheduled_event_id: int | None) -> LambdaFunctionState | None:
         state = self._lambda_by_scheduled.get(scheduled_event_id or 0)
         if state is None:
             self._missing(event, "Lambda function scheduled event", scheduled_event_id or 0)
@@ -751,7 +751,7 @@ class HistoryState:
         state.cause = event.cause
         state.closed_event_id = event.event_id
 
-    def _child(self, event: HistoryEvent, initiated_event_id: int) -> Optional[ChildWorkflowState]:
+    def _child(self, event: HistoryEvent, initiated_event_id: int) -> ChildWorkflowState | None:
         state = self._child_by_initiated.get(initiated_event_id)
         if state is None:
             self._missing(event, "child workflow initiated event", initiated_event_id)
@@ -767,7 +767,7 @@ class HistoryState:
 
     def _close_child(
         self, event: HistoryEvent, initiated_event_id: int, status: ChildWorkflowStatus
-    ) -> Optional[ChildWorkflowState]:
+    ) -> ChildWorkflowState | None:
         state = self._child(event, initiated_event_id)
         if state is not None:
             state.status = status
@@ -855,7 +855,7 @@ class HistoryState:
         self._request_by_initiated[event.event_id] = state
 
     def _close_request(
-        self, event: HistoryEvent, initiated_event_id: int, status: RequestStatus, cause: Optional[str] = None
+        self, event: HistoryEvent, initiated_event_id: int, status: RequestStatus, cause: str | None = None
     ) -> None:
         state = self._request_by_initiated.get(initiated_event_id)
         if state is None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from swf._convert import Limit, aware, duration_from_wire, duration_to_wire, priority_from_wire, priority_to_wire
 from swf.connection import call, call_pages
 from swf.exceptions import ValidationError
-from swf.models.decisions import fit_reason
 from swf.models.base import (
     CHILD_POLICIES,
     CLOSE_STATUSES,
@@ -18,14 +18,15 @@ from swf.models.base import (
     OPEN,
     REGISTERED,
     Model,
+    _bind_domain,
     _check_aware,
     _check_choice,
     _check_optional_string,
     _check_string,
     _Default,
-    _bind_domain,
     _TypeModel,
 )
+from swf.models.decisions import fit_reason
 from swf.models.domain import Domain
 
 if TYPE_CHECKING:
@@ -76,15 +77,15 @@ class WorkflowType(_TypeModel):
     name: str
     version: str
     status: str = field(default=REGISTERED, kw_only=True)
-    description: Optional[str] = field(default=None, kw_only=True)
-    creation_date: Optional[datetime] = field(default=None, kw_only=True)
-    deprecation_date: Optional[datetime] = field(default=None, kw_only=True)
-    default_task_start_to_close_timeout: Optional[Limit] = field(default=None, kw_only=True)
-    default_execution_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
-    default_task_list: Optional[str] = field(default=None, kw_only=True)
-    default_task_priority: Optional[int] = field(default=None, kw_only=True)
-    default_child_policy: Optional[str] = field(default=None, kw_only=True)
-    default_lambda_role: Optional[str] = field(default=None, kw_only=True)
+    description: str | None = field(default=None, kw_only=True)
+    creation_date: datetime | None = field(default=None, kw_only=True)
+    deprecation_date: datetime | None = field(default=None, kw_only=True)
+    default_task_start_to_close_timeout: Limit | None = field(default=None, kw_only=True)
+    default_execution_start_to_close_timeout: timedelta | None = field(default=None, kw_only=True)
+    default_task_list: str | None = field(default=None, kw_only=True)
+    default_task_priority: int | None = field(default=None, kw_only=True)
+    default_child_policy: str | None = field(default=None, kw_only=True)
+    default_lambda_role: str | None = field(default=None, kw_only=True)
     client: Any = field(default=None, kw_only=True)
     _unknown: frozenset[str] = field(default=frozenset(), init=False)
 
@@ -108,15 +109,15 @@ class WorkflowType(_TypeModel):
     def start_execution(
         self,
         workflow_id: str,
-        input: Optional[str] = None,  # noqa: A002 - SWF's name
+        input: str | None = None,  # noqa: A002 - SWF's name
         *,
-        tag_list: Optional[Sequence[str]] = None,
-        task_list: Optional[str] = None,
-        task_priority: Optional[int] = None,
-        execution_start_to_close_timeout: Optional[timedelta] = None,
-        task_start_to_close_timeout: Optional[timedelta] = None,
-        child_policy: Optional[str] = None,
-        lambda_role: Optional[str] = None,
+        tag_list: Sequence[str] | None = None,
+        task_list: str | None = None,
+        task_priority: int | None = None,
+        execution_start_to_close_timeout: timedelta | None = None,
+        task_start_to_close_timeout: timedelta | None = None,
+        child_policy: str | None = None,
+        lambda_role: str | None = None,
     ) -> WorkflowExecution:
         """Start an execution of this type (``StartWorkflowExecution``).
 
@@ -254,24 +255,24 @@ class WorkflowExecution(Model):
     domain: Domain
     workflow_id: str
     run_id: str
-    workflow_type: Optional[WorkflowType] = field(default=None, kw_only=True)
+    workflow_type: WorkflowType | None = field(default=None, kw_only=True)
     status: str = field(default=OPEN, kw_only=True)
-    close_status: Optional[str] = field(default=None, kw_only=True)
+    close_status: str | None = field(default=None, kw_only=True)
     tags: tuple[str, ...] = field(default=(), kw_only=True)
-    start_timestamp: Optional[datetime] = field(default=None, kw_only=True)
-    close_timestamp: Optional[datetime] = field(default=None, kw_only=True)
+    start_timestamp: datetime | None = field(default=None, kw_only=True)
+    close_timestamp: datetime | None = field(default=None, kw_only=True)
     cancel_requested: bool = field(default=False, kw_only=True)
-    input: Optional[str] = field(default=None, kw_only=True)
-    execution_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
-    task_start_to_close_timeout: Optional[timedelta] = field(default=None, kw_only=True)
-    task_list: Optional[str] = field(default=None, kw_only=True)
-    task_priority: Optional[int] = field(default=None, kw_only=True)
-    child_policy: Optional[str] = field(default=None, kw_only=True)
-    lambda_role: Optional[str] = field(default=None, kw_only=True)
-    open_counts: Optional[OpenCounts] = field(default=None, kw_only=True)
-    parent: Optional[WorkflowExecution] = field(default=None, kw_only=True)
-    latest_activity_task_timestamp: Optional[datetime] = field(default=None, kw_only=True)
-    latest_execution_context: Optional[str] = field(default=None, kw_only=True)
+    input: str | None = field(default=None, kw_only=True)
+    execution_start_to_close_timeout: timedelta | None = field(default=None, kw_only=True)
+    task_start_to_close_timeout: timedelta | None = field(default=None, kw_only=True)
+    task_list: str | None = field(default=None, kw_only=True)
+    task_priority: int | None = field(default=None, kw_only=True)
+    child_policy: str | None = field(default=None, kw_only=True)
+    lambda_role: str | None = field(default=None, kw_only=True)
+    open_counts: OpenCounts | None = field(default=None, kw_only=True)
+    parent: WorkflowExecution | None = field(default=None, kw_only=True)
+    latest_activity_task_timestamp: datetime | None = field(default=None, kw_only=True)
+    latest_execution_context: str | None = field(default=None, kw_only=True)
     client: Any = field(default=None, kw_only=True)
     _unknown: frozenset[str] = field(default=frozenset(), init=False)
 
@@ -375,7 +376,7 @@ class WorkflowExecution(Model):
 
     # -- actions --------------------------------------------------------------------
 
-    def signal(self, signal_name: str, input: Optional[str] = None) -> None:  # noqa: A002 - SWF's name
+    def signal(self, signal_name: str, input: str | None = None) -> None:  # noqa: A002 - SWF's name
         """Send a signal to this run (``SignalWorkflowExecution``).
 
         :param signal_name: the signal name (1 to 256 characters).
@@ -409,9 +410,9 @@ class WorkflowExecution(Model):
 
     def terminate(
         self,
-        reason: Optional[str] = None,
-        details: Optional[str] = None,
-        child_policy: Optional[str] = None,
+        reason: str | None = None,
+        details: str | None = None,
+        child_policy: str | None = None,
     ) -> None:
         """Close this run now (``TerminateWorkflowExecution``).
 
@@ -434,7 +435,7 @@ class WorkflowExecution(Model):
         call(self._client(), "TerminateWorkflowExecution", **params)
         log.info("terminated execution %s (run %s)", self.workflow_id, self.run_id)
 
-    def history(self, *, page_size: Optional[int] = None, reverse_order: bool = False) -> History:
+    def history(self, *, page_size: int | None = None, reverse_order: bool = False) -> History:
         """The run's whole event history (``GetWorkflowExecutionHistory``, following every ``nextPageToken``).
 
         :param page_size: events asked for per page (1 to 1000); ``None`` lets SWF choose.
@@ -462,7 +463,7 @@ def _info_attrs(domain: Domain, info: Mapping[str, Any], client: Any) -> dict[st
     ref = info["workflowType"]
     workflow_type = WorkflowType(domain, ref["name"], ref["version"], client=client)
     workflow_type._set("_unknown", frozenset(WorkflowType._compared))
-    parent: Optional[WorkflowExecution] = None
+    parent: WorkflowExecution | None = None
     if info.get("parent"):
         parent = WorkflowExecution(domain, info["parent"]["workflowId"], info["parent"]["runId"], client=client)
         parent._set("_unknown", frozenset(WorkflowExecution._compared))
@@ -478,7 +479,7 @@ def _info_attrs(domain: Domain, info: Mapping[str, Any], client: Any) -> dict[st
     }
 
 
-def _check_tags(tags: Optional[Sequence[str]]) -> tuple[str, ...]:
+def _check_tags(tags: Sequence[str] | None) -> tuple[str, ...]:
     if tags is None:
         return ()
     if isinstance(tags, str) or not isinstance(tags, Sequence):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import itertools
 import logging
-from typing import Any, Generic, Iterator, Optional, TypeVar, Union
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 
 from swf.connection import call_pages
 from swf.exceptions import DoesNotExistError, TypeAlreadyExistsError, ValidationError
@@ -39,7 +40,7 @@ class QuerySet(Generic[M]):
     :raises swf.exceptions.ValidationError: a page size out of range.
     """
 
-    def __init__(self, *, client: Any = None, page_size: Optional[int] = None) -> None:
+    def __init__(self, *, client: Any = None, page_size: int | None = None) -> None:
         if page_size is not None and (
             isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 1000
         ):
@@ -103,7 +104,7 @@ class _DomainQuerySet(QuerySet[M]):
     :raises swf.exceptions.ValidationError: ``domain`` is neither a Domain nor a name.
     """
 
-    def __init__(self, domain: Union[Domain, str], *, client: Any = None, page_size: Optional[int] = None) -> None:
+    def __init__(self, domain: Domain | str, *, client: Any = None, page_size: int | None = None) -> None:
         if isinstance(domain, str):
             domain = Domain(domain, client=client)
         elif not isinstance(domain, Domain):
@@ -125,9 +126,7 @@ class _TypeQuerySet(_DomainQuerySet[T]):
     _model: type[T]
     _kind: str = ""
 
-    def filter(
-        self: TQ, *, status: Optional[str] = None, name: Optional[str] = None, version: Optional[str] = None
-    ) -> TQ:
+    def filter(self: TQ, *, status: str | None = None, name: str | None = None, version: str | None = None) -> TQ:
         """A new queryset narrowed by these filters (``None`` leaves one as it was).
 
         :param status: registration status, ``REGISTERED`` (the default) or ``DEPRECATED``.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Iterator, Mapping, Optional
 
 from swf.connection import call_pages
 from swf.exceptions import DoesNotExistError, DomainAlreadyExistsError
@@ -24,7 +24,7 @@ class DomainQuerySet(QuerySet[Domain]):
     ``status``); :meth:`get` sends ``DescribeDomain``.
     """
 
-    def filter(self, *, status: Optional[str] = None, name: Optional[str] = None) -> DomainQuerySet:
+    def filter(self, *, status: str | None = None, name: str | None = None) -> DomainQuerySet:
         """A new queryset narrowed by these filters (``None`` leaves one as it was).
 
         :param status: registration status, ``REGISTERED`` (the default) or ``DEPRECATED``.
@@ -54,9 +54,9 @@ class DomainQuerySet(QuerySet[Domain]):
         self,
         name: str,
         *,
-        description: Optional[str] = None,
+        description: str | None = None,
         retention_period: timedelta = timedelta(days=30),
-        tags: Optional[Mapping[str, str]] = None,
+        tags: Mapping[str, str] | None = None,
     ) -> Domain:
         """Register a domain (``RegisterDomain``) and return it as SWF has it.
 
@@ -77,9 +77,9 @@ class DomainQuerySet(QuerySet[Domain]):
         self,
         name: str,
         *,
-        description: Optional[str] = None,
+        description: str | None = None,
         retention_period: timedelta = timedelta(days=30),
-        tags: Optional[Mapping[str, str]] = None,
+        tags: Mapping[str, str] | None = None,
     ) -> Domain:
         """The domain of this name, registered first if SWF does not know it.
 

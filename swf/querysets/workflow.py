@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Optional, Union
+from typing import Any
 
 from swf.connection import call, call_pages
 from swf.exceptions import DoesNotExistError, ValidationError, WorkflowExecutionAlreadyStartedError
@@ -63,15 +64,15 @@ class WorkflowExecutionQuerySet(_DomainQuerySet[WorkflowExecution]):
     def filter(
         self,
         *,
-        status: Optional[str] = None,
-        workflow_id: Optional[str] = None,
-        workflow_type: Union[WorkflowType, str, None] = None,
-        tag: Optional[str] = None,
-        close_status: Optional[str] = None,
-        started_after: Optional[datetime] = None,
-        started_before: Optional[datetime] = None,
-        closed_after: Optional[datetime] = None,
-        closed_before: Optional[datetime] = None,
+        status: str | None = None,
+        workflow_id: str | None = None,
+        workflow_type: WorkflowType | str | None = None,
+        tag: str | None = None,
+        close_status: str | None = None,
+        started_after: datetime | None = None,
+        started_before: datetime | None = None,
+        closed_after: datetime | None = None,
+        closed_before: datetime | None = None,
     ) -> WorkflowExecutionQuerySet:
         """A new queryset narrowed by these filters (``None`` leaves one as it was).
 
@@ -194,7 +195,7 @@ class WorkflowExecutionQuerySet(_DomainQuerySet[WorkflowExecution]):
             log.warning("count of %s in %s truncated by SWF at %d", suffix, self.domain.name, answer["count"])
         return int(answer["count"])
 
-    def get(self, workflow_id: str, run_id: Optional[str] = None) -> WorkflowExecution:
+    def get(self, workflow_id: str, run_id: str | None = None) -> WorkflowExecution:
         """One execution, with every attribute (``DescribeWorkflowExecution``).
 
         :param workflow_id: its workflow id.
@@ -250,7 +251,7 @@ class WorkflowExecutionQuerySet(_DomainQuerySet[WorkflowExecution]):
             return found.upstream()
 
 
-def _window(oldest: Optional[datetime], latest: Optional[datetime]) -> dict[str, datetime]:
+def _window(oldest: datetime | None, latest: datetime | None) -> dict[str, datetime]:
     """An ``ExecutionTimeFilter``; no oldest date means :data:`DEFAULT_LOOKBACK` ago."""
     window = {"oldestDate": oldest if oldest is not None else datetime.now(timezone.utc) - DEFAULT_LOOKBACK}
     if latest is not None:

@@ -13,7 +13,7 @@ import logging  # noqa: E402
 import math  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
-from typing import Optional, Sequence  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 
 import gevent  # noqa: E402
 import gevent.event  # noqa: E402
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the endpoint; returns the process exit status.
 
     :param argv: command-line arguments without the program name.

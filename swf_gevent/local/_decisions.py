@@ -26,7 +26,8 @@ Rules worth knowing, all SWF's:
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ._executions import ActivityTask, Execution, Timer, parse_duration, parse_priority
 from ._faults import Fault
@@ -36,12 +37,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CLOSE_DECISIONS = frozenset({
-    "CompleteWorkflowExecution",
-    "FailWorkflowExecution",
-    "CancelWorkflowExecution",
-    "ContinueAsNewWorkflowExecution",
-})
+CLOSE_DECISIONS = frozenset(
+    {
+        "CompleteWorkflowExecution",
+        "FailWorkflowExecution",
+        "CancelWorkflowExecution",
+        "ContinueAsNewWorkflowExecution",
+    }
+)
 
 MAX_OPEN_ACTIVITIES = 1000
 """SWF's quota of open activity tasks per execution."""
@@ -52,17 +55,19 @@ MAX_OPEN_TIMERS = 1000
 MAX_OPEN_CHILDREN = 1000
 """SWF's quota of open child executions per execution."""
 
-_ATTRIBUTES_REQUIRED = frozenset({
-    "ScheduleActivityTask",
-    "RequestCancelActivityTask",
-    "RecordMarker",
-    "StartTimer",
-    "CancelTimer",
-    "SignalExternalWorkflowExecution",
-    "RequestCancelExternalWorkflowExecution",
-    "StartChildWorkflowExecution",
-    "ScheduleLambdaFunction",
-})
+_ATTRIBUTES_REQUIRED = frozenset(
+    {
+        "ScheduleActivityTask",
+        "RequestCancelActivityTask",
+        "RecordMarker",
+        "StartTimer",
+        "CancelTimer",
+        "SignalExternalWorkflowExecution",
+        "RequestCancelExternalWorkflowExecution",
+        "StartChildWorkflowExecution",
+        "ScheduleLambdaFunction",
+    }
+)
 
 _ACTIVITY_TIMEOUTS = (
     ("scheduleToCloseTimeout", "defaultTaskScheduleToCloseTimeout", "DEFAULT_SCHEDULE_TO_CLOSE_TIMEOUT_UNDEFINED"),
@@ -95,13 +100,17 @@ def check(engine: Engine, execution: Execution, decisions: list[dict[str, Any]])
         path = f"decisions.{index + 1}.member.{key}"
         attrs = decision.get(key)
         if attrs is None and decision_type in _ATTRIBUTES_REQUIRED:
-            raise Fault("ValidationException",
-                        f"Value null at '{path}' failed to satisfy constraint: Member must not be null "
-                        f"for a {decision_type} decision")
+            raise Fault(
+                "ValidationException",
+                f"Value null at '{path}' failed to satisfy constraint: Member must not be null "
+                f"for a {decision_type} decision",
+            )
         if decision_type in CLOSE_DECISIONS and index != len(decisions) - 1:
-            raise Fault("ValidationException",
-                        f"The {decision_type} decision at 'decisions.{index + 1}' closes the execution: "
-                        f"it must be the last decision of the list")
+            raise Fault(
+                "ValidationException",
+                f"The {decision_type} decision at 'decisions.{index + 1}' closes the execution: "
+                f"it must be the last decision of the list",
+            )
         attrs = attrs or {}
         if decision_type == "ScheduleActivityTask":
             for member, _, _ in _ACTIVITY_TIMEOUTS:
@@ -116,8 +125,9 @@ def check(engine: Engine, execution: Execution, decisions: list[dict[str, Any]])
             parse_duration(attrs["startToCloseTimeout"], f"{path}.startToCloseTimeout", allow_none=False)
 
 
-def apply(engine: Engine, execution: Execution, completed_id: int, decisions: list[dict[str, Any]],
-          unhandled: bool) -> None:
+def apply(
+    engine: Engine, execution: Execution, completed_id: int, decisions: list[dict[str, Any]], unhandled: bool
+) -> None:
     """Carry out a checked decision list.
 
     :param completed_id: the DecisionTaskCompleted event id.
@@ -131,8 +141,10 @@ def apply(engine: Engine, execution: Execution, completed_id: int, decisions: li
             break
         decision_type = decision["decisionType"]
         handler = getattr(applier, "_" + decision_type)
-        handler(decision.get(attributes_key(decision_type)) or {}, f"decisions.{index + 1}.member."
-                + attributes_key(decision_type) + ".")
+        handler(
+            decision.get(attributes_key(decision_type)) or {},
+            f"decisions.{index + 1}.member." + attributes_key(decision_type) + ".",
+        )
     if applier.decision_due:
         engine.schedule_decision(execution)
     for action in applier.later:
@@ -165,8 +177,9 @@ class _Applier:
         activity_id = attrs["activityId"]
 
         def fail(cause: str) -> None:
-            self._failed("ScheduleActivityTaskFailed", {
-                "activityType": activity_type, "activityId": activity_id, "cause": cause})
+            self._failed(
+                "ScheduleActivityTaskFailed", {"activityType": activity_type, "activityId": activity_id, "cause": cause}
+            )
 
         if activity_id in execution.activities:
             return fail("ACTIVITY_ID_ALREADY_IN_USE")
@@ -174,7 +187,8 @@ class _Applier:
             return fail("OPEN_ACTIVITIES_LIMIT_EXCEEDED")
         try:
             record = self.engine.registry.activity_type(
-                execution.domain, activity_type["name"], activity_type["version"])
+                execution.domain, activity_type["name"], activity_type["version"]
+            )
         except Fault as err:
             if err.code != "UnknownResourceFault":
                 raise
@@ -194,18 +208,22 @@ class _Applier:
                 return fail(cause)
             timeouts[member] = value
         priority = attrs.get("taskPriority", defaults.get("defaultTaskPriority"))
-        event_id = execution.add_event("ActivityTaskScheduled", {
-            "activityType": activity_type,
-            "activityId": activity_id,
-            "input": attrs.get("input"),
-            "control": attrs.get("control"),
-            **timeouts,
-            "taskList": {"name": task_list["name"]},
-            "taskPriority": priority,
-            "decisionTaskCompletedEventId": self.completed_id,
-        })
-        task = ActivityTask(execution, activity_id, activity_type, task_list["name"],
-                            parse_priority(priority, path + "taskPriority"))
+        event_id = execution.add_event(
+            "ActivityTaskScheduled",
+            {
+                "activityType": activity_type,
+                "activityId": activity_id,
+                "input": attrs.get("input"),
+                "control": attrs.get("control"),
+                **timeouts,
+                "taskList": {"name": task_list["name"]},
+                "taskPriority": priority,
+                "decisionTaskCompletedEventId": self.completed_id,
+            },
+        )
+        task = ActivityTask(
+            execution, activity_id, activity_type, task_list["name"], parse_priority(priority, path + "taskPriority")
+        )
         task.input = attrs.get("input")
         task.control = attrs.get("control")
         task.scheduled_event_id = event_id
@@ -222,26 +240,33 @@ class _Applier:
         activity_id = attrs["activityId"]
         task = execution.activities.get(activity_id)
         if task is None:
-            return self._failed("RequestCancelActivityTaskFailed", {
-                "activityId": activity_id, "cause": "ACTIVITY_ID_UNKNOWN"})
-        event_id = execution.add_event("ActivityTaskCancelRequested", {
-            "decisionTaskCompletedEventId": self.completed_id, "activityId": activity_id})
+            return self._failed(
+                "RequestCancelActivityTaskFailed", {"activityId": activity_id, "cause": "ACTIVITY_ID_UNKNOWN"}
+            )
+        event_id = execution.add_event(
+            "ActivityTaskCancelRequested",
+            {"decisionTaskCompletedEventId": self.completed_id, "activityId": activity_id},
+        )
         task.latest_cancel_requested_event_id = event_id
         if task.state == "SCHEDULED":
             self.engine.close_activity(task)
-            execution.add_event("ActivityTaskCanceled", {
-                "scheduledEventId": task.scheduled_event_id,
-                "startedEventId": 0,
-                "latestCancelRequestedEventId": event_id,
-            })
+            execution.add_event(
+                "ActivityTaskCanceled",
+                {
+                    "scheduledEventId": task.scheduled_event_id,
+                    "startedEventId": 0,
+                    "latestCancelRequestedEventId": event_id,
+                },
+            )
             self.decision_due = True
         else:
             task.cancel_requested = True
 
     # -- closing the execution ------------------------------------------------------
 
-    def _close(self, decision: str, status: str, event_type: str, attrs: dict[str, Any],
-               report: dict[str, Any]) -> None:
+    def _close(
+        self, decision: str, status: str, event_type: str, attrs: dict[str, Any], report: dict[str, Any]
+    ) -> None:
         if self.unhandled:
             self._failed(decision + "Failed", {"cause": "UNHANDLED_DECISION"})
             return
@@ -250,8 +275,13 @@ class _Applier:
 
     def _CompleteWorkflowExecution(self, attrs: dict[str, Any], path: str) -> None:
         result = attrs.get("result")
-        self._close("CompleteWorkflowExecution", "COMPLETED", "WorkflowExecutionCompleted",
-                    {"result": result}, {"result": result})
+        self._close(
+            "CompleteWorkflowExecution",
+            "COMPLETED",
+            "WorkflowExecutionCompleted",
+            {"result": result},
+            {"result": result},
+        )
 
     def _FailWorkflowExecution(self, attrs: dict[str, Any], path: str) -> None:
         failure = {"reason": attrs.get("reason"), "details": attrs.get("details")}
@@ -259,8 +289,13 @@ class _Applier:
 
     def _CancelWorkflowExecution(self, attrs: dict[str, Any], path: str) -> None:
         details = attrs.get("details")
-        self._close("CancelWorkflowExecution", "CANCELED", "WorkflowExecutionCanceled",
-                    {"details": details}, {"details": details})
+        self._close(
+            "CancelWorkflowExecution",
+            "CANCELED",
+            "WorkflowExecutionCanceled",
+            {"details": details},
+            {"details": details},
+        )
 
     def _ContinueAsNewWorkflowExecution(self, attrs: dict[str, Any], path: str) -> None:
         from ._engine import StartRefused, new_run_id
@@ -277,23 +312,35 @@ class _Applier:
         except StartRefused as refused:
             return self._failed("ContinueAsNewWorkflowExecutionFailed", {"cause": refused.cause})
         run_id = new_run_id()
-        engine.close_execution(execution, "CONTINUED_AS_NEW", "WorkflowExecutionContinuedAsNew", {
-            "input": attrs.get("input"),
-            "decisionTaskCompletedEventId": self.completed_id,
-            "newExecutionRunId": run_id,
-            "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
-            "taskList": dict(config["taskList"]),
-            "taskPriority": config.get("taskPriority"),
-            "taskStartToCloseTimeout": config["taskStartToCloseTimeout"],
-            "childPolicy": config["childPolicy"],
-            "tagList": list(config["tagList"]) or None,
-            "workflowType": workflow_type,
-            "lambdaRole": config.get("lambdaRole"),
-        })
+        engine.close_execution(
+            execution,
+            "CONTINUED_AS_NEW",
+            "WorkflowExecutionContinuedAsNew",
+            {
+                "input": attrs.get("input"),
+                "decisionTaskCompletedEventId": self.completed_id,
+                "newExecutionRunId": run_id,
+                "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
+                "taskList": dict(config["taskList"]),
+                "taskPriority": config.get("taskPriority"),
+                "taskStartToCloseTimeout": config["taskStartToCloseTimeout"],
+                "childPolicy": config["childPolicy"],
+                "tagList": list(config["tagList"]) or None,
+                "workflowType": workflow_type,
+                "lambdaRole": config.get("lambdaRole"),
+            },
+        )
         parent = execution.parent
-        successor = engine.launch(execution.domain, execution.workflow_id, config, attrs.get("input"),
-                                  parent=parent, parent_initiated_event_id=execution.parent_initiated_event_id,
-                                  continued_from=execution, run_id=run_id)
+        successor = engine.launch(
+            execution.domain,
+            execution.workflow_id,
+            config,
+            attrs.get("input"),
+            parent=parent,
+            parent_initiated_event_id=execution.parent_initiated_event_id,
+            continued_from=execution,
+            run_id=run_id,
+        )
         if parent is not None:
             child = parent.children.get(execution.parent_initiated_event_id)
             if child is not None and child.execution is execution:
@@ -302,11 +349,14 @@ class _Applier:
     # -- markers and timers ---------------------------------------------------------
 
     def _RecordMarker(self, attrs: dict[str, Any], path: str) -> None:
-        self.execution.add_event("MarkerRecorded", {
-            "markerName": attrs["markerName"],
-            "details": attrs.get("details"),
-            "decisionTaskCompletedEventId": self.completed_id,
-        })
+        self.execution.add_event(
+            "MarkerRecorded",
+            {
+                "markerName": attrs["markerName"],
+                "details": attrs.get("details"),
+                "decisionTaskCompletedEventId": self.completed_id,
+            },
+        )
 
     def _StartTimer(self, attrs: dict[str, Any], path: str) -> None:
         execution = self.execution
@@ -315,12 +365,15 @@ class _Applier:
             return self._failed("StartTimerFailed", {"timerId": timer_id, "cause": "TIMER_ID_ALREADY_IN_USE"})
         if len(execution.timers) >= MAX_OPEN_TIMERS:
             return self._failed("StartTimerFailed", {"timerId": timer_id, "cause": "OPEN_TIMERS_LIMIT_EXCEEDED"})
-        event_id = execution.add_event("TimerStarted", {
-            "timerId": timer_id,
-            "control": attrs.get("control"),
-            "startToFireTimeout": attrs["startToFireTimeout"],
-            "decisionTaskCompletedEventId": self.completed_id,
-        })
+        event_id = execution.add_event(
+            "TimerStarted",
+            {
+                "timerId": timer_id,
+                "control": attrs.get("control"),
+                "startToFireTimeout": attrs["startToFireTimeout"],
+                "decisionTaskCompletedEventId": self.completed_id,
+            },
+        )
         timer = Timer(timer_id, event_id, None)
         seconds = parse_duration(attrs["startToFireTimeout"], path + "startToFireTimeout", allow_none=False) or 0.0
         timer.handle = self.engine.timers.call_later(seconds, _fire_timer, self.engine, execution, timer)
@@ -334,47 +387,61 @@ class _Applier:
             return self._failed("CancelTimerFailed", {"timerId": timer_id, "cause": "TIMER_ID_UNKNOWN"})
         if timer.handle is not None:
             timer.handle.cancel()
-        execution.add_event("TimerCanceled", {
-            "timerId": timer_id,
-            "startedEventId": timer.started_event_id,
-            "decisionTaskCompletedEventId": self.completed_id,
-        })
+        execution.add_event(
+            "TimerCanceled",
+            {
+                "timerId": timer_id,
+                "startedEventId": timer.started_event_id,
+                "decisionTaskCompletedEventId": self.completed_id,
+            },
+        )
 
     # -- other executions -----------------------------------------------------------
 
     def _SignalExternalWorkflowExecution(self, attrs: dict[str, Any], path: str) -> None:
         engine, execution, completed_id = self.engine, self.execution, self.completed_id
         target_ref = {"workflowId": attrs["workflowId"], "runId": attrs.get("runId")}
-        initiated_id = execution.add_event("SignalExternalWorkflowExecutionInitiated", {
-            **target_ref,
-            "signalName": attrs["signalName"],
-            "input": attrs.get("input"),
-            "decisionTaskCompletedEventId": completed_id,
-            "control": attrs.get("control"),
-        })
+        initiated_id = execution.add_event(
+            "SignalExternalWorkflowExecutionInitiated",
+            {
+                **target_ref,
+                "signalName": attrs["signalName"],
+                "input": attrs.get("input"),
+                "decisionTaskCompletedEventId": completed_id,
+                "control": attrs.get("control"),
+            },
+        )
 
         def deliver() -> None:
             target = engine.find_open(execution.domain, attrs["workflowId"], attrs.get("runId"))
             if target is None:
                 if execution.is_open:
-                    execution.add_event("SignalExternalWorkflowExecutionFailed", {
-                        **target_ref,
-                        "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
-                        "initiatedEventId": initiated_id,
-                        "decisionTaskCompletedEventId": completed_id,
-                        "control": attrs.get("control"),
-                    })
+                    execution.add_event(
+                        "SignalExternalWorkflowExecutionFailed",
+                        {
+                            **target_ref,
+                            "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+                            "initiatedEventId": initiated_id,
+                            "decisionTaskCompletedEventId": completed_id,
+                            "control": attrs.get("control"),
+                        },
+                    )
                     engine.schedule_decision(execution)
                 return
-            engine.signal(target, {
-                "signalName": attrs["signalName"],
-                "input": attrs.get("input"),
-                "externalWorkflowExecution": execution.ref,
-                "externalInitiatedEventId": initiated_id,
-            })
+            engine.signal(
+                target,
+                {
+                    "signalName": attrs["signalName"],
+                    "input": attrs.get("input"),
+                    "externalWorkflowExecution": execution.ref,
+                    "externalInitiatedEventId": initiated_id,
+                },
+            )
             if execution.is_open:
-                execution.add_event("ExternalWorkflowExecutionSignaled", {
-                    "workflowExecution": target.ref, "initiatedEventId": initiated_id})
+                execution.add_event(
+                    "ExternalWorkflowExecutionSignaled",
+                    {"workflowExecution": target.ref, "initiatedEventId": initiated_id},
+                )
                 engine.schedule_decision(execution)
 
         self.later.append(deliver)
@@ -382,32 +449,43 @@ class _Applier:
     def _RequestCancelExternalWorkflowExecution(self, attrs: dict[str, Any], path: str) -> None:
         engine, execution, completed_id = self.engine, self.execution, self.completed_id
         target_ref = {"workflowId": attrs["workflowId"], "runId": attrs.get("runId")}
-        initiated_id = execution.add_event("RequestCancelExternalWorkflowExecutionInitiated", {
-            **target_ref,
-            "decisionTaskCompletedEventId": completed_id,
-            "control": attrs.get("control"),
-        })
+        initiated_id = execution.add_event(
+            "RequestCancelExternalWorkflowExecutionInitiated",
+            {
+                **target_ref,
+                "decisionTaskCompletedEventId": completed_id,
+                "control": attrs.get("control"),
+            },
+        )
 
         def deliver() -> None:
             target = engine.find_open(execution.domain, attrs["workflowId"], attrs.get("runId"))
             if target is None:
                 if execution.is_open:
-                    execution.add_event("RequestCancelExternalWorkflowExecutionFailed", {
-                        **target_ref,
-                        "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
-                        "initiatedEventId": initiated_id,
-                        "decisionTaskCompletedEventId": completed_id,
-                        "control": attrs.get("control"),
-                    })
+                    execution.add_event(
+                        "RequestCancelExternalWorkflowExecutionFailed",
+                        {
+                            **target_ref,
+                            "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+                            "initiatedEventId": initiated_id,
+                            "decisionTaskCompletedEventId": completed_id,
+                            "control": attrs.get("control"),
+                        },
+                    )
                     engine.schedule_decision(execution)
                 return
-            engine.request_cancel(target, {
-                "externalWorkflowExecution": execution.ref,
-                "externalInitiatedEventId": initiated_id,
-            })
+            engine.request_cancel(
+                target,
+                {
+                    "externalWorkflowExecution": execution.ref,
+                    "externalInitiatedEventId": initiated_id,
+                },
+            )
             if execution.is_open:
-                execution.add_event("ExternalWorkflowExecutionCancelRequested", {
-                    "workflowExecution": target.ref, "initiatedEventId": initiated_id})
+                execution.add_event(
+                    "ExternalWorkflowExecutionCancelRequested",
+                    {"workflowExecution": target.ref, "initiatedEventId": initiated_id},
+                )
                 engine.schedule_decision(execution)
 
         self.later.append(deliver)
@@ -423,45 +501,60 @@ class _Applier:
                 raise StartRefused("OPEN_CHILDREN_LIMIT_EXCEEDED", "too many open children")
             config = engine.resolve_workflow(execution.domain, workflow_type, attrs, path)
         except StartRefused as refused:
-            return self._failed("StartChildWorkflowExecutionFailed", {
-                "workflowType": workflow_type,
-                "cause": refused.cause,
+            return self._failed(
+                "StartChildWorkflowExecutionFailed",
+                {
+                    "workflowType": workflow_type,
+                    "cause": refused.cause,
+                    "workflowId": workflow_id,
+                    "initiatedEventId": 0,
+                    "control": attrs.get("control"),
+                },
+            )
+        initiated_id = execution.add_event(
+            "StartChildWorkflowExecutionInitiated",
+            {
                 "workflowId": workflow_id,
-                "initiatedEventId": 0,
+                "workflowType": workflow_type,
                 "control": attrs.get("control"),
-            })
-        initiated_id = execution.add_event("StartChildWorkflowExecutionInitiated", {
-            "workflowId": workflow_id,
-            "workflowType": workflow_type,
-            "control": attrs.get("control"),
-            "input": attrs.get("input"),
-            "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
-            "taskList": dict(config["taskList"]),
-            "taskPriority": config.get("taskPriority"),
-            "decisionTaskCompletedEventId": completed_id,
-            "childPolicy": config["childPolicy"],
-            "taskStartToCloseTimeout": config["taskStartToCloseTimeout"],
-            "tagList": list(config["tagList"]) or None,
-            "lambdaRole": config.get("lambdaRole"),
-        })
+                "input": attrs.get("input"),
+                "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
+                "taskList": dict(config["taskList"]),
+                "taskPriority": config.get("taskPriority"),
+                "decisionTaskCompletedEventId": completed_id,
+                "childPolicy": config["childPolicy"],
+                "taskStartToCloseTimeout": config["taskStartToCloseTimeout"],
+                "tagList": list(config["tagList"]) or None,
+                "lambdaRole": config.get("lambdaRole"),
+            },
+        )
         self.children_initiated += 1
 
         def start() -> None:
             if not execution.is_open:
                 return
             if engine.find_open(execution.domain, workflow_id, None) is not None:
-                execution.add_event("StartChildWorkflowExecutionFailed", {
-                    "workflowType": workflow_type,
-                    "cause": "WORKFLOW_ALREADY_RUNNING",
-                    "workflowId": workflow_id,
-                    "initiatedEventId": initiated_id,
-                    "decisionTaskCompletedEventId": completed_id,
-                    "control": attrs.get("control"),
-                })
+                execution.add_event(
+                    "StartChildWorkflowExecutionFailed",
+                    {
+                        "workflowType": workflow_type,
+                        "cause": "WORKFLOW_ALREADY_RUNNING",
+                        "workflowId": workflow_id,
+                        "initiatedEventId": initiated_id,
+                        "decisionTaskCompletedEventId": completed_id,
+                        "control": attrs.get("control"),
+                    },
+                )
                 engine.schedule_decision(execution)
                 return
-            child = engine.launch(execution.domain, workflow_id, config, attrs.get("input"),
-                                  parent=execution, parent_initiated_event_id=initiated_id)
+            child = engine.launch(
+                execution.domain,
+                workflow_id,
+                config,
+                attrs.get("input"),
+                parent=execution,
+                parent_initiated_event_id=initiated_id,
+            )
             engine.add_child(execution, initiated_id, child)
 
         self.later.append(start)
@@ -469,11 +562,14 @@ class _Applier:
     # -- Lambda ---------------------------------------------------------------------
 
     def _ScheduleLambdaFunction(self, attrs: dict[str, Any], path: str) -> None:
-        self._failed("ScheduleLambdaFunctionFailed", {
-            "id": attrs["id"],
-            "name": attrs["name"],
-            "cause": "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION",
-        })
+        self._failed(
+            "ScheduleLambdaFunctionFailed",
+            {
+                "id": attrs["id"],
+                "name": attrs["name"],
+                "cause": "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION",
+            },
+        )
 
 
 def _fire_timer(engine: Engine, execution: Execution, timer: Timer) -> None:

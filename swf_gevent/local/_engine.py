@@ -31,7 +31,8 @@ import logging
 import secrets
 import time
 from collections import deque
-from typing import Any, Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from ._executions import (
     MAX_EXECUTION_SECONDS,
@@ -214,8 +215,9 @@ class Engine:
 
     # -- starting executions --------------------------------------------------------
 
-    def resolve_workflow(self, domain: str, workflow_type: dict[str, str], attrs: dict[str, Any],
-                         path: str) -> dict[str, Any]:
+    def resolve_workflow(
+        self, domain: str, workflow_type: dict[str, str], attrs: dict[str, Any], path: str
+    ) -> dict[str, Any]:
         """The start configuration of a new execution: ``attrs`` over the type's defaults.
 
         :param attrs: StartWorkflowExecution / StartChildWorkflowExecution /
@@ -234,11 +236,13 @@ class Engine:
         except Fault as err:
             if err.code != "UnknownResourceFault":
                 raise
-            raise StartRefused("WORKFLOW_TYPE_DOES_NOT_EXIST",
-                               f"Unknown type: WorkflowType=[name={name}, version={version}]") from None
+            raise StartRefused(
+                "WORKFLOW_TYPE_DOES_NOT_EXIST", f"Unknown type: WorkflowType=[name={name}, version={version}]"
+            ) from None
         if record.status != "REGISTERED":
-            raise StartRefused("WORKFLOW_TYPE_DEPRECATED",
-                               f"WorkflowType=[name={name}, version={version}] is deprecated")
+            raise StartRefused(
+                "WORKFLOW_TYPE_DEPRECATED", f"WorkflowType=[name={name}, version={version}] is deprecated"
+            )
         defaults = record.configuration
 
         def pick(member: str, default: str, cause: str) -> Any:
@@ -246,20 +250,27 @@ class Engine:
             if value is None:
                 value = defaults.get(default)
             if value is None:
-                raise StartRefused(cause, f"No {member} given and WorkflowType=[name={name}, version={version}] "
-                                          f"has no {default}")
+                raise StartRefused(
+                    cause, f"No {member} given and WorkflowType=[name={name}, version={version}] has no {default}"
+                )
             return value
 
         task_list = pick("taskList", "defaultTaskList", "DEFAULT_TASK_LIST_UNDEFINED")
-        execution_timeout = pick("executionStartToCloseTimeout", "defaultExecutionStartToCloseTimeout",
-                                 "DEFAULT_EXECUTION_START_TO_CLOSE_TIMEOUT_UNDEFINED")
-        task_timeout = pick("taskStartToCloseTimeout", "defaultTaskStartToCloseTimeout",
-                            "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED")
+        execution_timeout = pick(
+            "executionStartToCloseTimeout",
+            "defaultExecutionStartToCloseTimeout",
+            "DEFAULT_EXECUTION_START_TO_CLOSE_TIMEOUT_UNDEFINED",
+        )
+        task_timeout = pick(
+            "taskStartToCloseTimeout", "defaultTaskStartToCloseTimeout", "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED"
+        )
         child_policy = pick("childPolicy", "defaultChildPolicy", "DEFAULT_CHILD_POLICY_UNDEFINED")
         seconds = parse_duration(execution_timeout, path + "executionStartToCloseTimeout", allow_none=False)
         if seconds is not None and seconds > MAX_EXECUTION_SECONDS:
-            raise Fault("ValidationException",
-                        f"Invalid value for {path}executionStartToCloseTimeout: at most {MAX_EXECUTION_SECONDS}.")
+            raise Fault(
+                "ValidationException",
+                f"Invalid value for {path}executionStartToCloseTimeout: at most {MAX_EXECUTION_SECONDS}.",
+            )
         priority = attrs.get("taskPriority", defaults.get("defaultTaskPriority"))
         parse_priority(priority, path + "taskPriority")
         return {
@@ -273,9 +284,17 @@ class Engine:
             "lambdaRole": attrs.get("lambdaRole", defaults.get("defaultLambdaRole")),
         }
 
-    def launch(self, domain: str, workflow_id: str, config: dict[str, Any], input: str | None,
-               parent: Execution | None = None, parent_initiated_event_id: int = 0,
-               continued_from: Execution | None = None, run_id: str | None = None) -> Execution:
+    def launch(
+        self,
+        domain: str,
+        workflow_id: str,
+        config: dict[str, Any],
+        input: str | None,  # noqa: A002 - SWF's name
+        parent: Execution | None = None,
+        parent_initiated_event_id: int = 0,
+        continued_from: Execution | None = None,
+        run_id: str | None = None,
+    ) -> Execution:
         """Open a new execution: index it, record WorkflowExecutionStarted, schedule a decision."""
         execution = Execution(self._clock, domain, workflow_id, run_id or new_run_id(), config)
         execution.parent = parent
@@ -285,20 +304,23 @@ class Engine:
         self._open_by_workflow_id[(domain, workflow_id)] = execution
         self._open.setdefault(domain, {})[execution.run_id] = execution
         self._runs.setdefault((domain, workflow_id), []).append(execution)
-        execution.add_event("WorkflowExecutionStarted", {
-            "input": input,
-            "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
-            "taskStartToCloseTimeout": config["taskStartToCloseTimeout"],
-            "childPolicy": config["childPolicy"],
-            "taskList": dict(config["taskList"]),
-            "taskPriority": config.get("taskPriority"),
-            "workflowType": dict(config["workflowType"]),
-            "tagList": list(config["tagList"]) or None,
-            "continuedExecutionRunId": continued_from.run_id if continued_from else None,
-            "parentWorkflowExecution": parent.ref if parent else None,
-            "parentInitiatedEventId": parent_initiated_event_id if parent else None,
-            "lambdaRole": config.get("lambdaRole"),
-        })
+        execution.add_event(
+            "WorkflowExecutionStarted",
+            {
+                "input": input,
+                "executionStartToCloseTimeout": config["executionStartToCloseTimeout"],
+                "taskStartToCloseTimeout": config["taskStartToCloseTimeout"],
+                "childPolicy": config["childPolicy"],
+                "taskList": dict(config["taskList"]),
+                "taskPriority": config.get("taskPriority"),
+                "workflowType": dict(config["workflowType"]),
+                "tagList": list(config["tagList"]) or None,
+                "continuedExecutionRunId": continued_from.run_id if continued_from else None,
+                "parentWorkflowExecution": parent.ref if parent else None,
+                "parentInitiatedEventId": parent_initiated_event_id if parent else None,
+                "lambdaRole": config.get("lambdaRole"),
+            },
+        )
         seconds = parse_duration(config["executionStartToCloseTimeout"], "executionStartToCloseTimeout", False)
         if seconds is not None:
             execution.timeout_handle = self.timers.call_later(seconds, self._on_execution_timeout, execution)
@@ -312,12 +334,15 @@ class Engine:
         """Record DecisionTaskScheduled unless one is already scheduled; dispatch it when none is started."""
         if not execution.is_open or execution.decision_scheduled is not None:
             return
-        event_id = execution.add_event("DecisionTaskScheduled", {
-            "taskList": {"name": execution.task_list},
-            "taskPriority": execution.task_priority,
-            "startToCloseTimeout": execution.task_timeout,
-            "scheduleToStartTimeout": execution.decision_schedule_to_start,
-        })
+        event_id = execution.add_event(
+            "DecisionTaskScheduled",
+            {
+                "taskList": {"name": execution.task_list},
+                "taskPriority": execution.task_priority,
+                "startToCloseTimeout": execution.task_timeout,
+                "scheduleToStartTimeout": execution.decision_schedule_to_start,
+            },
+        )
         task = DecisionTask(execution, event_id, parse_priority(execution.task_priority, "taskPriority"))
         execution.decision_scheduled = task
         if execution.decision_started is None:
@@ -340,11 +365,14 @@ class Engine:
         self._finish_decision(task)
         self._decision_list(execution.domain, execution.task_list).discard(task)
         execution.decision_scheduled = None
-        execution.add_event("DecisionTaskTimedOut", {
-            "timeoutType": "SCHEDULE_TO_START",
-            "scheduledEventId": task.scheduled_event_id,
-            "startedEventId": 0,
-        })
+        execution.add_event(
+            "DecisionTaskTimedOut",
+            {
+                "timeoutType": "SCHEDULE_TO_START",
+                "scheduledEventId": task.scheduled_event_id,
+                "startedEventId": 0,
+            },
+        )
         self.schedule_decision(execution)
 
     def _finish_decision(self, task: DecisionTask) -> None:
@@ -362,11 +390,14 @@ class Engine:
         if task.state != "STARTED" or not execution.is_open:
             return
         self._finish_decision(task)
-        execution.add_event("DecisionTaskTimedOut", {
-            "timeoutType": "START_TO_CLOSE",
-            "scheduledEventId": task.scheduled_event_id,
-            "startedEventId": task.started_event_id,
-        })
+        execution.add_event(
+            "DecisionTaskTimedOut",
+            {
+                "timeoutType": "START_TO_CLOSE",
+                "scheduledEventId": task.scheduled_event_id,
+                "startedEventId": task.started_event_id,
+            },
+        )
         logger.debug("decision task %s of %s timed out", task.started_event_id, execution.workflow_id)
         if execution.decision_scheduled is not None:
             self._dispatch_decision(execution.decision_scheduled)
@@ -382,7 +413,7 @@ class Engine:
         if request.get("reverseOrder"):
             ordered = ordered[::-1]
         size = page_size(request)
-        ids = ordered[offset:offset + size]
+        ids = ordered[offset : offset + size]
         answer: dict[str, Any] = {
             "taskToken": task.token,
             "startedEventId": task.started_event_id,
@@ -400,11 +431,13 @@ class Engine:
     def dispatch_activity(self, task: ActivityTask) -> None:
         """Queue a just-scheduled activity task and start its schedule-side timeouts."""
         if task.schedule_to_start is not None:
-            task.timers.append(self.timers.call_later(task.schedule_to_start, self._on_activity_timeout,
-                                                      task, "SCHEDULE_TO_START"))
+            task.timers.append(
+                self.timers.call_later(task.schedule_to_start, self._on_activity_timeout, task, "SCHEDULE_TO_START")
+            )
         if task.schedule_to_close is not None:
-            task.timers.append(self.timers.call_later(task.schedule_to_close, self._on_activity_timeout,
-                                                      task, "SCHEDULE_TO_CLOSE"))
+            task.timers.append(
+                self.timers.call_later(task.schedule_to_close, self._on_activity_timeout, task, "SCHEDULE_TO_CLOSE")
+            )
         self._activity_list(task.execution.domain, task.task_list).put(task)
 
     def close_activity(self, task: ActivityTask) -> None:
@@ -425,12 +458,15 @@ class Engine:
         if timeout_type in ("START_TO_CLOSE", "HEARTBEAT") and task.state != "STARTED":
             return
         self.close_activity(task)
-        execution.add_event("ActivityTaskTimedOut", {
-            "timeoutType": timeout_type,
-            "scheduledEventId": task.scheduled_event_id,
-            "startedEventId": task.started_event_id,
-            "details": task.details,
-        })
+        execution.add_event(
+            "ActivityTaskTimedOut",
+            {
+                "timeoutType": timeout_type,
+                "scheduledEventId": task.scheduled_event_id,
+                "startedEventId": task.started_event_id,
+                "details": task.details,
+            },
+        )
         logger.debug("activity %s of %s timed out (%s)", task.activity_id, execution.workflow_id, timeout_type)
         self.schedule_decision(execution)
 
@@ -444,15 +480,24 @@ class Engine:
     def _started_activity(self, token: str) -> ActivityTask:
         task = self._activity_tokens.get(token)
         if task is None or task.state != "STARTED" or not task.execution.is_open:
-            raise Fault("UnknownResourceFault", "Unknown task token: the activity task is unknown, "
-                                                "already closed or timed out, or its execution closed.")
+            raise Fault(
+                "UnknownResourceFault",
+                "Unknown task token: the activity task is unknown, "
+                "already closed or timed out, or its execution closed.",
+            )
         return task
 
     # -- closing executions ---------------------------------------------------------
 
-    def close_execution(self, execution: Execution, close_status: str, event_type: str,
-                        attrs: dict[str, Any], report: dict[str, Any] | None = None,
-                        child_policy: str | None = None) -> int:
+    def close_execution(
+        self,
+        execution: Execution,
+        close_status: str,
+        event_type: str,
+        attrs: dict[str, Any],
+        report: dict[str, Any] | None = None,
+        child_policy: str | None = None,
+    ) -> int:
         """Record the close event, close everything open, move the indexes, tell the parent.
 
         :param report: attributes for the parent's ChildWorkflowExecution* event
@@ -497,13 +542,16 @@ class Engine:
         if child is None or child.execution is not execution:
             return
         del parent.children[execution.parent_initiated_event_id]
-        parent.add_event(_CHILD_CLOSE_EVENTS[close_status], {
-            "workflowExecution": execution.ref,
-            "workflowType": dict(execution.workflow_type),
-            **report,
-            "initiatedEventId": child.initiated_event_id,
-            "startedEventId": child.started_event_id,
-        })
+        parent.add_event(
+            _CHILD_CLOSE_EVENTS[close_status],
+            {
+                "workflowExecution": execution.ref,
+                "workflowType": dict(execution.workflow_type),
+                **report,
+                "initiatedEventId": child.initiated_event_id,
+                "startedEventId": child.started_event_id,
+            },
+        )
         self.schedule_decision(parent)
 
     def _apply_child_policy(self, execution: Execution, policy: str) -> None:
@@ -512,10 +560,16 @@ class Engine:
             if not target.is_open or policy == "ABANDON":
                 continue
             if policy == "TERMINATE":
-                self.close_execution(target, "TERMINATED", "WorkflowExecutionTerminated", {
-                    "childPolicy": target.child_policy,
-                    "cause": "CHILD_POLICY_APPLIED",
-                }, child_policy=target.child_policy)
+                self.close_execution(
+                    target,
+                    "TERMINATED",
+                    "WorkflowExecutionTerminated",
+                    {
+                        "childPolicy": target.child_policy,
+                        "cause": "CHILD_POLICY_APPLIED",
+                    },
+                    child_policy=target.child_policy,
+                )
             elif policy == "REQUEST_CANCEL":
                 self.request_cancel(target, {"cause": "CHILD_POLICY_APPLIED"})
 
@@ -540,31 +594,51 @@ class Engine:
             execution = self._over_limit.pop()
             if not execution.is_open:
                 continue
-            logger.warning("execution %s/%s reached %d events: terminated", execution.workflow_id,
-                           execution.run_id, MAX_HISTORY_EVENTS)
-            self.close_execution(execution, "TERMINATED", "WorkflowExecutionTerminated", {
-                "childPolicy": execution.child_policy,
-                "cause": "EVENT_LIMIT_EXCEEDED",
-            }, child_policy=execution.child_policy)
+            logger.warning(
+                "execution %s/%s reached %d events: terminated",
+                execution.workflow_id,
+                execution.run_id,
+                MAX_HISTORY_EVENTS,
+            )
+            self.close_execution(
+                execution,
+                "TERMINATED",
+                "WorkflowExecutionTerminated",
+                {
+                    "childPolicy": execution.child_policy,
+                    "cause": "EVENT_LIMIT_EXCEEDED",
+                },
+                child_policy=execution.child_policy,
+            )
 
     def _on_execution_timeout(self, execution: Execution) -> None:
         if not execution.is_open:
             return
         execution.timeout_handle = None
-        self.close_execution(execution, "TIMED_OUT", "WorkflowExecutionTimedOut", {
-            "timeoutType": "START_TO_CLOSE",
-            "childPolicy": execution.child_policy,
-        }, report={"timeoutType": "START_TO_CLOSE"}, child_policy=execution.child_policy)
+        self.close_execution(
+            execution,
+            "TIMED_OUT",
+            "WorkflowExecutionTimedOut",
+            {
+                "timeoutType": "START_TO_CLOSE",
+                "childPolicy": execution.child_policy,
+            },
+            report={"timeoutType": "START_TO_CLOSE"},
+            child_policy=execution.child_policy,
+        )
 
     def add_child(self, parent: Execution, initiated_event_id: int, child: Execution) -> None:
         """Record ChildWorkflowExecutionStarted in ``parent`` for a child just launched."""
         record = Child(initiated_event_id, child)
         parent.children[initiated_event_id] = record
-        record.started_event_id = parent.add_event("ChildWorkflowExecutionStarted", {
-            "workflowExecution": child.ref,
-            "workflowType": dict(child.workflow_type),
-            "initiatedEventId": initiated_event_id,
-        })
+        record.started_event_id = parent.add_event(
+            "ChildWorkflowExecutionStarted",
+            {
+                "workflowExecution": child.ref,
+                "workflowType": dict(child.workflow_type),
+                "initiatedEventId": initiated_event_id,
+            },
+        )
         self.schedule_decision(parent)
 
     # == operations =================================================================
@@ -586,8 +660,10 @@ class Engine:
         except StartRefused as refused:
             raise Fault(_START_FAULTS.get(refused.cause, "DefaultUndefinedFault"), refused.message) from None
         if (domain, workflow_id) in self._open_by_workflow_id:
-            raise Fault("WorkflowExecutionAlreadyStartedFault",
-                        f"An open execution with workflowId {workflow_id} already exists in domain {domain}")
+            raise Fault(
+                "WorkflowExecutionAlreadyStartedFault",
+                f"An open execution with workflowId {workflow_id} already exists in domain {domain}",
+            )
         execution = self.launch(domain, workflow_id, config, request.get("input"))
         return {"runId": execution.run_id}
 
@@ -624,10 +700,13 @@ class Engine:
         task.state = "STARTED"
         task.token = new_token()
         task.previous_started_event_id = execution.previous_started_event_id
-        task.started_event_id = execution.add_event("DecisionTaskStarted", {
-            "identity": request.get("identity"),
-            "scheduledEventId": task.scheduled_event_id,
-        })
+        task.started_event_id = execution.add_event(
+            "DecisionTaskStarted",
+            {
+                "identity": request.get("identity"),
+                "scheduledEventId": task.scheduled_event_id,
+            },
+        )
         execution.decision_started = task
         self._decision_tokens[task.token] = task
         if task.timer is not None:
@@ -655,8 +734,11 @@ class Engine:
 
         task = self._decision_tokens.get(request["taskToken"])
         if task is None or task.state != "STARTED" or not task.execution.is_open:
-            raise Fault("UnknownResourceFault", "Unknown task token: the decision task is unknown, "
-                                                "already answered or timed out, or its execution closed.")
+            raise Fault(
+                "UnknownResourceFault",
+                "Unknown task token: the decision task is unknown, "
+                "already answered or timed out, or its execution closed.",
+            )
         decisions = list(request.get("decisions") or [])
         _decisions.check(self, task.execution, decisions)
         schedule_to_start = request.get("taskListScheduleToStartTimeout")
@@ -669,13 +751,16 @@ class Engine:
             execution.task_list = request["taskList"]["name"]
         if schedule_to_start is not None:
             execution.decision_schedule_to_start = None if schedule_to_start == "NONE" else schedule_to_start
-        completed_id = execution.add_event("DecisionTaskCompleted", {
-            "executionContext": request.get("executionContext"),
-            "scheduledEventId": task.scheduled_event_id,
-            "startedEventId": task.started_event_id,
-            "taskList": request.get("taskList"),
-            "taskListScheduleToStartTimeout": request.get("taskListScheduleToStartTimeout"),
-        })
+        completed_id = execution.add_event(
+            "DecisionTaskCompleted",
+            {
+                "executionContext": request.get("executionContext"),
+                "scheduledEventId": task.scheduled_event_id,
+                "startedEventId": task.started_event_id,
+                "taskList": request.get("taskList"),
+                "taskListScheduleToStartTimeout": request.get("taskListScheduleToStartTimeout"),
+            },
+        )
         execution.previous_started_event_id = task.started_event_id
         if request.get("executionContext") is not None:
             execution.latest_execution_context = request["executionContext"]
@@ -704,24 +789,30 @@ class Engine:
         execution = task.execution
         task.state = "STARTED"
         task.token = new_token()
-        task.started_event_id = execution.add_event("ActivityTaskStarted", {
-            "identity": request.get("identity"),
-            "scheduledEventId": task.scheduled_event_id,
-        })
+        task.started_event_id = execution.add_event(
+            "ActivityTaskStarted",
+            {
+                "identity": request.get("identity"),
+                "scheduledEventId": task.scheduled_event_id,
+            },
+        )
         self._activity_tokens[task.token] = task
         if task.start_to_close is not None:
-            task.timers.append(self.timers.call_later(task.start_to_close, self._on_activity_timeout,
-                                                      task, "START_TO_CLOSE"))
+            task.timers.append(
+                self.timers.call_later(task.start_to_close, self._on_activity_timeout, task, "START_TO_CLOSE")
+            )
         self._arm_heartbeat(task)
         logger.debug("activity %s of %s started", task.activity_id, execution.workflow_id)
-        return compact({
-            "taskToken": task.token,
-            "activityId": task.activity_id,
-            "startedEventId": task.started_event_id,
-            "workflowExecution": execution.ref,
-            "activityType": dict(task.activity_type),
-            "input": task.input,
-        })
+        return compact(
+            {
+                "taskToken": task.token,
+                "activityId": task.activity_id,
+                "startedEventId": task.started_event_id,
+                "workflowExecution": execution.ref,
+                "activityType": dict(task.activity_type),
+                "input": task.input,
+            }
+        )
 
     @_operation
     def respond_activity_task_completed(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -742,8 +833,9 @@ class Engine:
         :raises Fault: ``UnknownResourceFault`` for an unknown, closed or timed-out task.
         """
         task = self._started_activity(request["taskToken"])
-        self._close_started_activity(task, "ActivityTaskFailed", {
-            "reason": request.get("reason"), "details": request.get("details")})
+        self._close_started_activity(
+            task, "ActivityTaskFailed", {"reason": request.get("reason"), "details": request.get("details")}
+        )
         return {}
 
     @_operation
@@ -754,17 +846,22 @@ class Engine:
         :raises Fault: ``UnknownResourceFault`` for an unknown, closed or timed-out task.
         """
         task = self._started_activity(request["taskToken"])
-        self._close_started_activity(task, "ActivityTaskCanceled", {
-            "details": request.get("details"),
-            "latestCancelRequestedEventId": task.latest_cancel_requested_event_id or None,
-        })
+        self._close_started_activity(
+            task,
+            "ActivityTaskCanceled",
+            {
+                "details": request.get("details"),
+                "latestCancelRequestedEventId": task.latest_cancel_requested_event_id or None,
+            },
+        )
         return {}
 
     def _close_started_activity(self, task: ActivityTask, event_type: str, attrs: dict[str, Any]) -> None:
         execution = task.execution
         self.close_activity(task)
-        execution.add_event(event_type, {
-            **attrs, "scheduledEventId": task.scheduled_event_id, "startedEventId": task.started_event_id})
+        execution.add_event(
+            event_type, {**attrs, "scheduledEventId": task.scheduled_event_id, "startedEventId": task.started_event_id}
+        )
         self.schedule_decision(execution)
 
     @_operation
@@ -803,10 +900,11 @@ class Engine:
         if request.get("reverseOrder"):
             ordered = ordered[::-1]
         size = page_size(request)
-        answer: dict[str, Any] = {"events": [execution.events[index] for index in ordered[offset:offset + size]]}
+        answer: dict[str, Any] = {"events": [execution.events[index] for index in ordered[offset : offset + size]]}
         if offset + size < len(ordered):
             answer["nextPageToken"] = self._pages.encode(
-                "history", {"r": execution.run_id, "v": bool(request.get("reverseOrder")), "o": offset + size})
+                "history", {"r": execution.run_id, "v": bool(request.get("reverseOrder")), "o": offset + size}
+            )
         return answer
 
     @_operation
@@ -820,13 +918,15 @@ class Engine:
         domain = request["domain"]
         self._domain(domain)
         execution = self._require_execution(domain, request["execution"])
-        return compact({
-            "executionInfo": execution.info(),
-            "executionConfiguration": execution.configuration(),
-            "openCounts": execution.open_counts(),
-            "latestActivityTaskTimestamp": execution.latest_activity_timestamp,
-            "latestExecutionContext": execution.latest_execution_context,
-        })
+        return compact(
+            {
+                "executionInfo": execution.info(),
+                "executionConfiguration": execution.configuration(),
+                "openCounts": execution.open_counts(),
+                "latestActivityTaskTimestamp": execution.latest_activity_timestamp,
+                "latestExecutionContext": execution.latest_execution_context,
+            }
+        )
 
     @_operation
     def signal_workflow_execution(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -868,12 +968,18 @@ class Engine:
         self._domain(domain)
         execution = self._require_open(domain, request["workflowId"], request.get("runId"))
         policy = request.get("childPolicy") or execution.child_policy
-        self.close_execution(execution, "TERMINATED", "WorkflowExecutionTerminated", {
-            "reason": request.get("reason"),
-            "details": request.get("details"),
-            "childPolicy": policy,
-            "cause": "OPERATOR_INITIATED",
-        }, child_policy=policy)
+        self.close_execution(
+            execution,
+            "TERMINATED",
+            "WorkflowExecutionTerminated",
+            {
+                "reason": request.get("reason"),
+                "details": request.get("details"),
+                "childPolicy": policy,
+                "cause": "OPERATOR_INITIATED",
+            },
+            child_policy=policy,
+        )
         return {}
 
     # -- listing and counting -------------------------------------------------------
@@ -884,13 +990,17 @@ class Engine:
         exclusive = ["executionFilter", "typeFilter", "tagFilter"] + (["closeStatusFilter"] if closed else [])
         given = [name for name in exclusive if request.get(name) is not None]
         if len(given) > 1:
-            raise Fault("ValidationException",
-                        f"{', '.join(given)} are mutually exclusive: give at most one of {', '.join(exclusive)}.")
+            raise Fault(
+                "ValidationException",
+                f"{', '.join(given)} are mutually exclusive: give at most one of {', '.join(exclusive)}.",
+            )
         start_filter = request.get("startTimeFilter")
         close_filter = request.get("closeTimeFilter") if closed else None
         if closed and (start_filter is None) == (close_filter is None):
-            raise Fault("ValidationException",
-                        "startTimeFilter and closeTimeFilter are mutually exclusive: give exactly one of them.")
+            raise Fault(
+                "ValidationException",
+                "startTimeFilter and closeTimeFilter are mutually exclusive: give exactly one of them.",
+            )
         if not closed and start_filter is None:
             raise Fault("ValidationException", "startTimeFilter is required.")
         execution_filter = request.get("executionFilter")
@@ -915,8 +1025,9 @@ class Engine:
             if stamp < oldest or (latest is not None and stamp > latest):
                 continue
             if type_filter is not None and (
-                    execution.workflow_type["name"] != type_filter["name"]
-                    or (type_filter.get("version") and execution.workflow_type["version"] != type_filter["version"])):
+                execution.workflow_type["name"] != type_filter["name"]
+                or (type_filter.get("version") and execution.workflow_type["version"] != type_filter["version"])
+            ):
                 continue
             if tag is not None and tag not in execution.tag_list:
                 continue
@@ -1015,11 +1126,14 @@ def check_start_durations(attrs: dict[str, Any], path: str) -> None:
     :raises Fault: ``ValidationException`` naming the member.
     """
     if attrs.get("executionStartToCloseTimeout") is not None:
-        seconds = parse_duration(attrs["executionStartToCloseTimeout"], path + "executionStartToCloseTimeout",
-                                 allow_none=False)
+        seconds = parse_duration(
+            attrs["executionStartToCloseTimeout"], path + "executionStartToCloseTimeout", allow_none=False
+        )
         if seconds is not None and seconds > MAX_EXECUTION_SECONDS:
-            raise Fault("ValidationException",
-                        f"Invalid value for {path}executionStartToCloseTimeout: at most {MAX_EXECUTION_SECONDS}.")
+            raise Fault(
+                "ValidationException",
+                f"Invalid value for {path}executionStartToCloseTimeout: at most {MAX_EXECUTION_SECONDS}.",
+            )
     if attrs.get("taskStartToCloseTimeout") is not None:
         parse_duration(attrs["taskStartToCloseTimeout"], path + "taskStartToCloseTimeout")
     if attrs.get("taskPriority") is not None:

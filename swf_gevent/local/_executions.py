@@ -9,7 +9,8 @@ open timers by ``timerId``, open child executions by initiated event id.
 from __future__ import annotations
 
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ._faults import Fault
 from ._timers import TimerHandle
@@ -71,8 +72,17 @@ def compact(attrs: dict[str, Any]) -> dict[str, Any]:
 class DecisionTask:
     """One decision task: scheduled, then started by one poller, then done."""
 
-    __slots__ = ("execution", "scheduled_event_id", "started_event_id", "previous_started_event_id",
-                 "state", "token", "priority", "timer", "dispatched")
+    __slots__ = (
+        "execution",
+        "scheduled_event_id",
+        "started_event_id",
+        "previous_started_event_id",
+        "state",
+        "token",
+        "priority",
+        "timer",
+        "dispatched",
+    )
 
     def __init__(self, execution: Execution, scheduled_event_id: int, priority: int) -> None:
         self.execution = execution
@@ -94,14 +104,31 @@ class ActivityTask:
     """One activity task from its ``ActivityTaskScheduled`` event to its close."""
 
     __slots__ = (
-        "execution", "activity_id", "activity_type", "input", "control", "task_list", "priority",
-        "schedule_to_start", "schedule_to_close", "start_to_close", "heartbeat",
-        "scheduled_event_id", "started_event_id", "state", "token", "cancel_requested",
-        "latest_cancel_requested_event_id", "details", "timers", "heartbeat_timer",
+        "execution",
+        "activity_id",
+        "activity_type",
+        "input",
+        "control",
+        "task_list",
+        "priority",
+        "schedule_to_start",
+        "schedule_to_close",
+        "start_to_close",
+        "heartbeat",
+        "scheduled_event_id",
+        "started_event_id",
+        "state",
+        "token",
+        "cancel_requested",
+        "latest_cancel_requested_event_id",
+        "details",
+        "timers",
+        "heartbeat_timer",
     )
 
-    def __init__(self, execution: Execution, activity_id: str, activity_type: dict[str, str],
-                 task_list: str, priority: int) -> None:
+    def __init__(
+        self, execution: Execution, activity_id: str, activity_type: dict[str, str], task_list: str, priority: int
+    ) -> None:
         self.execution = execution
         self.activity_id = activity_id
         self.activity_type = activity_type
@@ -170,8 +197,9 @@ class Execution:
         ``"NONE"``), ``childPolicy``, ``tagList``, ``input``, ``lambdaRole``.
     """
 
-    def __init__(self, clock: Callable[[], float], domain: str, workflow_id: str, run_id: str,
-                 config: dict[str, Any]) -> None:
+    def __init__(
+        self, clock: Callable[[], float], domain: str, workflow_id: str, run_id: str, config: dict[str, Any]
+    ) -> None:
         self._clock = clock
         self.domain = domain
         self.workflow_id = workflow_id
@@ -222,12 +250,14 @@ class Execution:
         """
         event_id = len(self.events) + 1
         key = event_type[0].lower() + event_type[1:] + "EventAttributes"
-        self.events.append({
-            "eventId": event_id,
-            "eventTimestamp": self._clock(),
-            "eventType": event_type,
-            key: compact(attrs),
-        })
+        self.events.append(
+            {
+                "eventId": event_id,
+                "eventTimestamp": self._clock(),
+                "eventType": event_type,
+                key: compact(attrs),
+            }
+        )
         if event_id == MAX_HISTORY_EVENTS and self.on_event_limit is not None:
             self.on_event_limit(self)
         return event_id
@@ -252,14 +282,16 @@ class Execution:
 
     def configuration(self) -> dict[str, Any]:
         """The execution's WorkflowExecutionConfiguration, in wire shape."""
-        return compact({
-            "taskStartToCloseTimeout": self.task_timeout,
-            "executionStartToCloseTimeout": self.execution_timeout,
-            "taskList": {"name": self.task_list},
-            "taskPriority": self.task_priority,
-            "childPolicy": self.child_policy,
-            "lambdaRole": self.lambda_role,
-        })
+        return compact(
+            {
+                "taskStartToCloseTimeout": self.task_timeout,
+                "executionStartToCloseTimeout": self.execution_timeout,
+                "taskList": {"name": self.task_list},
+                "taskPriority": self.task_priority,
+                "childPolicy": self.child_policy,
+                "lambdaRole": self.lambda_role,
+            }
+        )
 
     def open_counts(self) -> dict[str, int]:
         """The execution's WorkflowExecutionOpenCounts, in wire shape."""

@@ -32,8 +32,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, TypeVar
+from typing import Any, TypeVar
 
 from swf_gevent.local._faults import Fault
 
@@ -105,9 +106,9 @@ class TypeRecord:
     version: str
     status: str
     configuration: dict[str, Any]
-    description: Optional[str]
+    description: str | None
     creation_date: float
-    deprecation_date: Optional[float] = None
+    deprecation_date: float | None = None
 
     def info(self) -> dict[str, Any]:
         """The ``typeInfo`` wire dict: ``{"workflowType": {"name", "version"}, "status", ...}``."""
@@ -143,7 +144,7 @@ class DomainRecord:
     retention: str
     retention_days: int
     arn: str
-    description: Optional[str]
+    description: str | None
     tags: dict[str, str] = field(default_factory=dict)
     workflow_types: dict[tuple[str, str], TypeRecord] = field(default_factory=dict)
     activity_types: dict[tuple[str, str], TypeRecord] = field(default_factory=dict)
@@ -175,7 +176,7 @@ def check_name(value: str, member: str) -> None:
         )
 
 
-def _check_duration(value: Optional[str], member: str, *, allow_none: bool = True, maximum: Optional[int] = None) -> None:
+def _check_duration(value: str | None, member: str, *, allow_none: bool = True, maximum: int | None = None) -> None:
     if value is None:
         return
     if value == "NONE" and allow_none:
@@ -187,7 +188,7 @@ def _check_duration(value: Optional[str], member: str, *, allow_none: bool = Tru
         raise Fault("ValidationException", f"Invalid value '{value}' at '{member}': must be at most {maximum}")
 
 
-def _check_priority(value: Optional[str], member: str) -> None:
+def _check_priority(value: str | None, member: str) -> None:
     if value is None:
         return
     try:
@@ -228,7 +229,7 @@ class _Pager:
         key: Callable[[_Item], list[str]],
         request: dict[str, Any],
         query: list[Any],
-    ) -> tuple[list[_Item], Optional[str]]:
+    ) -> tuple[list[_Item], str | None]:
         """Cut one page of ``items`` for ``request``.
 
         :param items: the matching items, any order.
@@ -268,7 +269,9 @@ class _Pager:
         except (ValueError, UnicodeEncodeError):
             payload = b""
         if not payload or not hmac.compare_digest(signature, self._sign(payload)):
-            raise Fault("ValidationException", "Invalid value at 'nextPageToken': the token was not issued by this endpoint")
+            raise Fault(
+                "ValidationException", "Invalid value at 'nextPageToken': the token was not issued by this endpoint"
+            )
         state = json.loads(payload)
         if state["q"] != query or state["r"] != reverse:
             raise Fault(
@@ -293,7 +296,7 @@ class Registry:
 
     def __init__(
         self,
-        clock: Optional[Callable[[], float]] = None,
+        clock: Callable[[], float] | None = None,
         *,
         region: str = DEFAULT_REGION,
         account_id: str = DEFAULT_ACCOUNT_ID,
@@ -337,7 +340,9 @@ class Registry:
     def _type(self, domain: str, kind: str, name: str, version: str) -> TypeRecord:
         record = self.domain(domain).types(kind).get((name, version))
         if record is None:
-            raise Fault("UnknownResourceFault", f"Unknown type: {kind.capitalize()}Type=[name={name}, version={version}]")
+            raise Fault(
+                "UnknownResourceFault", f"Unknown type: {kind.capitalize()}Type=[name={name}, version={version}]"
+            )
         return record
 
     # -- domains --------------------------------------------------------------------
@@ -492,7 +497,9 @@ class Registry:
     def _deprecate_type(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
         record = self._requested_type(kind, request)
         if record.status == DEPRECATED:
-            raise Fault("TypeDeprecatedFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]")
+            raise Fault(
+                "TypeDeprecatedFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]"
+            )
         record.status = DEPRECATED
         record.deprecation_date = self._clock()
         return {}
@@ -508,7 +515,9 @@ class Registry:
     def _undeprecate_type(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
         record = self._requested_type(kind, request)
         if record.status == REGISTERED:
-            raise Fault("TypeAlreadyExistsFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]")
+            raise Fault(
+                "TypeAlreadyExistsFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]"
+            )
         record.status = REGISTERED
         record.deprecation_date = None
         return {}

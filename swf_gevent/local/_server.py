@@ -26,11 +26,13 @@ import re
 import socket
 import time
 import uuid
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import gevent
 import gevent.event
 import gevent.pool
+import gevent.socket
 from gevent import monkey
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
@@ -145,7 +147,7 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _operation_of(environ: dict[str, Any]) -> Optional[str]:
+def _operation_of(environ: dict[str, Any]) -> str | None:
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if not target.startswith(_TARGET_PREFIX):
         return None
@@ -217,7 +219,7 @@ class _Application:
         log.debug("%s %s -> 200", request_id, operation)
         return "200 OK", response
 
-    def _read(self, environ: dict[str, Any], operation: Optional[str]) -> Any:
+    def _read(self, environ: dict[str, Any], operation: str | None) -> Any:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO", "/") not in ("/", ""):
             raise Fault(
                 "UnknownOperationException",
@@ -250,13 +252,15 @@ class _Application:
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
         except RecursionError:
-            raise Fault("SerializationException", "Malformed JSON request body: arrays or objects nested too deeply") from None
+            raise Fault(
+                "SerializationException", "Malformed JSON request body: arrays or objects nested too deeply"
+            ) from None
         except (UnicodeDecodeError, ValueError) as err:
             raise Fault("SerializationException", f"Malformed JSON request body: {err}") from None
 
     def _dispatch_watched(self, environ: dict[str, Any], operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """Dispatch; a poll (body read by now) is withdrawn if its client goes away while it is held."""
-        watch: Optional[Callable[[gevent.event.Event], Callable[[], None]]] = environ.get(_WATCH_KEY)
+        watch: Callable[[gevent.event.Event], Callable[[], None]] | None = environ.get(_WATCH_KEY)
         if watch is None:
             return self._dispatch(operation, request)
         gone = gevent.event.Event()
@@ -344,7 +348,7 @@ class _Handler(WSGIHandler):  # type: ignore[misc]
             except OSError:
                 pass
             return
-        self._client_gone: Optional[gevent.event.Event] = None
+        self._client_gone: gevent.event.Event | None = None
         if operation in _POLL_OPERATIONS:
             self.environ[_WATCH_KEY] = self._watch_client
         super().run_application()
@@ -359,11 +363,30 @@ class _Handler(WSGIHandler):  # type: ignore[misc]
             except OSError:
                 pass
 
-
     def _watch_client(self, gone: gevent.event.Event) -> Callable[[], None]:
         """Start a :class:`_ClientWatch` setting ``gone``; returns what stops it."""
         self._client_gone = gone
         return _ClientWatch(self.socket, gone).close
+
+
+def _listen(host: str, port: int, backlog: int = 256) -> gevent.socket.socket:
+    """A listening gevent socket on ``host:port``, closed again when it cannot bind.
+
+    gevent's own listener (``StreamServer`` given an address) leaves its
+    socket open when ``bind`` fails, which surfaces later as a ResourceWarning.
+
+    :raises OSError: the address could not be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = gevent.socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class _Server(WSGIServer):  # type: ignore[misc]
@@ -432,13 +455,13 @@ class LocalSWF:
         self.state = "new"
         self._faults = _Faults()
         self._loop: Any = None
-        self._stop_event: Optional[gevent.event.Event] = None
-        self._start_error: Optional[BaseException] = None
+        self._stop_event: gevent.event.Event | None = None
+        self._start_error: BaseException | None = None
         self._ready = _allocate_lock()
         self._done = _allocate_lock()
-        self._app: Optional[_Application] = None
+        self._app: _Application | None = None
         #: Native id of the server thread once started (``time.pthread_getcpuclockid`` takes it).
-        self.thread_ident: Optional[int] = None
+        self.thread_ident: int | None = None
 
     def __repr__(self) -> str:
         return f"<LocalSWF {self.host}:{self.port} {self.state}>"
@@ -543,15 +566,15 @@ class LocalSWF:
     def _serve(self) -> None:
         self.thread_ident = _get_ident()
         hub = gevent.get_hub()
-        server: Optional[_Server] = None
-        app: Optional[_Application] = None
+        server: _Server | None = None
+        app: _Application | None = None
         try:
             try:
                 registry = Registry(time.time, region=self.region)
                 engine, engine_error = self._make_engine(registry)
                 app = _Application(registry, engine, engine_error, self._faults)
                 server = _Server(
-                    (self.host, self.port),
+                    _listen(self.host, self.port),
                     app,
                     self._faults,
                     # a pool, so that stop() closes kept-alive connections too
@@ -566,6 +589,8 @@ class LocalSWF:
                 self._stop_event = gevent.event.Event()
             except BaseException as err:  # handed to the starting thread
                 self._start_error = err
+                if server is not None:
+                    server.close()
                 return
             finally:
                 self._ready.release()
@@ -594,4 +619,3 @@ class LocalSWF:
             log.warning("Execution operations unavailable: %s", err)
             return None, f"the execution engine could not be loaded ({err})"
         return Engine(registry, self.poll_timeout), ""
-

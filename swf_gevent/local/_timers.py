@@ -9,7 +9,8 @@ request, and runs in that hub's thread, like every other change to the engine.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import gevent
 

@@ -37,7 +37,7 @@ def _service_model() -> Any:
     return ServiceModel(Loader().load_service_model("swf", "service-2"), service_name="swf")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _input_shape(operation: str) -> Any:
     """The input shape of ``operation``, or ``None`` when it takes no input."""
     return _service_model().operation_model(operation).input_shape

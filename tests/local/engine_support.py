@@ -17,8 +17,14 @@ ACTIVITIES = "workers"
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
 
-def register(client: Any, domain: str, *, workflow_defaults: dict[str, Any] | None = None,
-             activity_defaults: dict[str, Any] | None = None, retention: str = "1") -> None:
+def register(
+    client: Any,
+    domain: str,
+    *,
+    workflow_defaults: dict[str, Any] | None = None,
+    activity_defaults: dict[str, Any] | None = None,
+    retention: str = "1",
+) -> None:
     """Register ``domain`` with WORKFLOW and ACTIVITY, every default given unless overridden."""
     client.register_domain(name=domain, workflowExecutionRetentionPeriodInDays=retention)
     workflow = {
@@ -46,8 +52,9 @@ def start(client: Any, domain: str, workflow_id: str = "wf-1", **extra: Any) -> 
     return {"workflowId": workflow_id, "runId": run["runId"]}
 
 
-def next_decision(client: Any, domain: str, task_list: str = DECISIONS, within: float = 10.0,
-                  **extra: Any) -> dict[str, Any]:
+def next_decision(
+    client: Any, domain: str, task_list: str = DECISIONS, within: float = 10.0, **extra: Any
+) -> dict[str, Any]:
     """Poll until a decision task comes (at most ``within`` seconds); returns it."""
     with gevent.Timeout(within):
         while True:

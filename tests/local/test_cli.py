@@ -46,7 +46,9 @@ def _aws(tmp_path: Path, endpoint_url: str, *args: str) -> Any:
 
 def test_aws_cli_lists_and_describes_domains(local_swf: Any, swf_client: Any, tmp_path: Path) -> None:
     """``aws swf list-domains`` and ``aws swf describe-domain`` print the endpoint's domains as JSON."""
-    swf_client.register_domain(name="cli-domain", description="seen by the CLI", workflowExecutionRetentionPeriodInDays="3")
+    swf_client.register_domain(
+        name="cli-domain", description="seen by the CLI", workflowExecutionRetentionPeriodInDays="3"
+    )
     url = local_swf.endpoint_url
     listed = _aws(tmp_path, url, "list-domains", "--registration-status", "REGISTERED")
     assert listed == {
@@ -70,8 +72,19 @@ def test_aws_cli_registers_a_domain_and_reports_faults(local_swf: Any, swf_clien
     _aws(tmp_path, url, "register-domain", "--name", "from-cli", "--workflow-execution-retention-period-in-days", "1")
     assert swf_client.describe_domain(name="from-cli")["domainInfo"]["status"] == "REGISTERED"
     result = subprocess.run(
-        [sys.executable, "-m", "awscli", "swf", "register-domain", "--name", "from-cli",
-         "--workflow-execution-retention-period-in-days", "1", "--endpoint-url", url],
+        [
+            sys.executable,
+            "-m",
+            "awscli",
+            "swf",
+            "register-domain",
+            "--name",
+            "from-cli",
+            "--workflow-execution-retention-period-in-days",
+            "1",
+            "--endpoint-url",
+            url,
+        ],
         capture_output=True,
         text=True,
         timeout=60,

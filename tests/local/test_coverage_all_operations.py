@@ -79,23 +79,30 @@ def test_delete_workflow_type(swf_client: Any, domain_name: str) -> None:
     register(swf_client, domain_name)
     run = start(swf_client, domain_name)
     assert _code(swf_client.delete_workflow_type, domain=domain_name, workflowType=WORKFLOW) == (
-        "TypeNotDeprecatedFault")
+        "TypeNotDeprecatedFault"
+    )
     swf_client.deprecate_workflow_type(domain=domain_name, workflowType=WORKFLOW)
     swf_client.delete_workflow_type(domain=domain_name, workflowType=WORKFLOW)
 
     assert _code(swf_client.describe_workflow_type, domain=domain_name, workflowType=WORKFLOW) == (
-        "UnknownResourceFault")
+        "UnknownResourceFault"
+    )
     listed = swf_client.list_workflow_types(domain=domain_name, registrationStatus="DEPRECATED")["typeInfos"]
     assert listed == []
-    assert _code(swf_client.start_workflow_execution, domain=domain_name, workflowId="wf-2",
-                 workflowType=WORKFLOW) == "UnknownResourceFault"
-    assert _code(swf_client.delete_workflow_type, domain=domain_name, workflowType=WORKFLOW) == (
-        "UnknownResourceFault")
+    assert (
+        _code(swf_client.start_workflow_execution, domain=domain_name, workflowId="wf-2", workflowType=WORKFLOW)
+        == "UnknownResourceFault"
+    )
+    assert _code(swf_client.delete_workflow_type, domain=domain_name, workflowType=WORKFLOW) == ("UnknownResourceFault")
 
     decide(swf_client, next_decision(swf_client, domain_name), decision("CompleteWorkflowExecution", result="ok"))
     assert types(history(swf_client, domain_name, run)) == [
-        "WorkflowExecutionStarted", "DecisionTaskScheduled", "DecisionTaskStarted", "DecisionTaskCompleted",
-        "WorkflowExecutionCompleted"]
+        "WorkflowExecutionStarted",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "WorkflowExecutionCompleted",
+    ]
 
 
 # -- UndeprecateActivityType ---------------------------------------------------------
@@ -108,22 +115,31 @@ def test_undeprecate_activity_type(swf_client: Any, domain_name: str) -> None:
     run = start(swf_client, domain_name)
     decide(swf_client, next_decision(swf_client, domain_name), schedule("early"))
     assert last(history(swf_client, domain_name, run), "ScheduleActivityTaskFailed")["cause"] == (
-        "ACTIVITY_TYPE_DEPRECATED")
+        "ACTIVITY_TYPE_DEPRECATED"
+    )
 
     swf_client.undeprecate_activity_type(domain=domain_name, activityType=ACTIVITY)
     info = swf_client.describe_activity_type(domain=domain_name, activityType=ACTIVITY)["typeInfo"]
     assert info["status"] == "REGISTERED"
     assert "deprecationDate" not in info
     assert _code(swf_client.undeprecate_activity_type, domain=domain_name, activityType=ACTIVITY) == (
-        "TypeAlreadyExistsFault")
+        "TypeAlreadyExistsFault"
+    )
 
     decide(swf_client, next_decision(swf_client, domain_name), schedule("again"))
     task = next_activity(swf_client, domain_name)
     assert task["activityId"] == "again"
     swf_client.respond_activity_task_completed(taskToken=task["taskToken"], result="done")
     assert types(history(swf_client, domain_name, run))[4:] == [
-        "ScheduleActivityTaskFailed", "DecisionTaskScheduled", "DecisionTaskStarted", "DecisionTaskCompleted",
-        "ActivityTaskScheduled", "ActivityTaskStarted", "ActivityTaskCompleted", "DecisionTaskScheduled"]
+        "ScheduleActivityTaskFailed",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "ActivityTaskScheduled",
+        "ActivityTaskStarted",
+        "ActivityTaskCompleted",
+        "DecisionTaskScheduled",
+    ]
 
 
 # -- every operation: the unknown-resource fault -------------------------------------
@@ -150,8 +166,10 @@ def test_every_operation_and_decision_type_is_driven() -> None:
     assert (len(operations), len(decision_types)) == (39, 13)
     # A literal call counts; the parametrized fault test above calls through getattr and does not.
     undriven = sorted(operation for operation in operations if f".{_snake(operation)}(" not in sources)
-    undecided = sorted(decision_type for decision_type in decision_types
-                       if f'decision("{decision_type}"' not in sources
-                       and f'"decisionType": "{decision_type}"' not in sources)
+    undecided = sorted(
+        decision_type
+        for decision_type in decision_types
+        if f'decision("{decision_type}"' not in sources and f'"decisionType": "{decision_type}"' not in sources
+    )
     assert undriven == []
     assert undecided == []

@@ -16,7 +16,8 @@ moto unless a task is waiting (the timer and decision timeout scenarios excepted
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -42,12 +43,25 @@ from tests.local.engine_support import (
 pytestmark = pytest.mark.timeout(60)
 
 #: Attribute keys never compared: times, and identifiers each side mints itself.
-_UNCOMPARED = {"eventTimestamp", "creationDate", "deprecationDate", "startTimestamp", "closeTimestamp", "runId",
-               "taskToken", "latestActivityTaskTimestamp", "ResponseMetadata"}
+_UNCOMPARED = {
+    "eventTimestamp",
+    "creationDate",
+    "deprecationDate",
+    "startTimestamp",
+    "closeTimestamp",
+    "runId",
+    "taskToken",
+    "latestActivityTaskTimestamp",
+    "ResponseMetadata",
+}
 #: Attributes SWF records that moto leaves out (asserted on their own in the tests below).
 _MOTO_OMITS = {
-    "ActivityTaskScheduled": {"scheduleToStartTimeout", "scheduleToCloseTimeout", "startToCloseTimeout",
-                              "heartbeatTimeout"},
+    "ActivityTaskScheduled": {
+        "scheduleToStartTimeout",
+        "scheduleToCloseTimeout",
+        "startToCloseTimeout",
+        "heartbeatTimeout",
+    },
     "WorkflowExecutionStarted": {"tagList"},
 }
 _EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
@@ -94,8 +108,9 @@ def _events(events: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     for event in events:
         event_type = event["eventType"]
         key = event_type[0].lower() + event_type[1:] + "EventAttributes"
-        attrs = {name: value for name, value in event.get(key, {}).items()
-                 if name not in _MOTO_OMITS.get(event_type, set())}
+        attrs = {
+            name: value for name, value in event.get(key, {}).items() if name not in _MOTO_OMITS.get(event_type, set())
+        }
         compared.append((event_type, _strip(attrs)))
     return compared
 
@@ -122,19 +137,23 @@ def _run(both: dict[str, Any], domain: str, scenario: Callable[[Any, str], Any])
 def _registration(client: Any, domain: str) -> dict[str, Any]:
     client.register_activity_type(domain=domain, name="old", version="1", description="retired")
     client.deprecate_activity_type(domain=domain, activityType={"name": "old", "version": "1"})
-    listed = [info for info in client.list_domains(registrationStatus="REGISTERED")["domainInfos"]
-              if info["name"] == domain]
-    answers: dict[str, Any] = _strip({
-        "domain": client.describe_domain(name=domain),
-        "listed": listed,
-        "workflow": client.describe_workflow_type(domain=domain, workflowType=WORKFLOW),
-        "activity": client.describe_activity_type(domain=domain, activityType=ACTIVITY),
-        "registered": client.list_activity_types(domain=domain, registrationStatus="REGISTERED")["typeInfos"],
-        "deprecated": client.list_activity_types(domain=domain, registrationStatus="DEPRECATED")["typeInfos"],
-        "workflows": client.list_workflow_types(domain=domain, registrationStatus="REGISTERED")["typeInfos"],
-        "tags": client.list_tags_for_resource(resourceArn=client.describe_domain(name=domain)["domainInfo"]["arn"])
-        ["tags"],
-    })
+    listed = [
+        info for info in client.list_domains(registrationStatus="REGISTERED")["domainInfos"] if info["name"] == domain
+    ]
+    answers: dict[str, Any] = _strip(
+        {
+            "domain": client.describe_domain(name=domain),
+            "listed": listed,
+            "workflow": client.describe_workflow_type(domain=domain, workflowType=WORKFLOW),
+            "activity": client.describe_activity_type(domain=domain, activityType=ACTIVITY),
+            "registered": client.list_activity_types(domain=domain, registrationStatus="REGISTERED")["typeInfos"],
+            "deprecated": client.list_activity_types(domain=domain, registrationStatus="DEPRECATED")["typeInfos"],
+            "workflows": client.list_workflow_types(domain=domain, registrationStatus="REGISTERED")["typeInfos"],
+            "tags": client.list_tags_for_resource(resourceArn=client.describe_domain(name=domain)["domainInfo"]["arn"])[
+                "tags"
+            ],
+        }
+    )
     return answers
 
 
@@ -158,8 +177,12 @@ def _registration_errors(client: Any, domain: str) -> list[str]:
         _code(client.register_workflow_type, domain=domain, **WORKFLOW),
         _code(client.describe_activity_type, domain=domain, activityType={"name": "missing", "version": "1"}),
         _code(client.deprecate_activity_type, domain=domain, activityType=old),
-        _code(client.start_workflow_execution, domain=domain, workflowId="x",
-              workflowType={"name": "missing", "version": "1"}),
+        _code(
+            client.start_workflow_execution,
+            domain=domain,
+            workflowId="x",
+            workflowType={"name": "missing", "version": "1"},
+        ),
         _code(client.start_workflow_execution, domain=domain, workflowId="busy", workflowType=WORKFLOW),
     ]
     client.undeprecate_activity_type(domain=domain, activityType=old)
@@ -173,26 +196,33 @@ def _registration_errors(client: Any, domain: str) -> list[str]:
 def test_registration_error_codes_match(both: dict[str, Any], domain_name: str) -> None:
     """Duplicate, unknown and wrongly deprecated resources fail with the same SWF fault codes."""
     moto, local = _run(both, domain_name, _registration_errors)
-    assert local == moto == [
-        "DomainAlreadyExistsFault",
-        "UnknownResourceFault",
-        "TypeAlreadyExistsFault",
-        "UnknownResourceFault",
-        "TypeDeprecatedFault",
-        "UnknownResourceFault",
-        "WorkflowExecutionAlreadyStartedFault",
-        "TypeAlreadyExistsFault",
-        "DomainDeprecatedFault",
-    ]
+    assert (
+        local
+        == moto
+        == [
+            "DomainAlreadyExistsFault",
+            "UnknownResourceFault",
+            "TypeAlreadyExistsFault",
+            "UnknownResourceFault",
+            "TypeDeprecatedFault",
+            "UnknownResourceFault",
+            "WorkflowExecutionAlreadyStartedFault",
+            "TypeAlreadyExistsFault",
+            "DomainDeprecatedFault",
+        ]
+    )
 
 
 def _activity_round_trip(client: Any, domain: str) -> dict[str, Any]:
     run = start(client, domain, input="order-1")
     first = next_decision(client, domain, identity="decider-1")
-    decide(client, first,
-           schedule("charge", input="card"),
-           decision("RecordMarker", markerName="checkpoint", details="before charge"),
-           decision("StartTimer", timerId="reminder", startToFireTimeout="600"))
+    decide(
+        client,
+        first,
+        schedule("charge", input="card"),
+        decision("RecordMarker", markerName="checkpoint", details="before charge"),
+        decision("StartTimer", timerId="reminder", startToFireTimeout="600"),
+    )
     task = next_activity(client, domain)
     heartbeat = client.record_activity_task_heartbeat(taskToken=task["taskToken"], details="half way")
     client.respond_activity_task_completed(taskToken=task["taskToken"], result="charged")
@@ -215,30 +245,45 @@ def test_activity_round_trip_matches(both: dict[str, Any], domain_name: str) -> 
     assert local == moto
     assert local["task"] == {"activityId": "charge", "activityType": ACTIVITY, "input": "card", "startedEventId": 8}
     assert [event_type for event_type, _ in local["history"]] == [
-        "WorkflowExecutionStarted", "DecisionTaskScheduled", "DecisionTaskStarted", "DecisionTaskCompleted",
-        "ActivityTaskScheduled", "MarkerRecorded", "TimerStarted", "ActivityTaskStarted", "ActivityTaskCompleted",
-        "DecisionTaskScheduled", "DecisionTaskStarted", "DecisionTaskCompleted", "WorkflowExecutionCompleted",
+        "WorkflowExecutionStarted",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "ActivityTaskScheduled",
+        "MarkerRecorded",
+        "TimerStarted",
+        "ActivityTaskStarted",
+        "ActivityTaskCompleted",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "WorkflowExecutionCompleted",
     ]
-    assert local["history"][8] == ("ActivityTaskCompleted", {"result": "charged", "scheduledEventId": 5,
-                                                             "startedEventId": 8})
+    assert local["history"][8] == (
+        "ActivityTaskCompleted",
+        {"result": "charged", "scheduledEventId": 5, "startedEventId": 8},
+    )
     assert local["info"]["closeStatus"] == "COMPLETED"
 
 
 def _failures(client: Any, domain: str) -> dict[str, Any]:
     run = start(client, domain, "failing", tagList=["nightly"])
     decide(client, next_decision(client, domain), schedule("a1"))
-    client.respond_activity_task_failed(taskToken=next_activity(client, domain)["taskToken"], reason="card declined",
-                                        details="code 51")
-    decide(client, next_decision(client, domain),
-           decision("FailWorkflowExecution", reason="payment", details="gave up"))
+    client.respond_activity_task_failed(
+        taskToken=next_activity(client, domain)["taskToken"], reason="card declined", details="code 51"
+    )
+    decide(
+        client, next_decision(client, domain), decision("FailWorkflowExecution", reason="payment", details="gave up")
+    )
     window = {"domain": domain, "startTimeFilter": {"oldestDate": _EPOCH}}
     events = history(client, domain, run)
     return {
         "history": _events(events),
         "started tags": events[0]["workflowExecutionStartedEventAttributes"].get("tagList"),
         "closed": _strip(client.list_closed_workflow_executions(**window)["executionInfos"]),
-        "closed as failed": _strip(client.list_closed_workflow_executions(
-            **window, closeStatusFilter={"status": "FAILED"})["executionInfos"]),
+        "closed as failed": _strip(
+            client.list_closed_workflow_executions(**window, closeStatusFilter={"status": "FAILED"})["executionInfos"]
+        ),
     }
 
 
@@ -256,12 +301,24 @@ def test_activity_and_workflow_failures_match(both: dict[str, Any], domain_name:
     moto, local = _run(both, domain_name, _failures)
     assert local["history"] == moto["history"]
     assert local["closed"] == moto["closed"]
-    assert local["history"][-1] == ("WorkflowExecutionFailed", {"reason": "payment", "details": "gave up",
-                                                                "decisionTaskCompletedEventId": 10})
-    assert ("ActivityTaskFailed", {"reason": "card declined", "details": "code 51", "scheduledEventId": 5,
-                                   "startedEventId": 6}) in local["history"]
-    failed = [{"execution": {"workflowId": "failing"}, "workflowType": WORKFLOW, "executionStatus": "CLOSED",
-               "closeStatus": "FAILED", "tagList": ["nightly"], "cancelRequested": False}]
+    assert local["history"][-1] == (
+        "WorkflowExecutionFailed",
+        {"reason": "payment", "details": "gave up", "decisionTaskCompletedEventId": 10},
+    )
+    assert (
+        "ActivityTaskFailed",
+        {"reason": "card declined", "details": "code 51", "scheduledEventId": 5, "startedEventId": 6},
+    ) in local["history"]
+    failed = [
+        {
+            "execution": {"workflowId": "failing"},
+            "workflowType": WORKFLOW,
+            "executionStatus": "CLOSED",
+            "closeStatus": "FAILED",
+            "tagList": ["nightly"],
+            "cancelRequested": False,
+        }
+    ]
     assert local["closed"] == failed
     assert local["closed as failed"] == failed
     assert moto["closed as failed"] == []
@@ -272,8 +329,9 @@ def test_activity_and_workflow_failures_match(both: dict[str, Any], domain_name:
 def _signal_and_cancel(client: Any, domain: str) -> list[tuple[str, dict[str, Any]]]:
     run = start(client, domain)
     decide(client, next_decision(client, domain), schedule("a1"))
-    client.signal_workflow_execution(domain=domain, workflowId=run["workflowId"], runId=run["runId"],
-                                     signalName="stop", input="now")
+    client.signal_workflow_execution(
+        domain=domain, workflowId=run["workflowId"], runId=run["runId"], signalName="stop", input="now"
+    )
     decide(client, next_decision(client, domain), decision("CancelWorkflowExecution", details="stopped"))
     return _events(history(client, domain, run))
 
@@ -293,8 +351,9 @@ def test_signal_then_cancel_decision_matches(both: dict[str, Any], domain_name: 
 
 def _terminate(client: Any, domain: str) -> dict[str, Any]:
     run = start(client, domain, "doomed")
-    client.terminate_workflow_execution(domain=domain, workflowId="doomed", reason="operator", details="cleanup",
-                                        childPolicy="ABANDON")
+    client.terminate_workflow_execution(
+        domain=domain, workflowId="doomed", reason="operator", details="cleanup", childPolicy="ABANDON"
+    )
     described = describe(client, domain, run)
     return {
         "history": _events(history(client, domain, run)),
@@ -309,9 +368,16 @@ def test_terminate_matches(both: dict[str, Any], domain_name: str) -> None:
     moto, local = _run(both, domain_name, _terminate)
     assert local == moto
     assert [event_type for event_type, _ in local["history"]] == [
-        "WorkflowExecutionStarted", "DecisionTaskScheduled", "WorkflowExecutionTerminated"]
-    assert local["history"][-1][1] == {"reason": "operator", "details": "cleanup", "childPolicy": "ABANDON",
-                                       "cause": "OPERATOR_INITIATED"}
+        "WorkflowExecutionStarted",
+        "DecisionTaskScheduled",
+        "WorkflowExecutionTerminated",
+    ]
+    assert local["history"][-1][1] == {
+        "reason": "operator",
+        "details": "cleanup",
+        "childPolicy": "ABANDON",
+        "cause": "OPERATOR_INITIATED",
+    }
     assert local["info"]["closeStatus"] == "TERMINATED"
     assert local["again"] == "UnknownResourceFault"
 
@@ -360,8 +426,9 @@ def _visibility(client: Any, domain: str) -> dict[str, Any]:
     pending_decisions = client.count_pending_decision_tasks(domain=domain, taskList={"name": DECISIONS})
     decide(client, next_decision(client, domain), schedule("a1"))
     pending_activities = client.count_pending_activity_tasks(domain=domain, taskList={"name": ACTIVITIES})
-    listed = client.list_open_workflow_executions(domain=domain, startTimeFilter={"oldestDate": _EPOCH},
-                                                  tagFilter={"tag": "blue"})
+    listed = client.list_open_workflow_executions(
+        domain=domain, startTimeFilter={"oldestDate": _EPOCH}, tagFilter={"tag": "blue"}
+    )
     described = describe(client, domain, run)
     reverse = client.get_workflow_execution_history(domain=domain, execution=run, reverseOrder=True)
     return {
@@ -395,8 +462,10 @@ def _decision_while_one_is_scheduled(client: Any, domain: str) -> dict[str, Any]
     client.respond_activity_task_completed(taskToken=next_activity(client, domain)["taskToken"])
     client.signal_workflow_execution(domain=domain, workflowId=run["workflowId"], signalName="poke", input="x")
     decide(client, next_decision(client, domain), decision("CompleteWorkflowExecution"))
-    return {"history": types(history(client, domain, run)),
-            "open decisions": describe(client, domain, run)["openCounts"]["openDecisionTasks"]}
+    return {
+        "history": types(history(client, domain, run)),
+        "open decisions": describe(client, domain, run)["openCounts"]["openDecisionTasks"],
+    }
 
 
 def test_one_decision_task_open_at_a_time(both: dict[str, Any], domain_name: str) -> None:
@@ -409,9 +478,17 @@ def test_one_decision_task_open_at_a_time(both: dict[str, Any], domain_name: str
     open after the execution closed.
     """
     moto, local = _run(both, domain_name, _decision_while_one_is_scheduled)
-    common = ["WorkflowExecutionStarted", "DecisionTaskScheduled", "DecisionTaskStarted", "DecisionTaskCompleted",
-              "ActivityTaskScheduled", "ActivityTaskStarted", "ActivityTaskCompleted", "DecisionTaskScheduled",
-              "WorkflowExecutionSignaled"]
+    common = [
+        "WorkflowExecutionStarted",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "ActivityTaskScheduled",
+        "ActivityTaskStarted",
+        "ActivityTaskCompleted",
+        "DecisionTaskScheduled",
+        "WorkflowExecutionSignaled",
+    ]
     closing = ["DecisionTaskStarted", "DecisionTaskCompleted", "WorkflowExecutionCompleted"]
     assert local["history"] == common + closing
     assert local["open decisions"] == 0
@@ -421,11 +498,19 @@ def test_one_decision_task_open_at_a_time(both: dict[str, Any], domain_name: str
 
 def _cancel_timer(client: Any, domain: str) -> list[dict[str, Any]]:
     run = start(client, domain)
-    decide(client, next_decision(client, domain), decision("StartTimer", timerId="t1", startToFireTimeout="600"),
-           schedule("a1"))
+    decide(
+        client,
+        next_decision(client, domain),
+        decision("StartTimer", timerId="t1", startToFireTimeout="600"),
+        schedule("a1"),
+    )
     client.respond_activity_task_completed(taskToken=next_activity(client, domain)["taskToken"])
-    decide(client, next_decision(client, domain), decision("CancelTimer", timerId="t1"),
-           decision("CompleteWorkflowExecution"))
+    decide(
+        client,
+        next_decision(client, domain),
+        decision("CancelTimer", timerId="t1"),
+        decision("CompleteWorkflowExecution"),
+    )
     return [event for event in history(client, domain, run) if event["eventType"].startswith("TimerCancel")]
 
 
@@ -439,8 +524,11 @@ def test_cancel_timer_records_timer_canceled(both: dict[str, Any], domain_name: 
     """
     moto, local = _run(both, domain_name, _cancel_timer)
     assert [event["eventType"] for event in local] == ["TimerCanceled"]
-    assert local[0]["timerCanceledEventAttributes"] == {"timerId": "t1", "startedEventId": 5,
-                                                        "decisionTaskCompletedEventId": 11}
+    assert local[0]["timerCanceledEventAttributes"] == {
+        "timerId": "t1",
+        "startedEventId": 5,
+        "decisionTaskCompletedEventId": 11,
+    }
     assert [event["eventType"] for event in moto] == ["TimerCancelled"]
     assert set(moto[0]) == {"eventId", "eventTimestamp", "eventType"}
 
@@ -465,12 +553,16 @@ def test_activity_task_scheduled_records_timeouts_in_force(both: dict[str, Any],
     """
     moto, local = _run(both, domain_name, _scheduled_timeouts)
     assert {key: local[key] for key in _MOTO_OMITS["ActivityTaskScheduled"]} == {
-        "scheduleToStartTimeout": "60", "scheduleToCloseTimeout": "60", "startToCloseTimeout": "30",
-        "heartbeatTimeout": "NONE"}
+        "scheduleToStartTimeout": "60",
+        "scheduleToCloseTimeout": "60",
+        "startToCloseTimeout": "30",
+        "heartbeatTimeout": "NONE",
+    }
     assert _MOTO_OMITS["ActivityTaskScheduled"] & set(moto) == {"startToCloseTimeout"}
     assert moto["startToCloseTimeout"] == "30"
     assert {key: value for key, value in local.items() if key not in _MOTO_OMITS["ActivityTaskScheduled"]} == {
-        key: value for key, value in moto.items() if key not in _MOTO_OMITS["ActivityTaskScheduled"]}
+        key: value for key, value in moto.items() if key not in _MOTO_OMITS["ActivityTaskScheduled"]
+    }
 
 
 def _stale_tokens(client: Any, domain: str) -> dict[str, str]:
@@ -480,8 +572,7 @@ def _stale_tokens(client: Any, domain: str) -> dict[str, str]:
     activity = next_activity(client, domain)
     client.respond_activity_task_failed(taskToken=activity["taskToken"], reason="broken")
     return {
-        "decision answered twice": _code(client.respond_decision_task_completed,
-                                         taskToken=decision_task["taskToken"]),
+        "decision answered twice": _code(client.respond_decision_task_completed, taskToken=decision_task["taskToken"]),
         "unknown decision token": _code(client.respond_decision_task_completed, taskToken="no-such-token"),
         "unknown activity token": _code(client.respond_activity_task_completed, taskToken="no-such-token"),
         "activity answered twice": _code(client.respond_activity_task_completed, taskToken=activity["taskToken"]),
@@ -519,10 +610,16 @@ def _unmodelled(client: Any, domain: str) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for name, call, params in (
         ("CountOpenWorkflowExecutions", client.count_open_workflow_executions, window),
-        ("SignalWorkflowExecution without input", client.signal_workflow_execution,
-         {"domain": domain, "workflowId": "busy", "signalName": "poke"}),
-        ("RequestCancelWorkflowExecution", client.request_cancel_workflow_execution,
-         {"domain": domain, "workflowId": "busy"}),
+        (
+            "SignalWorkflowExecution without input",
+            client.signal_workflow_execution,
+            {"domain": domain, "workflowId": "busy", "signalName": "poke"},
+        ),
+        (
+            "RequestCancelWorkflowExecution",
+            client.request_cancel_workflow_execution,
+            {"domain": domain, "workflowId": "busy"},
+        ),
         ("CountClosedWorkflowExecutions", client.count_closed_workflow_executions, window),
     ):
         try:
@@ -549,8 +646,12 @@ def test_operations_moto_does_not_model(both: dict[str, Any], domain_name: str) 
         "SignalWorkflowExecution without input": {},
         "RequestCancelWorkflowExecution": {},
         "CountClosedWorkflowExecutions": {"count": 0, "truncated": False},
-        "history": ["WorkflowExecutionStarted", "DecisionTaskScheduled", "WorkflowExecutionSignaled",
-                    "WorkflowExecutionCancelRequested"],
+        "history": [
+            "WorkflowExecutionStarted",
+            "DecisionTaskScheduled",
+            "WorkflowExecutionSignaled",
+            "WorkflowExecutionCancelRequested",
+        ],
     }
     assert moto == {
         "CountOpenWorkflowExecutions": "500",
@@ -563,11 +664,18 @@ def test_operations_moto_does_not_model(both: dict[str, Any], domain_name: str) 
 
 def _paged_history(client: Any, domain: str) -> dict[str, Any]:
     run = start(client, domain)
-    decide(client, next_decision(client, domain), decision("RecordMarker", markerName="m1"),
-           decision("RecordMarker", markerName="m2"))
+    decide(
+        client,
+        next_decision(client, domain),
+        decision("RecordMarker", markerName="m1"),
+        decision("RecordMarker", markerName="m2"),
+    )
     first = client.get_workflow_execution_history(domain=domain, execution=run, maximumPageSize=2)
-    return {"first page": [event["eventId"] for event in first["events"]], "token": bool(first.get("nextPageToken")),
-            "all": [event["eventId"] for event in history(client, domain, run)]}
+    return {
+        "first page": [event["eventId"] for event in first["events"]],
+        "token": bool(first.get("nextPageToken")),
+        "all": [event["eventId"] for event in history(client, domain, run)],
+    }
 
 
 def test_history_pages_by_maximum_page_size(both: dict[str, Any], domain_name: str) -> None:

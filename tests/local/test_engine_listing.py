@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -34,8 +35,11 @@ def domain(swf_client: Any, domain_name: str) -> str:
 def _long_history(client: Any, domain: str) -> dict[str, str]:
     """An execution with exactly 300 events (296 markers), then a signal and a decision task pending."""
     run = start(client, domain)
-    decide(client, next_decision(client, domain), *[decision("RecordMarker", markerName=f"m{index}")
-                                                     for index in range(296)])
+    decide(
+        client,
+        next_decision(client, domain),
+        *[decision("RecordMarker", markerName=f"m{index}") for index in range(296)],
+    )
     return run
 
 
@@ -53,11 +57,13 @@ def test_history_pages(swf_client: Any, domain: str) -> None:
             break
         kwargs = {"nextPageToken": page["nextPageToken"]}
     assert (pages, forward) == (3, list(range(1, 301)))
-    first = swf_client.get_workflow_execution_history(domain=domain, execution=run, maximumPageSize=100,
-                                                      reverseOrder=True)
+    first = swf_client.get_workflow_execution_history(
+        domain=domain, execution=run, maximumPageSize=100, reverseOrder=True
+    )
     assert [event["eventId"] for event in first["events"]] == list(range(300, 200, -1))
-    second = swf_client.get_workflow_execution_history(domain=domain, execution=run, maximumPageSize=100,
-                                                       reverseOrder=True, nextPageToken=first["nextPageToken"])
+    second = swf_client.get_workflow_execution_history(
+        domain=domain, execution=run, maximumPageSize=100, reverseOrder=True, nextPageToken=first["nextPageToken"]
+    )
     assert second["events"][0]["eventId"] == 200
 
 
@@ -79,8 +85,9 @@ def test_decision_task_pages(swf_client: Any, domain: str) -> None:
     events = list(task["events"])
     token = task["taskToken"]
     while task.get("nextPageToken"):
-        task = swf_client.poll_for_decision_task(domain=domain, taskList={"name": DECISIONS}, maximumPageSize=100,
-                                                 nextPageToken=task["nextPageToken"])
+        task = swf_client.poll_for_decision_task(
+            domain=domain, taskList={"name": DECISIONS}, maximumPageSize=100, nextPageToken=task["nextPageToken"]
+        )
         assert task["taskToken"] == token and task["startedEventId"] == 303
         events += task["events"]
     assert [event["eventId"] for event in events] == list(range(1, 304))
@@ -105,9 +112,15 @@ def _ts(value: float) -> datetime.datetime:
 
 def test_list_and_count_open(swf_client: Any, domain: str) -> None:
     """ListOpen/CountOpen filter by time, id, type and tag; newest first; pages follow nextPageToken."""
-    swf_client.register_workflow_type(domain=domain, name="other", version="1", defaultTaskList={"name": "o"},
-                                      defaultExecutionStartToCloseTimeout="60",
-                                      defaultTaskStartToCloseTimeout="10", defaultChildPolicy="ABANDON")
+    swf_client.register_workflow_type(
+        domain=domain,
+        name="other",
+        version="1",
+        defaultTaskList={"name": "o"},
+        defaultExecutionStartToCloseTimeout="60",
+        defaultTaskStartToCloseTimeout="10",
+        defaultChildPolicy="ABANDON",
+    )
     for index in range(5):
         start(swf_client, domain, f"wf-{index}", tagList=["even" if index % 2 == 0 else "odd"])
     swf_client.start_workflow_execution(domain=domain, workflowId="x", workflowType={"name": "other", "version": "1"})
@@ -119,8 +132,9 @@ def test_list_and_count_open(swf_client: Any, domain: str) -> None:
     ids: list[str] = []
     kwargs: dict[str, Any] = {}
     while True:
-        page = swf_client.list_open_workflow_executions(domain=domain, startTimeFilter=window, maximumPageSize=4,
-                                                        reverseOrder=True, **kwargs)
+        page = swf_client.list_open_workflow_executions(
+            domain=domain, startTimeFilter=window, maximumPageSize=4, reverseOrder=True, **kwargs
+        )
         ids += [info["execution"]["workflowId"] for info in page["executionInfos"]]
         if "nextPageToken" not in page:
             break
@@ -139,13 +153,19 @@ def test_list_and_count_open(swf_client: Any, domain: str) -> None:
     assert count(executionFilter={"workflowId": "wf-3"}) == 1
     newest = listed[0]["startTimestamp"]
     later = newest + datetime.timedelta(seconds=5)
-    assert swf_client.count_open_workflow_executions(
-        domain=domain, startTimeFilter={"oldestDate": newest - datetime.timedelta(seconds=5),
-                                        "latestDate": later})["count"] == 6
-    assert swf_client.count_open_workflow_executions(domain=domain, startTimeFilter={"oldestDate": later})[
-        "count"] == 0
-    assert swf_client.count_open_workflow_executions(
-        domain=domain, startTimeFilter={"oldestDate": 0, "latestDate": _ts(0)})["count"] == 0
+    assert (
+        swf_client.count_open_workflow_executions(
+            domain=domain, startTimeFilter={"oldestDate": newest - datetime.timedelta(seconds=5), "latestDate": later}
+        )["count"]
+        == 6
+    )
+    assert swf_client.count_open_workflow_executions(domain=domain, startTimeFilter={"oldestDate": later})["count"] == 0
+    assert (
+        swf_client.count_open_workflow_executions(
+            domain=domain, startTimeFilter={"oldestDate": 0, "latestDate": _ts(0)}
+        )["count"]
+        == 0
+    )
 
 
 def test_list_and_count_closed(swf_client: Any, domain: str) -> None:
@@ -157,10 +177,12 @@ def test_list_and_count_closed(swf_client: Any, domain: str) -> None:
     by_close = swf_client.list_closed_workflow_executions(domain=domain, closeTimeFilter={"oldestDate": 0})
     assert [info["execution"]["workflowId"] for info in by_close["executionInfos"]] == ["killed", "done"]
     completed = swf_client.count_closed_workflow_executions(
-        domain=domain, startTimeFilter={"oldestDate": 0}, closeStatusFilter={"status": "COMPLETED"})
+        domain=domain, startTimeFilter={"oldestDate": 0}, closeStatusFilter={"status": "COMPLETED"}
+    )
     assert (completed["count"], completed["truncated"]) == (1, False)
     infos = swf_client.list_closed_workflow_executions(
-        domain=domain, closeTimeFilter={"oldestDate": 0}, closeStatusFilter={"status": "TERMINATED"})
+        domain=domain, closeTimeFilter={"oldestDate": 0}, closeStatusFilter={"status": "TERMINATED"}
+    )
     assert [info["closeStatus"] for info in infos["executionInfos"]] == ["TERMINATED"]
 
 
@@ -169,12 +191,17 @@ def test_list_filter_rules(swf_client: Any, domain: str) -> None:
     window = {"oldestDate": 0}
     calls: list[Callable[[], Any]] = [
         lambda: swf_client.list_open_workflow_executions(
-            domain=domain, startTimeFilter=window, tagFilter={"tag": "a"}, typeFilter={"name": "flow"}),
+            domain=domain, startTimeFilter=window, tagFilter={"tag": "a"}, typeFilter={"name": "flow"}
+        ),
         lambda: swf_client.count_closed_workflow_executions(
-            domain=domain, startTimeFilter=window, closeStatusFilter={"status": "FAILED"},
-            executionFilter={"workflowId": "x"}),
-        lambda: swf_client.list_closed_workflow_executions(domain=domain, startTimeFilter=window,
-                                                           closeTimeFilter=window),
+            domain=domain,
+            startTimeFilter=window,
+            closeStatusFilter={"status": "FAILED"},
+            executionFilter={"workflowId": "x"},
+        ),
+        lambda: swf_client.list_closed_workflow_executions(
+            domain=domain, startTimeFilter=window, closeTimeFilter=window
+        ),
         lambda: swf_client.list_closed_workflow_executions(domain=domain),
     ]
     for call in calls:
@@ -186,29 +213,45 @@ def test_list_filter_rules(swf_client: Any, domain: str) -> None:
 def test_describe_open_counts(swf_client: Any, domain: str) -> None:
     """DescribeWorkflowExecution reports configuration, open counts and the latest execution context."""
     run = start(swf_client, domain, taskPriority="3")
-    decide(swf_client, next_decision(swf_client, domain), schedule("a1"), schedule("a2"),
-           decision("StartTimer", timerId="t", startToFireTimeout="300"),
-           decision("StartChildWorkflowExecution", workflowType=WORKFLOW, workflowId="kid", taskList={"name": "k"}),
-           executionContext="ctx-1")
+    decide(
+        swf_client,
+        next_decision(swf_client, domain),
+        schedule("a1"),
+        schedule("a2"),
+        decision("StartTimer", timerId="t", startToFireTimeout="300"),
+        decision("StartChildWorkflowExecution", workflowType=WORKFLOW, workflowId="kid", taskList={"name": "k"}),
+        executionContext="ctx-1",
+    )
     described = describe(swf_client, domain, run)
-    assert described["openCounts"] == {"openActivityTasks": 2, "openDecisionTasks": 1, "openTimers": 1,
-                                       "openChildWorkflowExecutions": 1, "openLambdaFunctions": 0}
+    assert described["openCounts"] == {
+        "openActivityTasks": 2,
+        "openDecisionTasks": 1,
+        "openTimers": 1,
+        "openChildWorkflowExecutions": 1,
+        "openLambdaFunctions": 0,
+    }
     assert described["latestExecutionContext"] == "ctx-1"
     assert described["executionConfiguration"] == {
-        "taskStartToCloseTimeout": "10", "executionStartToCloseTimeout": "60", "taskList": {"name": DECISIONS},
-        "taskPriority": "3", "childPolicy": "TERMINATE"}
+        "taskStartToCloseTimeout": "10",
+        "executionStartToCloseTimeout": "60",
+        "taskList": {"name": DECISIONS},
+        "taskPriority": "3",
+        "childPolicy": "TERMINATE",
+    }
     scheduled = [event for event in history(swf_client, domain, run) if event["eventType"] == "ActivityTaskScheduled"]
     assert described["latestActivityTaskTimestamp"] == scheduled[-1]["eventTimestamp"]
-    assert "latestActivityTaskTimestamp" not in describe(swf_client, domain, {"workflowId": "kid", "runId": _kid(
-        swf_client, domain)})
+    assert "latestActivityTaskTimestamp" not in describe(
+        swf_client, domain, {"workflowId": "kid", "runId": _kid(swf_client, domain)}
+    )
     with pytest.raises(ClientError) as err:
         describe(swf_client, domain, {"workflowId": run["workflowId"], "runId": "nope"})
     assert error_code(err.value) == "UnknownResourceFault"
 
 
 def _kid(client: Any, domain: str) -> str:
-    infos = client.list_open_workflow_executions(domain=domain, startTimeFilter={"oldestDate": 0},
-                                                 executionFilter={"workflowId": "kid"})["executionInfos"]
+    infos = client.list_open_workflow_executions(
+        domain=domain, startTimeFilter={"oldestDate": 0}, executionFilter={"workflowId": "kid"}
+    )["executionInfos"]
     return str(infos[0]["execution"]["runId"])
 
 
@@ -236,5 +279,6 @@ def test_retention_zero_forgets_closed_executions(swf_client: Any, domain_name: 
     with pytest.raises(ClientError) as err:
         describe(swf_client, domain_name, run)
     assert error_code(err.value) == "UnknownResourceFault"
-    assert swf_client.count_closed_workflow_executions(
-        domain=domain_name, startTimeFilter={"oldestDate": 0})["count"] == 0
+    assert (
+        swf_client.count_closed_workflow_executions(domain=domain_name, startTimeFilter={"oldestDate": 0})["count"] == 0
+    )

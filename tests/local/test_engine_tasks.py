@@ -57,9 +57,17 @@ def test_activity_round_trip(swf_client: Any, domain: str) -> None:
     decide(swf_client, task, decision("CompleteWorkflowExecution", result="done"))
     events = history(swf_client, domain, run)
     assert types(events) == [
-        "WorkflowExecutionStarted", "DecisionTaskScheduled", "DecisionTaskStarted", "DecisionTaskCompleted",
-        "ActivityTaskScheduled", "ActivityTaskStarted", "ActivityTaskCompleted", "DecisionTaskScheduled",
-        "DecisionTaskStarted", "DecisionTaskCompleted", "WorkflowExecutionCompleted",
+        "WorkflowExecutionStarted",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "ActivityTaskScheduled",
+        "ActivityTaskStarted",
+        "ActivityTaskCompleted",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "WorkflowExecutionCompleted",
     ]
     assert [event["eventId"] for event in events] == list(range(1, 12))
     assert last(events, "ActivityTaskCompleted") == {"result": "42", "scheduledEventId": 5, "startedEventId": 6}
@@ -128,8 +136,12 @@ def test_one_decision_task_at_a_time(swf_client: Any, domain: str) -> None:
     decide(swf_client, task)
     second = next_decision(swf_client, domain)
     assert types(second["events"])[3:] == [
-        "WorkflowExecutionSignaled", "DecisionTaskScheduled", "WorkflowExecutionSignaled",
-        "DecisionTaskCompleted", "DecisionTaskStarted"]
+        "WorkflowExecutionSignaled",
+        "DecisionTaskScheduled",
+        "WorkflowExecutionSignaled",
+        "DecisionTaskCompleted",
+        "DecisionTaskStarted",
+    ]
     assert second["previousStartedEventId"] == task["startedEventId"]
     assert attrs(second["events"][-1])["scheduledEventId"] == 5
 
@@ -171,9 +183,16 @@ def test_activity_failed_and_canceled(swf_client: Any, domain: str) -> None:
     swf_client.respond_activity_task_canceled(taskToken=second["taskToken"], details="undone")
     events = history(swf_client, domain, run)
     assert last(events, "ActivityTaskFailed") == {
-        "reason": "boom", "details": "trace", "scheduledEventId": 5, "startedEventId": first["startedEventId"]}
+        "reason": "boom",
+        "details": "trace",
+        "scheduledEventId": 5,
+        "startedEventId": first["startedEventId"],
+    }
     assert last(events, "ActivityTaskCanceled") == {
-        "details": "undone", "scheduledEventId": 6, "startedEventId": second["startedEventId"]}
+        "details": "undone",
+        "scheduledEventId": 6,
+        "startedEventId": second["startedEventId"],
+    }
 
 
 def test_heartbeat_reports_cancel_request(swf_client: Any, domain: str) -> None:
@@ -181,8 +200,10 @@ def test_heartbeat_reports_cancel_request(swf_client: Any, domain: str) -> None:
     run = start(swf_client, domain)
     decide(swf_client, next_decision(swf_client, domain), schedule("a1"))
     work = next_activity(swf_client, domain)
-    assert swf_client.record_activity_task_heartbeat(taskToken=work["taskToken"], details="10%")[
-        "cancelRequested"] is False
+    assert (
+        swf_client.record_activity_task_heartbeat(taskToken=work["taskToken"], details="10%")["cancelRequested"]
+        is False
+    )
     swf_client.signal_workflow_execution(domain=domain, workflowId=run["workflowId"], signalName="stop")
     decide(swf_client, next_decision(swf_client, domain), decision("RequestCancelActivityTask", activityId="a1"))
     assert swf_client.record_activity_task_heartbeat(taskToken=work["taskToken"])["cancelRequested"] is True
@@ -199,8 +220,7 @@ def test_start_faults(swf_client: Any, domain: str) -> None:
         ({"workflowId": "dup", "workflowType": WORKFLOW}, "WorkflowExecutionAlreadyStartedFault"),
         ({"workflowId": "x", "workflowType": {"name": "nope", "version": "1"}}, "UnknownResourceFault"),
         ({"workflowId": "x", "workflowType": WORKFLOW, "taskStartToCloseTimeout": "soon"}, "ValidationException"),
-        ({"workflowId": "x", "workflowType": WORKFLOW, "executionStartToCloseTimeout": "NONE"},
-         "ValidationException"),
+        ({"workflowId": "x", "workflowType": WORKFLOW, "executionStartToCloseTimeout": "NONE"}, "ValidationException"),
     ]
     for kwargs, code in cases:
         with pytest.raises(ClientError) as err:
@@ -237,8 +257,14 @@ def test_stop_releases_parked_polls(domain_name: str) -> None:
     server = LocalSWF(poll_timeout=30.0)
     server.start()
     try:
-        client = make_client(region_name="us-east-1", endpoint_url=server.endpoint_url, aws_access_key_id="local",
-                             aws_secret_access_key="local", max_attempts=1, read_timeout=40)
+        client = make_client(
+            region_name="us-east-1",
+            endpoint_url=server.endpoint_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            max_attempts=1,
+            read_timeout=40,
+        )
         register(client, domain_name)
         with gevent.Timeout(10):
             poller = gevent.spawn(client.poll_for_activity_task, domain=domain_name, taskList={"name": ACTIVITIES})

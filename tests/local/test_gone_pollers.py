@@ -5,11 +5,11 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import gevent
 import pytest
-
 from gevent.event import Event
 
 from swf_gevent.local import LocalSWF

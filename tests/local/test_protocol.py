@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.session
@@ -34,7 +34,7 @@ def _subprocess_env() -> dict[str, str]:
 def _post(
     server: Any,
     body: bytes,
-    target: Optional[str] = "SimpleWorkflowService.ListDomains",
+    target: str | None = "SimpleWorkflowService.ListDomains",
     method: str = "POST",
     path: str = "/",
 ) -> tuple[int, dict[str, Any]]:
@@ -84,7 +84,9 @@ def test_package_exports_only_localswf() -> None:
 def test_importing_packages_loads_neither_ssl_nor_botocore() -> None:
     """Importing ``swf_gevent`` and ``swf_gevent.local`` leaves ssl and botocore unloaded, so gevent can patch first."""
     code = "import sys, swf_gevent, swf_gevent.local; print('ssl' in sys.modules, 'botocore' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=_subprocess_env())
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=_subprocess_env()
+    )
     assert result.stdout.split() == ["False", "False"], result.stderr
 
 
@@ -213,7 +215,9 @@ def test_nested_list_member_is_named_by_path(local_swf: Any) -> None:
             {"decisionType": "Explode"},
         ],
     }
-    status, body = _post(local_swf, json.dumps(payload).encode(), target="SimpleWorkflowService.RespondDecisionTaskCompleted")
+    status, body = _post(
+        local_swf, json.dumps(payload).encode(), target="SimpleWorkflowService.RespondDecisionTaskCompleted"
+    )
     assert status == 400
     message = body["message"]
     assert message.startswith("2 validation errors detected: ")
@@ -234,7 +238,9 @@ def test_every_operation_refuses_an_empty_request_with_400(local_swf: Any) -> No
 
 def test_refused_request_changes_nothing(local_swf: Any) -> None:
     """A request refused by validation registers nothing."""
-    payload = json.dumps({"name": "half", "workflowExecutionRetentionPeriodInDays": "1", "tags": [{"key": ""}]}).encode()
+    payload = json.dumps(
+        {"name": "half", "workflowExecutionRetentionPeriodInDays": "1", "tags": [{"key": ""}]}
+    ).encode()
     status, _ = _post(local_swf, payload, target="SimpleWorkflowService.RegisterDomain")
     assert status == 400
     status, body = _post(local_swf, b'{"name": "half"}', target="SimpleWorkflowService.DescribeDomain")
@@ -274,7 +280,9 @@ def test_drop_fault_closes_the_connection_without_answer(
         single_attempt_client.register_domain(name=domain_name, workflowExecutionRetentionPeriodInDays="1")
     assert single_attempt_client.list_domains(registrationStatus="REGISTERED")["domainInfos"] == []
     single_attempt_client.register_domain(name=domain_name, workflowExecutionRetentionPeriodInDays="1")
-    names = [info["name"] for info in single_attempt_client.list_domains(registrationStatus="REGISTERED")["domainInfos"]]
+    names = [
+        info["name"] for info in single_attempt_client.list_domains(registrationStatus="REGISTERED")["domainInfos"]
+    ]
     assert names == [domain_name]
 
 
@@ -312,7 +320,7 @@ def test_lifecycle_guards() -> None:
     """``endpoint_url`` needs a started server; starting twice raises; stop is safe before start and twice."""
     unstarted = LocalSWF()
     with pytest.raises(RuntimeError):
-        unstarted.endpoint_url
+        _ = unstarted.endpoint_url
     unstarted.stop()
     assert unstarted.state == "stopped"
 
@@ -379,7 +387,9 @@ def test_serves_a_process_that_is_not_monkey_patched() -> None:
             print([d["name"] for d in client.list_domains(registrationStatus="REGISTERED")["domainInfos"]])
         """
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=_subprocess_env())
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=_subprocess_env()
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['plain']"
 
@@ -404,7 +414,11 @@ def _sample(shape: Any, depth: int = 0) -> Any:
 def test_no_shape_conforming_request_yields_500(local_swf: Any) -> None:
     """Every operation given a shape-conforming request, or one with a member of the wrong type, answers 200 or 400."""
     model = botocore.session.get_session().get_service_model("swf")
-    _post(local_swf, b'{"name": "1", "workflowExecutionRetentionPeriodInDays": "1"}', "SimpleWorkflowService.RegisterDomain")
+    _post(
+        local_swf,
+        b'{"name": "1", "workflowExecutionRetentionPeriodInDays": "1"}',
+        "SimpleWorkflowService.RegisterDomain",
+    )
     answered = 0
     with gevent.Timeout(60):
         for operation in model.operation_names:
@@ -494,7 +508,7 @@ def test_deeply_nested_json_is_a_serialization_exception(local_swf: Any, opening
 )
 def test_non_finite_json_numbers_are_a_serialization_exception(local_swf: Any, number: str, message: str) -> None:
     """``NaN``, ``Infinity`` and a number overflowing to infinity answer 400 SerializationException naming it."""
-    payload = ('{"registrationStatus": "REGISTERED", "maximumPageSize": %s}' % number).encode()
+    payload = (f'{{"registrationStatus": "REGISTERED", "maximumPageSize": {number}}}').encode()
     status, body = _post(local_swf, payload)
     assert (status, body["__type"]) == (400, ERROR_PREFIX + "SerializationException")
     assert message in body["message"]

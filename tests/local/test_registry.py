@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -157,7 +158,9 @@ def test_workflow_type_keeps_its_registration_defaults(swf_client: Any, domain_n
     info = described["typeInfo"]
     assert info["workflowType"] == {"name": "flow", "version": "1"}
     assert (info["status"], info["description"]) == ("REGISTERED", "order flow")
-    assert before - datetime.timedelta(seconds=1) <= info["creationDate"] <= datetime.datetime.now(datetime.timezone.utc)
+    assert (
+        before - datetime.timedelta(seconds=1) <= info["creationDate"] <= datetime.datetime.now(datetime.timezone.utc)
+    )
     assert "deprecationDate" not in info
 
 

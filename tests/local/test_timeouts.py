@@ -59,10 +59,13 @@ def test_timer_fires(swf_client: Any, domain: str) -> None:
 def test_canceled_timer_never_fires(swf_client: Any, domain: str) -> None:
     """A timer cancelled before its time records no TimerFired, though a later timer does fire."""
     run = start(swf_client, domain)
-    decide(swf_client, next_decision(swf_client, domain),
-           decision("StartTimer", timerId="t", startToFireTimeout="0"),
-           decision("StartTimer", timerId="marker", startToFireTimeout="1"),
-           decision("CancelTimer", timerId="t"))
+    decide(
+        swf_client,
+        next_decision(swf_client, domain),
+        decision("StartTimer", timerId="t", startToFireTimeout="0"),
+        decision("StartTimer", timerId="marker", startToFireTimeout="1"),
+        decision("CancelTimer", timerId="t"),
+    )
     task = next_decision(swf_client, domain)  # brought by "marker", due after "t" would have fired
     fired = [attrs(event)["timerId"] for event in task["events"] if event["eventType"] == "TimerFired"]
     assert fired == ["marker"]
@@ -73,10 +76,18 @@ def test_canceled_timer_never_fires(swf_client: Any, domain: str) -> None:
 @pytest.mark.parametrize("timeout_type", ["SCHEDULE_TO_START", "SCHEDULE_TO_CLOSE", "START_TO_CLOSE", "HEARTBEAT"])
 def test_activity_timeouts(swf_client: Any, domain: str, timeout_type: str) -> None:
     """Each activity timeout closes the task with ActivityTaskTimedOut of its type and ids."""
-    timeouts = {"scheduleToStartTimeout": "60", "scheduleToCloseTimeout": "60", "startToCloseTimeout": "60",
-                "heartbeatTimeout": "NONE"}
-    member = {"SCHEDULE_TO_START": "scheduleToStartTimeout", "SCHEDULE_TO_CLOSE": "scheduleToCloseTimeout",
-              "START_TO_CLOSE": "startToCloseTimeout", "HEARTBEAT": "heartbeatTimeout"}[timeout_type]
+    timeouts = {
+        "scheduleToStartTimeout": "60",
+        "scheduleToCloseTimeout": "60",
+        "startToCloseTimeout": "60",
+        "heartbeatTimeout": "NONE",
+    }
+    member = {
+        "SCHEDULE_TO_START": "scheduleToStartTimeout",
+        "SCHEDULE_TO_CLOSE": "scheduleToCloseTimeout",
+        "START_TO_CLOSE": "startToCloseTimeout",
+        "HEARTBEAT": "heartbeatTimeout",
+    }[timeout_type]
     timeouts[member] = "1"
     run = start(swf_client, domain)
     decide(swf_client, next_decision(swf_client, domain), schedule("a1", **timeouts))
@@ -87,8 +98,11 @@ def test_activity_timeouts(swf_client: Any, domain: str, timeout_type: str) -> N
             swf_client.record_activity_task_heartbeat(taskToken=work["taskToken"], details="half way")
     task = next_decision(swf_client, domain)
     timed_out = last(task["events"], "ActivityTaskTimedOut")
-    expected = {"timeoutType": timeout_type, "scheduledEventId": 5,
-                "startedEventId": work["startedEventId"] if work else 0}
+    expected = {
+        "timeoutType": timeout_type,
+        "scheduledEventId": 5,
+        "startedEventId": work["startedEventId"] if work else 0,
+    }
     if timeout_type == "HEARTBEAT":
         expected["details"] = "half way"
     assert timed_out == expected
@@ -118,7 +132,10 @@ def test_decision_task_timeout(swf_client: Any, domain: str) -> None:
     second = next_decision(swf_client, domain)
     assert second["workflowExecution"] == run
     assert last(second["events"], "DecisionTaskTimedOut") == {
-        "timeoutType": "START_TO_CLOSE", "scheduledEventId": 2, "startedEventId": 3}
+        "timeoutType": "START_TO_CLOSE",
+        "scheduledEventId": 2,
+        "startedEventId": 3,
+    }
     assert second["previousStartedEventId"] == 0  # the timed-out task was never processed
     with pytest.raises(ClientError) as err:
         decide(swf_client, first)
@@ -129,24 +146,43 @@ def test_decision_task_timeout(swf_client: Any, domain: str) -> None:
 def test_workflow_timeout_applies_child_policy(swf_client: Any, domain: str) -> None:
     """A parent timing out records WorkflowExecutionTimedOut and terminates its children."""
     parent = start(swf_client, domain, "parent", executionStartToCloseTimeout="1")
-    decide(swf_client, next_decision(swf_client, domain),
-           decision("StartChildWorkflowExecution", workflowType=WORKFLOW, workflowId="child",
-                    taskList={"name": "children"}, executionStartToCloseTimeout="60"))
+    decide(
+        swf_client,
+        next_decision(swf_client, domain),
+        decision(
+            "StartChildWorkflowExecution",
+            workflowType=WORKFLOW,
+            workflowId="child",
+            taskList={"name": "children"},
+            executionStartToCloseTimeout="60",
+        ),
+    )
     info = _wait_closed(swf_client, domain, parent)
     assert info["closeStatus"] == "TIMED_OUT"
     assert last(history(swf_client, domain, parent), "WorkflowExecutionTimedOut") == {
-        "timeoutType": "START_TO_CLOSE", "childPolicy": "TERMINATE"}
+        "timeoutType": "START_TO_CLOSE",
+        "childPolicy": "TERMINATE",
+    }
     child = swf_client.list_closed_workflow_executions(
-        domain=domain, startTimeFilter={"oldestDate": 0}, executionFilter={"workflowId": "child"})["executionInfos"]
+        domain=domain, startTimeFilter={"oldestDate": 0}, executionFilter={"workflowId": "child"}
+    )["executionInfos"]
     assert [item["closeStatus"] for item in child] == ["TERMINATED"]
 
 
 def test_child_timeout_reported_to_parent(swf_client: Any, domain: str) -> None:
     """A child timing out is reported to its parent as ChildWorkflowExecutionTimedOut."""
     parent = start(swf_client, domain, "parent")
-    decide(swf_client, next_decision(swf_client, domain),
-           decision("StartChildWorkflowExecution", workflowType=WORKFLOW, workflowId="child",
-                    taskList={"name": "children"}, executionStartToCloseTimeout="1"))
+    decide(
+        swf_client,
+        next_decision(swf_client, domain),
+        decision(
+            "StartChildWorkflowExecution",
+            workflowType=WORKFLOW,
+            workflowId="child",
+            taskList={"name": "children"},
+            executionStartToCloseTimeout="1",
+        ),
+    )
     decide(swf_client, next_decision(swf_client, domain))  # the ChildWorkflowExecutionStarted decision
     task = next_decision(swf_client, domain)
     timed_out = last(task["events"], "ChildWorkflowExecutionTimedOut")
@@ -157,13 +193,20 @@ def test_child_timeout_reported_to_parent(swf_client: Any, domain: str) -> None:
 def test_decision_schedule_to_start_timeout(swf_client: Any, domain: str) -> None:
     """With taskListScheduleToStartTimeout, a decision task nobody polls times out SCHEDULE_TO_START."""
     run = start(swf_client, domain)
-    decide(swf_client, next_decision(swf_client, domain), taskList={"name": "unwatched"},
-           taskListScheduleToStartTimeout="1")
+    decide(
+        swf_client,
+        next_decision(swf_client, domain),
+        taskList={"name": "unwatched"},
+        taskListScheduleToStartTimeout="1",
+    )
     swf_client.signal_workflow_execution(domain=domain, workflowId=run["workflowId"], signalName="s")
     with gevent.Timeout(10):
         while "DecisionTaskTimedOut" not in types(history(swf_client, domain, run)):
             gevent.sleep(0.05)
     task = next_decision(swf_client, domain, task_list="unwatched")
     assert last(task["events"], "DecisionTaskTimedOut") == {
-        "timeoutType": "SCHEDULE_TO_START", "scheduledEventId": 6, "startedEventId": 0}
+        "timeoutType": "SCHEDULE_TO_START",
+        "scheduledEventId": 6,
+        "startedEventId": 0,
+    }
     assert last(task["events"], "DecisionTaskScheduled")["scheduleToStartTimeout"] == "1"

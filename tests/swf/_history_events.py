@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -15,7 +15,7 @@ class HistoryBuilder:
     ``DecisionTaskStarted`` (ids 1-3).
     """
 
-    def __init__(self, *, workflow_input: Optional[str] = "in", workflow_type: tuple[str, str] = ("flow", "1")) -> None:
+    def __init__(self, *, workflow_input: str | None = "in", workflow_type: tuple[str, str] = ("flow", "1")) -> None:
         self.events: list[dict[str, Any]] = []
         started: dict[str, Any] = {
             "childPolicy": "TERMINATE",
@@ -51,7 +51,7 @@ class HistoryBuilder:
         self.decision_started = self.add("DecisionTaskStarted", scheduledEventId=scheduled, identity="decider-1")
         return self.decision_started
 
-    def complete_decision(self, execution_context: Optional[str] = None) -> int:
+    def complete_decision(self, execution_context: str | None = None) -> int:
         """``DecisionTaskCompleted`` for the current decision task; returns its id."""
         attrs: dict[str, Any] = {"scheduledEventId": self.decision_started - 1, "startedEventId": self.decision_started}
         if execution_context is not None:
@@ -59,7 +59,7 @@ class HistoryBuilder:
         self.decision_completed = self.add("DecisionTaskCompleted", **attrs)
         return self.decision_completed
 
-    def schedule_activity(self, activity_id: str, input: Optional[str] = None, control: Optional[str] = None) -> int:  # noqa: A002
+    def schedule_activity(self, activity_id: str, input: str | None = None, control: str | None = None) -> int:  # noqa: A002
         attrs: dict[str, Any] = {
             "activityType": {"name": "work", "version": "1"},
             "activityId": activity_id,
@@ -107,28 +107,44 @@ class LocalFlow:
         self.decision_list = f"{domain}-deciders"
         call(client, "RegisterDomain", name=domain, workflowExecutionRetentionPeriodInDays="1")
         call(
-            client, "RegisterWorkflowType", domain=domain, name="flow", version="1",
-            defaultTaskList={"name": self.decision_list}, defaultChildPolicy="TERMINATE",
-            defaultExecutionStartToCloseTimeout="600", defaultTaskStartToCloseTimeout="30",
+            client,
+            "RegisterWorkflowType",
+            domain=domain,
+            name="flow",
+            version="1",
+            defaultTaskList={"name": self.decision_list},
+            defaultChildPolicy="TERMINATE",
+            defaultExecutionStartToCloseTimeout="600",
+            defaultTaskStartToCloseTimeout="30",
         )
         call(
-            client, "RegisterActivityType", domain=domain, name="work", version="1",
-            defaultTaskList={"name": f"{domain}-workers"}, defaultTaskScheduleToCloseTimeout="600",
-            defaultTaskScheduleToStartTimeout="600", defaultTaskStartToCloseTimeout="600",
+            client,
+            "RegisterActivityType",
+            domain=domain,
+            name="work",
+            version="1",
+            defaultTaskList={"name": f"{domain}-workers"},
+            defaultTaskScheduleToCloseTimeout="600",
+            defaultTaskScheduleToStartTimeout="600",
+            defaultTaskStartToCloseTimeout="600",
             defaultTaskHeartbeatTimeout="NONE",
         )
 
-    def start(self, workflow_id: str, input: Optional[str] = None, **extra: Any) -> str:  # noqa: A002
+    def start(self, workflow_id: str, input: str | None = None, **extra: Any) -> str:  # noqa: A002
         """Start an execution of ``flow``; returns its run id."""
         from swf.connection import call
 
-        params: dict[str, Any] = {"domain": self.domain, "workflowId": workflow_id,
-                                  "workflowType": {"name": "flow", "version": "1"}, **extra}
+        params: dict[str, Any] = {
+            "domain": self.domain,
+            "workflowId": workflow_id,
+            "workflowType": {"name": "flow", "version": "1"},
+            **extra,
+        }
         if input is not None:
             params["input"] = input
         return str(call(self.client, "StartWorkflowExecution", **params)["runId"])
 
-    def poll_pages(self, page_size: Optional[int] = None) -> list[dict[str, Any]]:
+    def poll_pages(self, page_size: int | None = None) -> list[dict[str, Any]]:
         """Poll until a decision task comes (1 s long polls), then fetch every page of it."""
         from swf.connection import call
 
@@ -144,7 +160,7 @@ class LocalFlow:
             pages.append(call(self.client, "PollForDecisionTask", nextPageToken=pages[-1]["nextPageToken"], **params))
         return pages
 
-    def poll(self, page_size: Optional[int] = None) -> Any:
+    def poll(self, page_size: int | None = None) -> Any:
         """The next decision task, as a ``DecisionTask``."""
         from swf.models import DecisionTask
 
@@ -154,16 +170,27 @@ class LocalFlow:
         from swf.connection import call
         from swf.models.decisions import validate_decisions
 
-        call(self.client, "RespondDecisionTaskCompleted", taskToken=task.task_token,
-             decisions=validate_decisions(decisions), **extra)
+        call(
+            self.client,
+            "RespondDecisionTaskCompleted",
+            taskToken=task.task_token,
+            decisions=validate_decisions(decisions),
+            **extra,
+        )
 
     def history(self, workflow_id: str, run_id: str, **extra: Any) -> Any:
         """The full history through ``GetWorkflowExecutionHistory``, every page."""
         from swf.connection import call
         from swf.models import History
 
-        params: dict[str, Any] = {"domain": self.domain, "execution": {"workflowId": workflow_id, "runId": run_id}, **extra}
+        params: dict[str, Any] = {
+            "domain": self.domain,
+            "execution": {"workflowId": workflow_id, "runId": run_id},
+            **extra,
+        }
         pages = [call(self.client, "GetWorkflowExecutionHistory", **params)]
         while pages[-1].get("nextPageToken"):
-            pages.append(call(self.client, "GetWorkflowExecutionHistory", nextPageToken=pages[-1]["nextPageToken"], **params))
+            pages.append(
+                call(self.client, "GetWorkflowExecutionHistory", nextPageToken=pages[-1]["nextPageToken"], **params)
+            )
         return History.from_pages(pages)

@@ -47,7 +47,12 @@ class BadDecider:
     """Returns a decision SWF would refuse."""
 
     def decide(self, decision_task: DecisionTask) -> list[dict[str, Any]]:
-        return [{"decisionType": "StartTimer", "startTimerDecisionAttributes": {"timerId": "t" * 300, "startToFireTimeout": "5"}}]
+        return [
+            {
+                "decisionType": "StartTimer",
+                "startTimerDecisionAttributes": {"timerId": "t" * 300, "startToFireTimeout": "5"},
+            }
+        ]
 
 
 class NeedsArguments:

@@ -177,7 +177,12 @@ def test_heartbeat_reports_cancel_request(swf_client: Any, domain: str) -> None:
     assert task is not None
     decider.complete(
         task.task_token,
-        [{"decisionType": "RequestCancelActivityTask", "requestCancelActivityTaskDecisionAttributes": {"activityId": "a-1"}}],
+        [
+            {
+                "decisionType": "RequestCancelActivityTask",
+                "requestCancelActivityTaskDecisionAttributes": {"activityId": "a-1"},
+            }
+        ],
     )
     assert worker.heartbeat(activity_task.task_token) is True
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -278,8 +279,12 @@ def test_make_client_uses_the_file_and_explicit_arguments_win(home: Path, monkey
     assert client.meta.region_name == "ap-south-1"
     assert client.meta.endpoint_url == "http://file.invalid:1"
     assert client._request_signer._credentials.get_frozen_credentials().access_key == "FILEKEY"
-    own = make_client(region_name="eu-west-1", endpoint_url="http://own.invalid:2",
-                      aws_access_key_id="OWNKEY", aws_secret_access_key="own-secret")
+    own = make_client(
+        region_name="eu-west-1",
+        endpoint_url="http://own.invalid:2",
+        aws_access_key_id="OWNKEY",
+        aws_secret_access_key="own-secret",
+    )
     assert own.meta.region_name == "eu-west-1"
     assert own.meta.endpoint_url == "http://own.invalid:2"
     assert own._request_signer._credentials.get_frozen_credentials().access_key == "OWNKEY"

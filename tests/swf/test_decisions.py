@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import botocore.session
 import gevent
@@ -22,7 +23,6 @@ from swf.models.history_state import (
     TaskStatus,
     TimerStatus,
 )
-
 from tests.swf._history_events import LocalFlow
 
 SERVICE = botocore.session.get_session().get_service_model("swf")
@@ -36,14 +36,28 @@ def _botocore_accepts(*decisions: dict[str, Any]) -> None:
 BUILT: dict[str, tuple[Callable[[], dict[str, Any]], dict[str, Any]]] = {
     "ScheduleActivityTask": (
         lambda: d.schedule_activity_task(
-            "a1", ("work", "1"), input="in", control="ctl", task_list="workers", task_priority=5,
-            schedule_to_close_timeout=timedelta(minutes=10), schedule_to_start_timeout=None,
-            start_to_close_timeout=timedelta(seconds=30.2), heartbeat_timeout=timedelta(seconds=20),
+            "a1",
+            ("work", "1"),
+            input="in",
+            control="ctl",
+            task_list="workers",
+            task_priority=5,
+            schedule_to_close_timeout=timedelta(minutes=10),
+            schedule_to_start_timeout=None,
+            start_to_close_timeout=timedelta(seconds=30.2),
+            heartbeat_timeout=timedelta(seconds=20),
         ),
         {
-            "activityType": {"name": "work", "version": "1"}, "activityId": "a1", "input": "in", "control": "ctl",
-            "taskList": {"name": "workers"}, "taskPriority": "5", "scheduleToCloseTimeout": "600",
-            "scheduleToStartTimeout": "NONE", "startToCloseTimeout": "31", "heartbeatTimeout": "20",
+            "activityType": {"name": "work", "version": "1"},
+            "activityId": "a1",
+            "input": "in",
+            "control": "ctl",
+            "taskList": {"name": "workers"},
+            "taskPriority": "5",
+            "scheduleToCloseTimeout": "600",
+            "scheduleToStartTimeout": "NONE",
+            "startToCloseTimeout": "31",
+            "heartbeatTimeout": "20",
         },
     ),
     "RequestCancelActivityTask": (lambda: d.request_cancel_activity_task("a1"), {"activityId": "a1"}),
@@ -52,14 +66,26 @@ BUILT: dict[str, tuple[Callable[[], dict[str, Any]], dict[str, Any]]] = {
     "CancelWorkflowExecution": (lambda: d.cancel_workflow_execution("bye"), {"details": "bye"}),
     "ContinueAsNewWorkflowExecution": (
         lambda: d.continue_as_new_workflow_execution(
-            input="next", execution_start_to_close_timeout=timedelta(hours=1), task_list="deciders",
-            task_priority=-3, task_start_to_close_timeout=timedelta(seconds=30), child_policy="ABANDON",
-            tags=["x", "y"], workflow_type_version="2", lambda_role="arn:aws:iam::1:role/r",
+            input="next",
+            execution_start_to_close_timeout=timedelta(hours=1),
+            task_list="deciders",
+            task_priority=-3,
+            task_start_to_close_timeout=timedelta(seconds=30),
+            child_policy="ABANDON",
+            tags=["x", "y"],
+            workflow_type_version="2",
+            lambda_role="arn:aws:iam::1:role/r",
         ),
         {
-            "input": "next", "executionStartToCloseTimeout": "3600", "taskList": {"name": "deciders"},
-            "taskPriority": "-3", "taskStartToCloseTimeout": "30", "childPolicy": "ABANDON", "tagList": ["x", "y"],
-            "workflowTypeVersion": "2", "lambdaRole": "arn:aws:iam::1:role/r",
+            "input": "next",
+            "executionStartToCloseTimeout": "3600",
+            "taskList": {"name": "deciders"},
+            "taskPriority": "-3",
+            "taskStartToCloseTimeout": "30",
+            "childPolicy": "ABANDON",
+            "tagList": ["x", "y"],
+            "workflowTypeVersion": "2",
+            "lambdaRole": "arn:aws:iam::1:role/r",
         },
     ),
     "RecordMarker": (lambda: d.record_marker("progress", "50%"), {"markerName": "progress", "details": "50%"}),
@@ -78,19 +104,36 @@ BUILT: dict[str, tuple[Callable[[], dict[str, Any]], dict[str, Any]]] = {
     ),
     "StartChildWorkflowExecution": (
         lambda: d.start_child_workflow_execution(
-            "kid", TypeRef("child", "2"), input="i", control="c", execution_start_to_close_timeout=timedelta(hours=2),
-            task_list="kids", task_priority=1, task_start_to_close_timeout=None, child_policy="TERMINATE",
-            tags=["t"], lambda_role="arn:aws:iam::1:role/r",
+            "kid",
+            TypeRef("child", "2"),
+            input="i",
+            control="c",
+            execution_start_to_close_timeout=timedelta(hours=2),
+            task_list="kids",
+            task_priority=1,
+            task_start_to_close_timeout=None,
+            child_policy="TERMINATE",
+            tags=["t"],
+            lambda_role="arn:aws:iam::1:role/r",
         ),
         {
-            "workflowType": {"name": "child", "version": "2"}, "workflowId": "kid", "input": "i", "control": "c",
-            "executionStartToCloseTimeout": "7200", "taskList": {"name": "kids"}, "taskPriority": "1",
-            "taskStartToCloseTimeout": "NONE", "childPolicy": "TERMINATE", "tagList": ["t"],
+            "workflowType": {"name": "child", "version": "2"},
+            "workflowId": "kid",
+            "input": "i",
+            "control": "c",
+            "executionStartToCloseTimeout": "7200",
+            "taskList": {"name": "kids"},
+            "taskPriority": "1",
+            "taskStartToCloseTimeout": "NONE",
+            "childPolicy": "TERMINATE",
+            "tagList": ["t"],
             "lambdaRole": "arn:aws:iam::1:role/r",
         },
     ),
     "ScheduleLambdaFunction": (
-        lambda: d.schedule_lambda_function("f1", "my-fn", input="{}", control="c", start_to_close_timeout=timedelta(minutes=1)),
+        lambda: d.schedule_lambda_function(
+            "f1", "my-fn", input="{}", control="c", start_to_close_timeout=timedelta(minutes=1)
+        ),
         {"id": "f1", "name": "my-fn", "input": "{}", "control": "c", "startToCloseTimeout": "60"},
     ),
 }
@@ -115,11 +158,17 @@ def test_minimal_builders_leave_defaults_out() -> None:
     """Unset optional arguments are omitted, so SWF applies the registered defaults."""
     decision = d.schedule_activity_task("a", ("work", "1"))
     assert decision["scheduleActivityTaskDecisionAttributes"] == {
-        "activityType": {"name": "work", "version": "1"}, "activityId": "a"}
+        "activityType": {"name": "work", "version": "1"},
+        "activityId": "a",
+    }
     assert d.continue_as_new_workflow_execution() == {
-        "decisionType": "ContinueAsNewWorkflowExecution", "continueAsNewWorkflowExecutionDecisionAttributes": {}}
+        "decisionType": "ContinueAsNewWorkflowExecution",
+        "continueAsNewWorkflowExecutionDecisionAttributes": {},
+    }
     assert d.complete_workflow_execution() == {
-        "decisionType": "CompleteWorkflowExecution", "completeWorkflowExecutionDecisionAttributes": {}}
+        "decisionType": "CompleteWorkflowExecution",
+        "completeWorkflowExecutionDecisionAttributes": {},
+    }
     _botocore_accepts(decision, d.complete_workflow_execution(), d.fail_workflow_execution())
 
 
@@ -139,24 +188,57 @@ def test_type_accepts_any_object_with_name_and_version() -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: d.complete_workflow_execution("x" * 32769), "CompleteWorkflowExecution: result is 32769 characters; SWF allows at most 32768"),
-        (lambda: d.schedule_activity_task("a", ("w", "1"), input="x" * 32769), "ScheduleActivityTask: input is 32769 characters; SWF allows at most 32768"),
-        (lambda: d.start_timer("t", timedelta(1), control="x" * 40000), "StartTimer: control is 40000 characters; SWF allows at most 32768"),
+        (
+            lambda: d.complete_workflow_execution("x" * 32769),
+            "CompleteWorkflowExecution: result is 32769 characters; SWF allows at most 32768",
+        ),
+        (
+            lambda: d.schedule_activity_task("a", ("w", "1"), input="x" * 32769),
+            "ScheduleActivityTask: input is 32769 characters; SWF allows at most 32768",
+        ),
+        (
+            lambda: d.start_timer("t", timedelta(1), control="x" * 40000),
+            "StartTimer: control is 40000 characters; SWF allows at most 32768",
+        ),
         (lambda: d.cancel_workflow_execution("x" * 32769), "CancelWorkflowExecution: details is 32769 characters"),
-        (lambda: d.schedule_activity_task("a" * 257, ("w", "1")), "ScheduleActivityTask: activityId is 257 characters; SWF allows at most 256"),
+        (
+            lambda: d.schedule_activity_task("a" * 257, ("w", "1")),
+            "ScheduleActivityTask: activityId is 257 characters; SWF allows at most 256",
+        ),
         (lambda: d.record_marker("m" * 257), "RecordMarker: markerName is 257 characters; SWF allows at most 256"),
-        (lambda: d.signal_external_workflow_execution("w", "s" * 257), "SignalExternalWorkflowExecution: signalName is 257 characters"),
-        (lambda: d.start_child_workflow_execution("w", ("n" * 257, "1")), "StartChildWorkflowExecution: workflowType.name is 257 characters"),
-        (lambda: d.start_child_workflow_execution("w", ("n", "v" * 65)), "workflowType.version is 65 characters; SWF allows at most 64"),
-        (lambda: d.continue_as_new_workflow_execution(workflow_type_version="v" * 65), "workflowTypeVersion is 65 characters; SWF allows at most 64"),
-        (lambda: d.start_child_workflow_execution("w", ("n", "1"), tags=list("abcdef")), "tagList has 6 tags; SWF allows at most 5"),
+        (
+            lambda: d.signal_external_workflow_execution("w", "s" * 257),
+            "SignalExternalWorkflowExecution: signalName is 257 characters",
+        ),
+        (
+            lambda: d.start_child_workflow_execution("w", ("n" * 257, "1")),
+            "StartChildWorkflowExecution: workflowType.name is 257 characters",
+        ),
+        (
+            lambda: d.start_child_workflow_execution("w", ("n", "v" * 65)),
+            "workflowType.version is 65 characters; SWF allows at most 64",
+        ),
+        (
+            lambda: d.continue_as_new_workflow_execution(workflow_type_version="v" * 65),
+            "workflowTypeVersion is 65 characters; SWF allows at most 64",
+        ),
+        (
+            lambda: d.start_child_workflow_execution("w", ("n", "1"), tags=list("abcdef")),
+            "tagList has 6 tags; SWF allows at most 5",
+        ),
         (lambda: d.continue_as_new_workflow_execution(tags=["x" * 257]), r"tagList\[0\] is 257 characters"),
-        (lambda: d.schedule_lambda_function("f", "n" * 65), "ScheduleLambdaFunction: name is 65 characters; SWF allows at most 64"),
+        (
+            lambda: d.schedule_lambda_function("f", "n" * 65),
+            "ScheduleLambdaFunction: name is 65 characters; SWF allows at most 64",
+        ),
         (lambda: d.schedule_activity_task("", ("w", "1")), "activityId must not be empty"),
         (lambda: d.start_timer("a:b", timedelta(1)), "timerId must not contain ':'"),
         (lambda: d.start_timer(" t", timedelta(1)), "timerId must not start or end with whitespace"),
         (lambda: d.schedule_activity_task("arn", ("w", "1")), "literal string 'arn'"),
-        (lambda: d.start_child_workflow_execution("w", ("n", "1"), child_policy="KILL"), "childPolicy must be one of TERMINATE"),
+        (
+            lambda: d.start_child_workflow_execution("w", ("n", "1"), child_policy="KILL"),
+            "childPolicy must be one of TERMINATE",
+        ),
         (lambda: d.start_timer("t", None), "startToFireTimeout is required"),  # type: ignore[arg-type]
         (lambda: d.start_timer("t", timedelta(seconds=-1)), "startToFireTimeout must not be negative"),
         (lambda: d.schedule_activity_task("a", ("w", "1"), task_priority=2**31), "taskPriority must be within"),
@@ -212,12 +294,22 @@ def test_validate_decisions_limits_the_count_and_names_the_index() -> None:
     ("decision", "message"),
     [
         ({"decisionType": "Explode"}, "decisionType must be one of"),
-        ({"decisionType": "CancelTimer", "cancelTimerDecisionAttributes": {"timerId": "t", "extra": 1}}, "unknown field"),
+        (
+            {"decisionType": "CancelTimer", "cancelTimerDecisionAttributes": {"timerId": "t", "extra": 1}},
+            "unknown field",
+        ),
         ({"decisionType": "CancelTimer", "startTimerDecisionAttributes": {}}, "unexpected member"),
-        ({"decisionType": "CompleteWorkflowExecution", "completeWorkflowExecutionDecisionAttributes": {"result": 5}},
-         "result must be a string"),
-        ({"decisionType": "StartTimer", "startTimerDecisionAttributes": {"timerId": "t", "startToFireTimeout": "1.5"}},
-         "startToFireTimeout must be whole seconds"),
+        (
+            {"decisionType": "CompleteWorkflowExecution", "completeWorkflowExecutionDecisionAttributes": {"result": 5}},
+            "result must be a string",
+        ),
+        (
+            {
+                "decisionType": "StartTimer",
+                "startTimerDecisionAttributes": {"timerId": "t", "startToFireTimeout": "1.5"},
+            },
+            "startToFireTimeout must be whole seconds",
+        ),
     ],
 )
 def test_validate_decision_checks_hand_written_dicts(decision: dict[str, Any], message: str) -> None:
@@ -227,6 +319,7 @@ def test_validate_decision_checks_hand_written_dicts(decision: dict[str, Any], m
 
 
 # -- end to end on the local endpoint ------------------------------------------
+
 
 @pytest.fixture
 def flow(swf_client: Any, domain_name: str) -> LocalFlow:
@@ -243,17 +336,26 @@ def test_open_decisions_produce_their_events(flow: LocalFlow) -> None:
         if task.workflow_execution.workflow_id != "main":  # the peer's first task: leave it open
             task = flow.poll()
         assert task.workflow_execution == ("main", run_id) and task.history.state.input == "go"
-        flow.respond(task, [
-            d.schedule_activity_task("a1", ("work", "1"), input="payload", control="ctl",
-                                     start_to_close_timeout=timedelta(minutes=5), heartbeat_timeout=None),
-            d.schedule_activity_task("a2", ("work", "1")),
-            d.start_timer("fast", timedelta(seconds=1), control="tick"),
-            d.start_timer("slow", timedelta(hours=1)),
-            d.record_marker("phase", "one"),
-            d.start_child_workflow_execution("main-kid", ("flow", "1"), input="kid-in", child_policy="ABANDON"),
-            d.signal_external_workflow_execution("peer", "hello", input="hi"),
-            d.request_cancel_external_workflow_execution("peer"),
-        ])
+        flow.respond(
+            task,
+            [
+                d.schedule_activity_task(
+                    "a1",
+                    ("work", "1"),
+                    input="payload",
+                    control="ctl",
+                    start_to_close_timeout=timedelta(minutes=5),
+                    heartbeat_timeout=None,
+                ),
+                d.schedule_activity_task("a2", ("work", "1")),
+                d.start_timer("fast", timedelta(seconds=1), control="tick"),
+                d.start_timer("slow", timedelta(hours=1)),
+                d.record_marker("phase", "one"),
+                d.start_child_workflow_execution("main-kid", ("flow", "1"), input="kid-in", child_policy="ABANDON"),
+                d.signal_external_workflow_execution("peer", "hello", input="hi"),
+                d.request_cancel_external_workflow_execution("peer"),
+            ],
+        )
         while True:  # wait for the fast timer and the child to show up in a decision task
             task = flow.poll()
             if task.workflow_execution.workflow_id != "main":
@@ -267,7 +369,11 @@ def test_open_decisions_produce_their_events(flow: LocalFlow) -> None:
     a1 = scheduled[0]
     assert isinstance(a1, ev.ActivityTaskScheduled)
     assert (a1.input, a1.control, a1.start_to_close_timeout, a1.heartbeat_timeout) == (
-        "payload", "ctl", timedelta(minutes=5), None)
+        "payload",
+        "ctl",
+        timedelta(minutes=5),
+        None,
+    )
     assert a1.activity_type == TypeRef("work", "1")
     assert state.activities["a1"].status is TaskStatus.SCHEDULED
     assert (state.timers["fast"].control, state.timers["fast"].start_to_fire_timeout) == ("tick", timedelta(seconds=1))
@@ -336,14 +442,21 @@ def test_cancel_decision_closes_as_canceled(flow: LocalFlow) -> None:
 def test_continue_as_new_starts_a_new_run(flow: LocalFlow) -> None:
     """ContinueAsNewWorkflowExecution closes the run and names the new run, which gets the input."""
     run_id, history = _decide_once(
-        flow, "looping",
-        [d.continue_as_new_workflow_execution(input="round 2", task_start_to_close_timeout=timedelta(seconds=20),
-                                              tags=["again"])],
+        flow,
+        "looping",
+        [
+            d.continue_as_new_workflow_execution(
+                input="round 2", task_start_to_close_timeout=timedelta(seconds=20), tags=["again"]
+            )
+        ],
     )
     closed = history[-1]
     assert isinstance(closed, ev.WorkflowExecutionContinuedAsNew)
     assert (closed.input, closed.task_start_to_close_timeout, closed.tag_list) == (
-        "round 2", timedelta(seconds=20), ("again",))
+        "round 2",
+        timedelta(seconds=20),
+        ("again",),
+    )
     assert closed.new_execution_run_id != run_id
     with gevent.Timeout(10):
         new_history = flow.history("looping", closed.new_execution_run_id)
@@ -355,9 +468,13 @@ def test_continue_as_new_starts_a_new_run(flow: LocalFlow) -> None:
 def test_lambda_and_unknown_ids_are_reported_as_decision_failures(flow: LocalFlow) -> None:
     """Decisions SWF refuses come back as *Failed events that the state lists with their causes."""
     _, history = _decide_once(
-        flow, "refused",
-        [d.schedule_lambda_function("f1", "my-fn", input="{}"), d.request_cancel_activity_task("ghost"),
-         d.cancel_timer("ghost")],
+        flow,
+        "refused",
+        [
+            d.schedule_lambda_function("f1", "my-fn", input="{}"),
+            d.request_cancel_activity_task("ghost"),
+            d.cancel_timer("ghost"),
+        ],
     )
     state = history.state
     by_type = {f.decision_type: f for f in state.decision_failures}
@@ -375,8 +492,10 @@ def test_over_long_decision_is_refused_before_anything_is_sent(flow: LocalFlow) 
     with gevent.Timeout(20):
         run_id = flow.start("careful")
         task = flow.poll()
-        too_long = {"decisionType": "CompleteWorkflowExecution",
-                    "completeWorkflowExecutionDecisionAttributes": {"result": "r" * 32769}}
+        too_long = {
+            "decisionType": "CompleteWorkflowExecution",
+            "completeWorkflowExecutionDecisionAttributes": {"result": "r" * 32769},
+        }
         with pytest.raises(ValidationError, match=r"decisions\[0\]: CompleteWorkflowExecution: result is 32769"):
             flow.respond(task, [too_long])
         assert flow.history("careful", run_id).filter("DecisionTaskCompleted") == []

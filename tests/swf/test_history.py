@@ -18,6 +18,7 @@ import pytest
 from swf.connection import call
 from swf.exceptions import ValidationError
 from swf.models import DecisionTask, ExecutionRef, GenericEvent, History, TypeRef
+from swf.models import decisions as dec
 from swf.models import events as ev
 from swf.models.history_state import (
     ChildWorkflowStatus,
@@ -26,9 +27,6 @@ from swf.models.history_state import (
     TaskStatus,
     TimerStatus,
 )
-
-from swf.models import decisions as dec
-
 from tests.swf._history_events import T0, HistoryBuilder, LocalFlow
 
 SERVICE = botocore.session.get_session().get_service_model("swf")
@@ -61,7 +59,7 @@ def _every_event_type() -> list[str]:
 def test_every_service_model_event_type_has_a_class() -> None:
     """Each member of botocore's HistoryEvent shape maps to a typed event class of that name."""
     members = [m for m in SERVICE.shape_for("HistoryEvent").members if m.endswith("EventAttributes")]
-    names = {m[0].upper() + m[1:-len("EventAttributes")] for m in members}
+    names = {m[0].upper() + m[1 : -len("EventAttributes")] for m in members}
     assert len(names) == 54
     assert set(ev.EVENT_CLASSES) == names
     assert all(cls.__name__ == name for name, cls in ev.EVENT_CLASSES.items())
@@ -102,7 +100,7 @@ def test_each_event_type_converts_its_attributes(event_type: str) -> None:
 
 
 def test_none_duration_and_absent_members() -> None:
-    """"NONE" and an absent optional duration both read as None; optional strings default to None."""
+    """ "NONE" and an absent optional duration both read as None; optional strings default to None."""
     builder = HistoryBuilder(workflow_input=None)
     builder.complete_decision()
     builder.schedule_activity("a")
@@ -128,8 +126,12 @@ def test_none_duration_and_absent_members() -> None:
 def test_timestamps_become_aware_utc(stamp: Any) -> None:
     """Naive datetimes, offsets, epoch seconds and ISO strings all read as the same aware UTC time."""
     event = ev.event_from_wire(
-        {"eventId": 1, "eventType": "TimerFired", "eventTimestamp": stamp,
-         "timerFiredEventAttributes": {"timerId": "t", "startedEventId": 0}}
+        {
+            "eventId": 1,
+            "eventType": "TimerFired",
+            "eventTimestamp": stamp,
+            "timerFiredEventAttributes": {"timerId": "t", "startedEventId": 0},
+        }
     )
     assert event.timestamp == datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
     assert event.timestamp.tzinfo is timezone.utc
@@ -146,7 +148,10 @@ def test_unknown_event_type_is_kept_as_generic_event() -> None:
     assert event.attributes == {"destination": "mars", "decisionTaskCompletedEventId": 3}
     assert history.state.unknown_events == [event]
     assert history.filter("WorkflowExecutionTeleported") == [event]
-    assert json.loads(history.to_json())["events"][-1]["workflowExecutionTeleportedEventAttributes"]["destination"] == "mars"
+    assert (
+        json.loads(history.to_json())["events"][-1]["workflowExecutionTeleportedEventAttributes"]["destination"]
+        == "mars"
+    )
 
 
 @pytest.mark.parametrize(
@@ -159,12 +164,25 @@ def test_unknown_event_type_is_kept_as_generic_event() -> None:
         ({"eventId": 4, "eventType": "TimerFired"}, "events[0] (eventId 4, TimerFired): missing eventTimestamp"),
         ({"eventId": 4, "eventType": "TimerFired", "eventTimestamp": "yesterday"}, "eventTimestamp is not a time"),
         (
-            {"eventId": 4, "eventType": "TimerFired", "eventTimestamp": 0, "timerFiredEventAttributes": {"timerId": "t"}},
+            {
+                "eventId": 4,
+                "eventType": "TimerFired",
+                "eventTimestamp": 0,
+                "timerFiredEventAttributes": {"timerId": "t"},
+            },
             "missing timerFiredEventAttributes.startedEventId",
         ),
         (
-            {"eventId": 4, "eventType": "TimerStarted", "eventTimestamp": 0,
-             "timerStartedEventAttributes": {"timerId": "t", "startToFireTimeout": "soon", "decisionTaskCompletedEventId": 3}},
+            {
+                "eventId": 4,
+                "eventType": "TimerStarted",
+                "eventTimestamp": 0,
+                "timerStartedEventAttributes": {
+                    "timerId": "t",
+                    "startToFireTimeout": "soon",
+                    "decisionTaskCompletedEventId": 3,
+                },
+            },
             "startToFireTimeout must be whole seconds or NONE",
         ),
     ],
@@ -385,15 +403,27 @@ def test_ten_concurrent_activities_every_outcome() -> None:
         started[name] = b.start_activity(scheduled[name])
     b.add("ActivityTaskCompleted", scheduledEventId=scheduled["act-7"], startedEventId=started["act-7"], result="seven")
     b.add("ActivityTaskFailed", scheduledEventId=scheduled["act-0"], startedEventId=started["act-0"], reason="zero")
-    b.add("ActivityTaskTimedOut", scheduledEventId=scheduled["act-3"], startedEventId=started["act-3"],
-          timeoutType="HEARTBEAT", details="last beat")
-    b.add("ActivityTaskTimedOut", scheduledEventId=scheduled["act-5"], startedEventId=0, timeoutType="SCHEDULE_TO_START")
+    b.add(
+        "ActivityTaskTimedOut",
+        scheduledEventId=scheduled["act-3"],
+        startedEventId=started["act-3"],
+        timeoutType="HEARTBEAT",
+        details="last beat",
+    )
+    b.add(
+        "ActivityTaskTimedOut", scheduledEventId=scheduled["act-5"], startedEventId=0, timeoutType="SCHEDULE_TO_START"
+    )
     b.start_decision()
     b.complete_decision()
     cr = b.add("ActivityTaskCancelRequested", activityId="act-9", decisionTaskCompletedEventId=b.decision_completed)
     b.add("ActivityTaskCancelRequested", activityId="act-1", decisionTaskCompletedEventId=b.decision_completed)
-    b.add("ActivityTaskCanceled", scheduledEventId=scheduled["act-1"], startedEventId=started["act-1"],
-          details="stopped", latestCancelRequestedEventId=cr + 1)
+    b.add(
+        "ActivityTaskCanceled",
+        scheduledEventId=scheduled["act-1"],
+        startedEventId=started["act-1"],
+        details="stopped",
+        latestCancelRequestedEventId=cr + 1,
+    )
     b.add("ActivityTaskCompleted", scheduledEventId=scheduled["act-2"], startedEventId=started["act-2"], result="two")
     state = History.from_events(b.events).state
     acts = state.activities
@@ -401,12 +431,18 @@ def test_ten_concurrent_activities_every_outcome() -> None:
     assert (acts["act-2"].status, acts["act-2"].result) == (TaskStatus.COMPLETED, "two")
     assert (acts["act-0"].status, acts["act-0"].reason) == (TaskStatus.FAILED, "zero")
     assert (acts["act-3"].status, acts["act-3"].timeout_type, acts["act-3"].details) == (
-        TaskStatus.TIMED_OUT, "HEARTBEAT", "last beat")
+        TaskStatus.TIMED_OUT,
+        "HEARTBEAT",
+        "last beat",
+    )
     assert (acts["act-5"].status, acts["act-5"].timeout_type) == (TaskStatus.TIMED_OUT, "SCHEDULE_TO_START")
     assert acts["act-9"].status is TaskStatus.CANCEL_REQUESTED
     assert acts["act-9"].cancel_requested and acts["act-9"].cancel_requested_event_id == cr
     assert (acts["act-1"].status, acts["act-1"].details, acts["act-1"].cancel_requested) == (
-        TaskStatus.CANCELED, "stopped", True)
+        TaskStatus.CANCELED,
+        "stopped",
+        True,
+    )
     assert acts["act-4"].status is TaskStatus.STARTED and acts["act-8"].status is TaskStatus.STARTED
     assert acts["act-6"].status is TaskStatus.SCHEDULED and acts["act-6"].started_event_id is None
     assert sorted(a.activity_id for a in state.open_activities) == ["act-4", "act-6", "act-8", "act-9"]
@@ -426,22 +462,36 @@ def test_hundred_concurrent_activities_correlate_by_id() -> None:
     expected: dict[str, tuple[TaskStatus, Any]] = {}
     for n, name in enumerate(order):
         if n % 3 == 0:
-            b.add("ActivityTaskCompleted", scheduledEventId=scheduled[name], startedEventId=started[name], result=f"r-{name}")
+            b.add(
+                "ActivityTaskCompleted",
+                scheduledEventId=scheduled[name],
+                startedEventId=started[name],
+                result=f"r-{name}",
+            )
             expected[name] = (TaskStatus.COMPLETED, f"r-{name}")
         elif n % 3 == 1:
-            b.add("ActivityTaskFailed", scheduledEventId=scheduled[name], startedEventId=started[name], reason=f"f-{name}")
+            b.add(
+                "ActivityTaskFailed", scheduledEventId=scheduled[name], startedEventId=started[name], reason=f"f-{name}"
+            )
             expected[name] = (TaskStatus.FAILED, f"f-{name}")
         else:
-            b.add("ActivityTaskTimedOut", scheduledEventId=scheduled[name], startedEventId=started[name],
-                  timeoutType="START_TO_CLOSE")
+            b.add(
+                "ActivityTaskTimedOut",
+                scheduledEventId=scheduled[name],
+                startedEventId=started[name],
+                timeoutType="START_TO_CLOSE",
+            )
             expected[name] = (TaskStatus.TIMED_OUT, "START_TO_CLOSE")
     state = History.from_events(b.events).state
     assert len(state.activities) == 100
     for name, (status, value) in expected.items():
         act = state.activities[name]
         assert act.status is status
-        assert {TaskStatus.COMPLETED: act.result, TaskStatus.FAILED: act.reason,
-                TaskStatus.TIMED_OUT: act.timeout_type}[status] == value
+        assert {
+            TaskStatus.COMPLETED: act.result,
+            TaskStatus.FAILED: act.reason,
+            TaskStatus.TIMED_OUT: act.timeout_type,
+        }[status] == value
         assert act.started_event_id == started[name] and act.scheduled_event_id == scheduled[name]
 
 
@@ -464,10 +514,18 @@ def test_retries_of_the_same_activity_id() -> None:
     b.add("ActivityTaskCompleted", scheduledEventId=s3, startedEventId=st3, result="ok")
     state = History.from_events(b.events).state
     latest = state.activities["fetch"]
-    assert (latest.status, latest.result, latest.input, latest.times_scheduled) == (TaskStatus.COMPLETED, "ok", "try-3", 3)
+    assert (latest.status, latest.result, latest.input, latest.times_scheduled) == (
+        TaskStatus.COMPLETED,
+        "ok",
+        "try-3",
+        3,
+    )
     attempts = state.activity_attempts["fetch"]
     assert [(a.status, a.times_scheduled) for a in attempts] == [
-        (TaskStatus.FAILED, 1), (TaskStatus.TIMED_OUT, 2), (TaskStatus.COMPLETED, 3)]
+        (TaskStatus.FAILED, 1),
+        (TaskStatus.TIMED_OUT, 2),
+        (TaskStatus.COMPLETED, 3),
+    ]
     assert attempts[0].reason == "flaky" and attempts[1].timeout_type == "SCHEDULE_TO_START"
 
 
@@ -476,18 +534,37 @@ def test_schedule_failures_and_limits() -> None:
     b = HistoryBuilder()
     d1 = b.complete_decision()
     s1 = b.schedule_activity("busy")
-    b.add("ScheduleActivityTaskFailed", activityType={"name": "work", "version": "1"}, activityId="busy",
-          cause="ACTIVITY_ID_ALREADY_IN_USE", decisionTaskCompletedEventId=d1)
-    b.add("ScheduleActivityTaskFailed", activityType={"name": "work", "version": "1"}, activityId="many",
-          cause="OPEN_ACTIVITIES_LIMIT_EXCEEDED", decisionTaskCompletedEventId=d1)
-    b.add("ScheduleActivityTaskFailed", activityType={"name": "work", "version": "1"}, activityId="fast",
-          cause="ACTIVITY_CREATION_RATE_EXCEEDED", decisionTaskCompletedEventId=d1)
+    b.add(
+        "ScheduleActivityTaskFailed",
+        activityType={"name": "work", "version": "1"},
+        activityId="busy",
+        cause="ACTIVITY_ID_ALREADY_IN_USE",
+        decisionTaskCompletedEventId=d1,
+    )
+    b.add(
+        "ScheduleActivityTaskFailed",
+        activityType={"name": "work", "version": "1"},
+        activityId="many",
+        cause="OPEN_ACTIVITIES_LIMIT_EXCEEDED",
+        decisionTaskCompletedEventId=d1,
+    )
+    b.add(
+        "ScheduleActivityTaskFailed",
+        activityType={"name": "work", "version": "1"},
+        activityId="fast",
+        cause="ACTIVITY_CREATION_RATE_EXCEEDED",
+        decisionTaskCompletedEventId=d1,
+    )
     state = History.from_events(b.events).state
     assert state.activities["busy"].status is TaskStatus.SCHEDULED
     assert state.activities["busy"].scheduled_event_id == s1
     many = state.activities["many"]
     assert (many.status, many.cause, many.times_scheduled, many.is_open) == (
-        TaskStatus.SCHEDULE_FAILED, "OPEN_ACTIVITIES_LIMIT_EXCEEDED", 0, False)
+        TaskStatus.SCHEDULE_FAILED,
+        "OPEN_ACTIVITIES_LIMIT_EXCEEDED",
+        0,
+        False,
+    )
     failures = state.decision_failures
     assert [(f.decision_type, f.subject, f.cause) for f in failures] == [
         ("ScheduleActivityTask", "busy", "ACTIVITY_ID_ALREADY_IN_USE"),
@@ -523,7 +600,10 @@ def test_timers() -> None:
     assert (timers["wait"].status, timers["wait"].start_to_fire_timeout) == (TimerStatus.FIRED, timedelta(seconds=5))
     assert (timers["deadline"].status, timers["deadline"].closed_event_id) == (TimerStatus.CANCELED, c)
     assert (timers["poll"].status, timers["poll"].started_event_id, timers["poll"].times_started) == (
-        TimerStatus.STARTED, t4, 2)
+        TimerStatus.STARTED,
+        t4,
+        2,
+    )
     assert (timers["other"].status, timers["other"].cause) == (TimerStatus.START_FAILED, "OPEN_TIMERS_LIMIT_EXCEEDED")
     assert [t.timer_id for t in state.open_timers] == ["poll"]
     assert [(f.decision_type, f.subject, f.cause) for f in state.decision_failures] == [
@@ -551,29 +631,55 @@ def test_child_workflows() -> None:
     outcomes = ["ok", "bad", "slow", "stop", "kill", "open", "never"]
     init = {}
     for wid in outcomes:
-        init[wid] = b.add("StartChildWorkflowExecutionInitiated", workflowId=wid,
-                          workflowType={"name": "child", "version": "2"}, input=f"in-{wid}", control=f"c-{wid}",
-                          taskList={"name": "kids"}, childPolicy="TERMINATE", decisionTaskCompletedEventId=d)
-    b.add("StartChildWorkflowExecutionFailed", workflowId="never", workflowType={"name": "child", "version": "2"},
-          cause="WORKFLOW_ALREADY_RUNNING", initiatedEventId=init["never"], decisionTaskCompletedEventId=d)
+        init[wid] = b.add(
+            "StartChildWorkflowExecutionInitiated",
+            workflowId=wid,
+            workflowType={"name": "child", "version": "2"},
+            input=f"in-{wid}",
+            control=f"c-{wid}",
+            taskList={"name": "kids"},
+            childPolicy="TERMINATE",
+            decisionTaskCompletedEventId=d,
+        )
+    b.add(
+        "StartChildWorkflowExecutionFailed",
+        workflowId="never",
+        workflowType={"name": "child", "version": "2"},
+        cause="WORKFLOW_ALREADY_RUNNING",
+        initiatedEventId=init["never"],
+        decisionTaskCompletedEventId=d,
+    )
     start = {}
     for wid in reversed(outcomes[:-1]):
-        start[wid] = b.add("ChildWorkflowExecutionStarted", workflowExecution={"workflowId": wid, "runId": f"run-{wid}"},
-                           workflowType={"name": "child", "version": "2"}, initiatedEventId=init[wid])
+        start[wid] = b.add(
+            "ChildWorkflowExecutionStarted",
+            workflowExecution={"workflowId": wid, "runId": f"run-{wid}"},
+            workflowType={"name": "child", "version": "2"},
+            initiatedEventId=init[wid],
+        )
     _child_closed(b, "ChildWorkflowExecutionTerminated", "kill", init["kill"], start["kill"])
     _child_closed(b, "ChildWorkflowExecutionCompleted", "ok", init["ok"], start["ok"], result="done")
     _child_closed(b, "ChildWorkflowExecutionCanceled", "stop", init["stop"], start["stop"], details="asked")
     _child_closed(b, "ChildWorkflowExecutionFailed", "bad", init["bad"], start["bad"], reason="r", details="d")
-    _child_closed(b, "ChildWorkflowExecutionTimedOut", "slow", init["slow"], start["slow"], timeoutType="START_TO_CLOSE")
+    _child_closed(
+        b, "ChildWorkflowExecutionTimedOut", "slow", init["slow"], start["slow"], timeoutType="START_TO_CLOSE"
+    )
     state = History.from_events(b.events).state
     kids = state.child_workflows
-    assert (kids["ok"].status, kids["ok"].result, kids["ok"].run_id) == (ChildWorkflowStatus.COMPLETED, "done", "run-ok")
+    assert (kids["ok"].status, kids["ok"].result, kids["ok"].run_id) == (
+        ChildWorkflowStatus.COMPLETED,
+        "done",
+        "run-ok",
+    )
     assert (kids["bad"].status, kids["bad"].reason, kids["bad"].details) == (ChildWorkflowStatus.FAILED, "r", "d")
     assert (kids["slow"].status, kids["slow"].timeout_type) == (ChildWorkflowStatus.TIMED_OUT, "START_TO_CLOSE")
     assert (kids["stop"].status, kids["stop"].details) == (ChildWorkflowStatus.CANCELED, "asked")
     assert kids["kill"].status is ChildWorkflowStatus.TERMINATED
     assert (kids["open"].status, kids["open"].input, kids["open"].control) == (
-        ChildWorkflowStatus.STARTED, "in-open", "c-open")
+        ChildWorkflowStatus.STARTED,
+        "in-open",
+        "c-open",
+    )
     assert (kids["never"].status, kids["never"].cause) == (ChildWorkflowStatus.START_FAILED, "WORKFLOW_ALREADY_RUNNING")
     assert [c.workflow_id for c in state.open_child_workflows] == ["open"]
     assert kids["ok"].workflow_type == TypeRef("child", "2")
@@ -584,8 +690,13 @@ def test_signals_in_order_with_input() -> None:
     b = HistoryBuilder()
     b.add("WorkflowExecutionSignaled", signalName="go", input="1")
     b.add("WorkflowExecutionSignaled", signalName="pause")
-    b.add("WorkflowExecutionSignaled", signalName="go", input="2",
-          externalWorkflowExecution={"workflowId": "boss", "runId": "r9"}, externalInitiatedEventId=12)
+    b.add(
+        "WorkflowExecutionSignaled",
+        signalName="go",
+        input="2",
+        externalWorkflowExecution={"workflowId": "boss", "runId": "r9"},
+        externalInitiatedEventId=12,
+    )
     state = History.from_events(b.events).state
     assert [(s.signal_name, s.input) for s in state.signals] == [("go", "1"), ("pause", None), ("go", "2")]
     assert [s.input for s in state.signals_named("go")] == ["1", "2"]
@@ -614,26 +725,52 @@ def test_external_signals_and_cancel_requests() -> None:
     """Requests to other executions end delivered or failed, matched by initiatedEventId."""
     b = HistoryBuilder()
     d = b.complete_decision()
-    s1 = b.add("SignalExternalWorkflowExecutionInitiated", workflowId="peer", signalName="hello", input="hi",
-               decisionTaskCompletedEventId=d)
-    s2 = b.add("SignalExternalWorkflowExecutionInitiated", workflowId="gone", runId="r0", signalName="hello",
-               decisionTaskCompletedEventId=d)
+    s1 = b.add(
+        "SignalExternalWorkflowExecutionInitiated",
+        workflowId="peer",
+        signalName="hello",
+        input="hi",
+        decisionTaskCompletedEventId=d,
+    )
+    s2 = b.add(
+        "SignalExternalWorkflowExecutionInitiated",
+        workflowId="gone",
+        runId="r0",
+        signalName="hello",
+        decisionTaskCompletedEventId=d,
+    )
     c1 = b.add("RequestCancelExternalWorkflowExecutionInitiated", workflowId="peer", decisionTaskCompletedEventId=d)
     c2 = b.add("RequestCancelExternalWorkflowExecutionInitiated", workflowId="gone", decisionTaskCompletedEventId=d)
-    b.add("SignalExternalWorkflowExecutionFailed", workflowId="gone", runId="r0",
-          cause="UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION", initiatedEventId=s2, decisionTaskCompletedEventId=d)
-    b.add("ExternalWorkflowExecutionCancelRequested", workflowExecution={"workflowId": "peer", "runId": "rp"},
-          initiatedEventId=c1)
-    b.add("ExternalWorkflowExecutionSignaled", workflowExecution={"workflowId": "peer", "runId": "rp"},
-          initiatedEventId=s1)
+    b.add(
+        "SignalExternalWorkflowExecutionFailed",
+        workflowId="gone",
+        runId="r0",
+        cause="UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+        initiatedEventId=s2,
+        decisionTaskCompletedEventId=d,
+    )
+    b.add(
+        "ExternalWorkflowExecutionCancelRequested",
+        workflowExecution={"workflowId": "peer", "runId": "rp"},
+        initiatedEventId=c1,
+    )
+    b.add(
+        "ExternalWorkflowExecutionSignaled",
+        workflowExecution={"workflowId": "peer", "runId": "rp"},
+        initiatedEventId=s1,
+    )
     state = History.from_events(b.events).state
     sig = state.external_signals
     assert [(s.workflow_id, s.status, s.cause) for s in sig] == [
-        ("peer", RequestStatus.DELIVERED, None), ("gone", RequestStatus.FAILED, "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION")]
+        ("peer", RequestStatus.DELIVERED, None),
+        ("gone", RequestStatus.FAILED, "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION"),
+    ]
     assert sig[0].run_id == "rp" and sig[0].input == "hi" and sig[0].signal_name == "hello"
     cancels = state.external_cancel_requests
     assert [(c.workflow_id, c.status, c.initiated_event_id) for c in cancels] == [
-        ("peer", RequestStatus.DELIVERED, c1), ("gone", RequestStatus.INITIATED, c2)]
+        ("peer", RequestStatus.DELIVERED, c1),
+        ("gone", RequestStatus.INITIATED, c2),
+    ]
     assert [f.decision_type for f in state.decision_failures] == ["SignalExternalWorkflowExecution"]
 
 
@@ -641,8 +778,12 @@ def test_workflow_cancel_requested_and_close() -> None:
     """A cancel request is flagged with its cause; a close event sets the execution status."""
     b = HistoryBuilder()
     assert History.from_events(b.events).state.status is ExecutionStatus.OPEN
-    b.add("WorkflowExecutionCancelRequested", cause="CHILD_POLICY_APPLIED",
-          externalWorkflowExecution={"workflowId": "parent", "runId": "p1"}, externalInitiatedEventId=4)
+    b.add(
+        "WorkflowExecutionCancelRequested",
+        cause="CHILD_POLICY_APPLIED",
+        externalWorkflowExecution={"workflowId": "parent", "runId": "p1"},
+        externalInitiatedEventId=4,
+    )
     b.start_decision()
     d = b.complete_decision(execution_context="ctx-2")
     b.add("WorkflowExecutionCanceled", details="bye", decisionTaskCompletedEventId=d)
@@ -662,25 +803,48 @@ def test_lambda_functions() -> None:
     d = b.complete_decision()
     ids = {}
     for fid in ["ok", "bad", "slow", "noauth", "running"]:
-        ids[fid] = b.add("LambdaFunctionScheduled", id=fid, name="fn", input=f"in-{fid}",
-                         startToCloseTimeout="300", decisionTaskCompletedEventId=d)
-    b.add("ScheduleLambdaFunctionFailed", id="many", name="fn", cause="OPEN_LAMBDA_FUNCTIONS_LIMIT_EXCEEDED",
-          decisionTaskCompletedEventId=d)
+        ids[fid] = b.add(
+            "LambdaFunctionScheduled",
+            id=fid,
+            name="fn",
+            input=f"in-{fid}",
+            startToCloseTimeout="300",
+            decisionTaskCompletedEventId=d,
+        )
+    b.add(
+        "ScheduleLambdaFunctionFailed",
+        id="many",
+        name="fn",
+        cause="OPEN_LAMBDA_FUNCTIONS_LIMIT_EXCEEDED",
+        decisionTaskCompletedEventId=d,
+    )
     b.add("StartLambdaFunctionFailed", scheduledEventId=ids["noauth"], cause="ASSUME_ROLE_FAILED", message="denied")
-    started = {fid: b.add("LambdaFunctionStarted", scheduledEventId=ids[fid]) for fid in ["running", "slow", "bad", "ok"]}
+    started = {
+        fid: b.add("LambdaFunctionStarted", scheduledEventId=ids[fid]) for fid in ["running", "slow", "bad", "ok"]
+    }
     b.add("LambdaFunctionFailed", scheduledEventId=ids["bad"], startedEventId=started["bad"], reason="r", details="d")
     b.add("LambdaFunctionCompleted", scheduledEventId=ids["ok"], startedEventId=started["ok"], result="42")
-    b.add("LambdaFunctionTimedOut", scheduledEventId=ids["slow"], startedEventId=started["slow"],
-          timeoutType="START_TO_CLOSE")
+    b.add(
+        "LambdaFunctionTimedOut",
+        scheduledEventId=ids["slow"],
+        startedEventId=started["slow"],
+        timeoutType="START_TO_CLOSE",
+    )
     state = History.from_events(b.events).state
     fns = state.lambda_functions
     assert (fns["ok"].status, fns["ok"].result, fns["ok"].input) == (TaskStatus.COMPLETED, "42", "in-ok")
     assert (fns["bad"].status, fns["bad"].reason, fns["bad"].details) == (TaskStatus.FAILED, "r", "d")
     assert (fns["slow"].status, fns["slow"].timeout_type) == (TaskStatus.TIMED_OUT, "START_TO_CLOSE")
     assert (fns["noauth"].status, fns["noauth"].cause, fns["noauth"].message) == (
-        TaskStatus.START_FAILED, "ASSUME_ROLE_FAILED", "denied")
+        TaskStatus.START_FAILED,
+        "ASSUME_ROLE_FAILED",
+        "denied",
+    )
     assert fns["running"].status is TaskStatus.STARTED
-    assert (fns["many"].status, fns["many"].cause) == (TaskStatus.SCHEDULE_FAILED, "OPEN_LAMBDA_FUNCTIONS_LIMIT_EXCEEDED")
+    assert (fns["many"].status, fns["many"].cause) == (
+        TaskStatus.SCHEDULE_FAILED,
+        "OPEN_LAMBDA_FUNCTIONS_LIMIT_EXCEEDED",
+    )
     assert [(f.decision_type, f.subject, f.cause) for f in state.decision_failures] == [
         ("ScheduleLambdaFunction", "many", "OPEN_LAMBDA_FUNCTIONS_LIMIT_EXCEEDED"),
         ("ScheduleLambdaFunction", "noauth", "ASSUME_ROLE_FAILED"),
@@ -696,13 +860,29 @@ def test_close_decision_failures() -> None:
     d2 = b.complete_decision()
     b.add("FailWorkflowExecutionFailed", cause="UNHANDLED_DECISION", decisionTaskCompletedEventId=d2)
     b.add("CancelWorkflowExecutionFailed", cause="OPERATION_NOT_PERMITTED", decisionTaskCompletedEventId=d2)
-    b.add("ContinueAsNewWorkflowExecutionFailed", cause="CONTINUE_AS_NEW_WORKFLOW_EXECUTION_RATE_EXCEEDED",
-          decisionTaskCompletedEventId=d2)
-    b.add("RequestCancelActivityTaskFailed", activityId="x", cause="ACTIVITY_ID_UNKNOWN", decisionTaskCompletedEventId=d2)
-    b.add("RequestCancelExternalWorkflowExecutionFailed", workflowId="w", cause="UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
-          initiatedEventId=0, decisionTaskCompletedEventId=d2)
-    b.add("StartChildWorkflowExecutionFailed", workflowId="kid", workflowType={"name": "child", "version": "2"},
-          cause="CHILD_CREATION_RATE_EXCEEDED", initiatedEventId=0, decisionTaskCompletedEventId=d2)
+    b.add(
+        "ContinueAsNewWorkflowExecutionFailed",
+        cause="CONTINUE_AS_NEW_WORKFLOW_EXECUTION_RATE_EXCEEDED",
+        decisionTaskCompletedEventId=d2,
+    )
+    b.add(
+        "RequestCancelActivityTaskFailed", activityId="x", cause="ACTIVITY_ID_UNKNOWN", decisionTaskCompletedEventId=d2
+    )
+    b.add(
+        "RequestCancelExternalWorkflowExecutionFailed",
+        workflowId="w",
+        cause="UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+        initiatedEventId=0,
+        decisionTaskCompletedEventId=d2,
+    )
+    b.add(
+        "StartChildWorkflowExecutionFailed",
+        workflowId="kid",
+        workflowType={"name": "child", "version": "2"},
+        cause="CHILD_CREATION_RATE_EXCEEDED",
+        initiatedEventId=0,
+        decisionTaskCompletedEventId=d2,
+    )
     state = History.from_events(b.events).state
     failures = state.decision_failures
     assert [(f.decision_type, f.cause) for f in failures] == [
@@ -759,8 +939,14 @@ def test_history_past_1000_events_over_many_poll_pages(swf_client: Any, domain_n
             task = flow.poll(page_size=100)
             assert task.new_events[0].event_id == task.previous_started_event_id + 1
             flow.respond(task, [dec.record_marker(f"m{r}-{i}", f"{r}:{i}") for i in range(100)])
-            call(swf_client, "SignalWorkflowExecution", domain=flow.domain, workflowId="long",
-                 signalName=f"round-{r}", input=str(r))
+            call(
+                swf_client,
+                "SignalWorkflowExecution",
+                domain=flow.domain,
+                workflowId="long",
+                signalName=f"round-{r}",
+                input=str(r),
+            )
         pages = flow.poll_pages(page_size=100)
         from_service = flow.history("long", run_id, maximumPageSize=250)
         reversed_pages = flow.history("long", run_id, maximumPageSize=300, reverseOrder=True)
@@ -796,9 +982,21 @@ def test_reads_what_the_aws_cli_prints(swf_client: Any, domain_name: str, local_
         expected = flow.history("cli", run_id)
     env = dict(os.environ, AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_DEFAULT_REGION="us-east-1")
     done = subprocess.run(
-        [aws, "swf", "get-workflow-execution-history", "--domain", domain_name,
-         "--execution", f"workflowId=cli,runId={run_id}", "--endpoint-url", local_swf.endpoint_url],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            aws,
+            "swf",
+            "get-workflow-execution-history",
+            "--domain",
+            domain_name,
+            "--execution",
+            f"workflowId=cli,runId={run_id}",
+            "--endpoint-url",
+            local_swf.endpoint_url,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     history = History.from_json(done.stdout)
@@ -816,14 +1014,25 @@ def test_poll_starting_at_previous_started_event(swf_client: Any, domain_name: s
         flow.respond(first, [dec.record_marker("m", "1")])
         call(swf_client, "SignalWorkflowExecution", domain=flow.domain, workflowId="partial", signalName="go")
         while True:
-            pages = [call(swf_client, "PollForDecisionTask", domain=flow.domain,
-                          taskList={"name": flow.decision_list}, startAtPreviousStartedEvent=True)]
+            pages = [
+                call(
+                    swf_client,
+                    "PollForDecisionTask",
+                    domain=flow.domain,
+                    taskList={"name": flow.decision_list},
+                    startAtPreviousStartedEvent=True,
+                )
+            ]
             if pages[0].get("taskToken"):
                 break
     task = DecisionTask.from_pages(pages)
     assert task.previous_started_event_id == first.started_event_id
     assert task.history[0].event_id == first.started_event_id
     assert [e.event_type for e in task.new_events] == [
-        "DecisionTaskCompleted", "MarkerRecorded", "WorkflowExecutionSignaled", "DecisionTaskScheduled",
-        "DecisionTaskStarted"]
+        "DecisionTaskCompleted",
+        "MarkerRecorded",
+        "WorkflowExecutionSignaled",
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+    ]
     assert task.history.state.signals_named("go")[0].signal_name == "go"

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from swf.connection import call
 from swf.exceptions import (
     AlreadyExistsError,
-    ConnectionError,
+    ConnectionError,  # noqa: A004 - swf's own, the one under test
     DoesNotExistError,
     DomainAlreadyExistsError,
     DomainDeprecatedError,
@@ -20,7 +21,6 @@ from swf.exceptions import (
     ValidationError,
     WorkflowExecutionAlreadyStartedError,
 )
-from swf.connection import call
 from swf.models import (
     CLOSED,
     CONTINUED_AS_NEW,
@@ -133,7 +133,10 @@ def test_bad_domain_attributes_are_refused(kwargs: dict[str, Any], message: str)
         ({"default_child_policy": "KILL"}, "default_child_policy must be one of"),
         ({"default_task_priority": "high"}, "default_task_priority must be an int"),
         ({"default_task_list": "a:b"}, "default_task_list 'a:b' breaks SWF's naming rule"),
-        ({"default_task_start_to_close_timeout": "NONE"}, "default_task_start_to_close_timeout must be a timedelta or NO_LIMIT"),
+        (
+            {"default_task_start_to_close_timeout": "NONE"},
+            "default_task_start_to_close_timeout must be a timedelta or NO_LIMIT",
+        ),
         (
             {"default_execution_start_to_close_timeout": NO_LIMIT},
             r"default_execution_start_to_close_timeout must be a timedelta \(SWF takes no NO_LIMIT here\)",
@@ -236,7 +239,7 @@ def test_save_delete_and_exists_do_not_hide_unexpected_errors(
         domain.delete()
     local_swf.inject_fault("DescribeDomain", "drop")
     with pytest.raises(ConnectionError):
-        domain.exists
+        _ = domain.exists
     assert domain.upstream().status == REGISTERED
 
 
@@ -249,7 +252,7 @@ def test_unknown_domain(swf_client: Any, domain_name: str) -> None:
     with pytest.raises(DoesNotExistError):
         domain.delete()
     with pytest.raises(DoesNotExistError):
-        domain.changes
+        _ = domain.changes
 
 
 # -- workflow and activity types -------------------------------------------------------
@@ -346,7 +349,10 @@ def test_unlimited_default_is_registered_as_none_and_reads_back_the_same(domain:
     assert configuration["defaultTaskHeartbeatTimeout"] == "NONE"
     assert "defaultTaskScheduleToStartTimeout" not in configuration
     upstream = local.upstream()
-    assert (upstream.default_task_heartbeat_timeout, upstream.default_task_schedule_to_start_timeout) == (NO_LIMIT, None)
+    assert (upstream.default_task_heartbeat_timeout, upstream.default_task_schedule_to_start_timeout) == (
+        NO_LIMIT,
+        None,
+    )
     assert local.is_synced is True
 
 

@@ -17,7 +17,6 @@ from swf.connection import call
 from swf.exceptions import ValidationError
 from swf.models import DecisionTask, ExecutionRef, History
 from swf.models import decisions as d
-
 from tests.swf._history_events import HistoryBuilder, LocalFlow
 from tests.swf._replay_deciders import BadDecider, ChangedDecider, IdEcho, RetryDecider
 
@@ -49,7 +48,8 @@ def test_replay_at_an_earlier_decision_point() -> None:
     history = History.from_events(_retried_history().events)
     starts = [e.event_id for e in history.filter("DecisionTaskStarted")]
     assert rp.replay(history, RetryDecider(), at=starts[0]) == [
-        d.schedule_activity_task("fetch", ("work", "1"), input="url")]
+        d.schedule_activity_task("fetch", ("work", "1"), input="url")
+    ]
     task = rp.task_for(history, at=starts[1])
     assert task.history.last_event_id == starts[1]
     assert task.previous_started_event_id == starts[0]
@@ -80,16 +80,24 @@ def test_replay_from_a_saved_poll_keeps_the_task_ids(tmp_path: Path) -> None:
     """A saved decision task (poll answer) replays with its own workflow and run ids."""
     b = _retried_history()
     task = DecisionTask.from_pages(
-        [{"taskToken": "tok", "startedEventId": 15, "previousStartedEventId": 9,
-          "workflowExecution": {"workflowId": "job", "runId": "r1"}, "workflowType": {"name": "flow", "version": "1"},
-          "events": b.events}]
+        [
+            {
+                "taskToken": "tok",
+                "startedEventId": 15,
+                "previousStartedEventId": 9,
+                "workflowExecution": {"workflowId": "job", "runId": "r1"},
+                "workflowType": {"name": "flow", "version": "1"},
+                "events": b.events,
+            }
+        ]
     )
     path = tmp_path / "task.json"
     path.write_text(json.dumps(task.to_document()))
     assert rp.replay(path, IdEcho()) == [d.complete_workflow_execution("job/r1/9")]
     given = ExecutionRef("other", "r2")
     assert rp.replay(History.from_events(b.events), IdEcho(), workflow_execution=given) == [
-        d.complete_workflow_execution("other/r2/9")]
+        d.complete_workflow_execution("other/r2/9")
+    ]
 
 
 def test_load_decider_specs() -> None:
@@ -156,8 +164,9 @@ def test_replay_matches_a_live_run(swf_client: Any, domain_name: str, tmp_path: 
             if decisions[0]["decisionType"] != "ScheduleActivityTask":
                 break
             while True:
-                activity = call(swf_client, "PollForActivityTask", domain=flow.domain,
-                                taskList={"name": f"{flow.domain}-workers"})
+                activity = call(
+                    swf_client, "PollForActivityTask", domain=flow.domain, taskList={"name": f"{flow.domain}-workers"}
+                )
                 if activity.get("taskToken"):
                     break
             assert activity["input"] == "url"
@@ -190,7 +199,9 @@ def test_command_reports_a_raising_decider_in_one_line(tmp_path: Path) -> None:
     ]
     each = _run_cli(str(path), spec, "--each")
     assert each.returncode == 1
-    assert each.stderr.splitlines()[-1].startswith(f"swf.replay: decider {spec} raised at DecisionTaskStarted event 9: ")
+    assert each.stderr.splitlines()[-1].startswith(
+        f"swf.replay: decider {spec} raised at DecisionTaskStarted event 9: "
+    )
 
 
 def test_command_traceback_flag_shows_only_the_deciders_frames(tmp_path: Path) -> None:
@@ -203,7 +214,9 @@ def test_command_traceback_flag_shows_only_the_deciders_frames(tmp_path: Path) -
     assert lines[0] == "Traceback (most recent call last):"
     assert "_second_decision" in done.stderr and "_replay_deciders.py" in done.stderr
     assert "runpy" not in done.stderr and os.path.join("swf", "replay.py") not in done.stderr
-    assert lines[-1].startswith("swf.replay: decider tests.swf._replay_deciders:Raising raised at DecisionTaskStarted event 15: KeyError")
+    assert lines[-1].startswith(
+        "swf.replay: decider tests.swf._replay_deciders:Raising raised at DecisionTaskStarted event 15: KeyError"
+    )
 
 
 def _run_cli_with(module_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -217,7 +230,11 @@ def _run_cli_with(module_dir: Path, *args: str) -> subprocess.CompletedProcess[s
     ("source", "spec", "line"),
     [
         ("def broken(:\n", "syntaxmod:D", "swf.replay: cannot import 'syntaxmod': SyntaxError: "),
-        ("raise RuntimeError('no config')\n", "raisingmod:D", "swf.replay: cannot import 'raisingmod': RuntimeError: no config"),
+        (
+            "raise RuntimeError('no config')\n",
+            "raisingmod:D",
+            "swf.replay: cannot import 'raisingmod': RuntimeError: no config",
+        ),
         (
             "class D:\n    def __init__(self):\n        raise KeyError('table')\n    def decide(self, t):\n        return []\n",
             "initmod:D",
@@ -225,7 +242,9 @@ def _run_cli_with(module_dir: Path, *args: str) -> subprocess.CompletedProcess[s
         ),
     ],
 )
-def test_command_reports_a_decider_that_cannot_load_in_one_line(tmp_path: Path, source: str, spec: str, line: str) -> None:
+def test_command_reports_a_decider_that_cannot_load_in_one_line(
+    tmp_path: Path, source: str, spec: str, line: str
+) -> None:
     """A decider module with a syntax error, raising on import, or whose __init__ raises: one line, status 2."""
     (tmp_path / f"{spec.partition(':')[0]}.py").write_text(source)
     path = tmp_path / "history.json"

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import gevent
 import pytest
 
 from swf.connection import call, call_pages, make_client
 from swf.exceptions import (
-    ConnectionError,
+    ConnectionError,  # noqa: A004 - swf's own, the one under test
     DoesNotExistError,
     DomainAlreadyExistsError,
     ResponseError,
@@ -213,9 +214,9 @@ def test_jittered_delays_stay_under_the_growing_ceiling(local_swf: Any, swf_clie
     local_swf.inject_fault("ListDomains", kind="throttle", count=7)
     policy = recorder.policy(max_attempts=8, base_delay=0.05, max_delay=1.0, jitter=random.Random(7).random)
     call(swf_client, "ListDomains", retry=policy, registrationStatus="REGISTERED")
-    ceilings = [min(1.0, 0.05 * 2 ** n) for n in range(7)]
+    ceilings = [min(1.0, 0.05 * 2**n) for n in range(7)]
     assert len(recorder.delays) == 7
-    assert all(0 <= delay <= ceiling for delay, ceiling in zip(recorder.delays, ceilings))
+    assert all(0 <= delay <= ceiling for delay, ceiling in zip(recorder.delays, ceilings, strict=True))
     assert recorder.delays != ceilings  # jittered, not the plain ceilings
 
 

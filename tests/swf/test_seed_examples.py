@@ -9,9 +9,10 @@ uses without importing it) is spelled ``DomainQuerySet``, the class it means.
 from __future__ import annotations
 
 import doctest
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -44,7 +44,13 @@ def run_one_task(client: Any, domain: str, value: int = 21, workflow_id: str = "
 
     The caller bounds the time (``gevent.Timeout``): this waits for the answer.
     """
-    call(client, "StartWorkflowExecution", domain=domain, workflowId=workflow_id, workflowType={"name": "flow", "version": "1"})
+    call(
+        client,
+        "StartWorkflowExecution",
+        domain=domain,
+        workflowId=workflow_id,
+        workflowType={"name": "flow", "version": "1"},
+    )
     decider = Decider(domain, DECISIONS, client=client)
     task = decider.poll()
     assert task is not None
@@ -110,7 +116,12 @@ class DoubleFlow:
 
 
 def fleet_config(
-    directory: Any, domain: str, handlers: dict[str, str], executions: int = 2, endpoint_url: str = "local", processes: int = 1
+    directory: Any,
+    domain: str,
+    handlers: dict[str, str],
+    executions: int = 2,
+    endpoint_url: str = "local",
+    processes: int = 1,
 ) -> str:
     """A runner config deciding :class:`DoubleFlow` and performing ``double``; its path.
 

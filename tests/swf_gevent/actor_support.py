@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from gevent.event import Event
@@ -69,7 +70,9 @@ class Execution:
         self.client = client
         self.domain = domain
         self.workflow_id = workflow_id
-        self.run_id = call(client, "StartWorkflowExecution", domain=domain, workflowId=workflow_id, workflowType=WORKFLOW)["runId"]
+        self.run_id = call(
+            client, "StartWorkflowExecution", domain=domain, workflowId=workflow_id, workflowType=WORKFLOW
+        )["runId"]
         self.decider = Decider(domain, DECISIONS, client=client)
 
     def decide(self, *decisions: dict[str, Any]) -> None:
@@ -87,7 +90,10 @@ class Execution:
     def request_cancel(self, activity_id: str) -> None:
         """Send a RequestCancelActivityTask decision for ``activity_id``."""
         self.wake_and_decide(
-            {"decisionType": "RequestCancelActivityTask", "requestCancelActivityTaskDecisionAttributes": {"activityId": activity_id}}
+            {
+                "decisionType": "RequestCancelActivityTask",
+                "requestCancelActivityTaskDecisionAttributes": {"activityId": activity_id},
+            }
         )
 
     def schedule(self, *activities: tuple[str, str, Any]) -> None:
@@ -116,7 +122,9 @@ class Execution:
         return [event[key] for event in self.events() if event["eventType"] == event_type]
 
 
-def start_and_schedule(client: Any, domain: str, *activities: tuple[str, str, Any], workflow_id: str = "wf-1") -> Execution:
+def start_and_schedule(
+    client: Any, domain: str, *activities: tuple[str, str, Any], workflow_id: str = "wf-1"
+) -> Execution:
     """Start an execution and schedule ``activities`` from its first decision task."""
     execution = Execution(client, domain, workflow_id)
     execution.schedule(*activities)
@@ -181,6 +189,6 @@ class CallWatcher:
         self._client.meta.events.unregister(self._event, self._record)
 
 
-def wait_for(event: Event, what: str, timeout: Optional[float] = None) -> None:
+def wait_for(event: Event, what: str, timeout: float | None = None) -> None:
     """Wait for ``event``; fail naming ``what`` if ``timeout`` seconds pass first."""
     assert event.wait(timeout), f"timed out waiting for {what}"

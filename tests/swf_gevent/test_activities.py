@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import gevent
 import pytest
@@ -13,7 +14,7 @@ from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH
 from swf_gevent import signals
 from swf_gevent.activities import JSON, ActivityContext, ActivityDefinition, ActivityRegistry, activity
 from swf_gevent.actors import GreenletActivityWorker
-from tests.swf_gevent.actor_support import ACTIVITIES, register, receivers, start_and_schedule
+from tests.swf_gevent.actor_support import ACTIVITIES, receivers, register, start_and_schedule
 
 __all__ = ["receivers"]
 
@@ -29,10 +30,10 @@ def _deadline() -> Iterator[None]:
 class _Shout:
     """A codec of plain text: input as is, result upper-cased."""
 
-    def decode(self, text: Optional[str]) -> Any:
+    def decode(self, text: str | None) -> Any:
         return text or ""
 
-    def encode(self, value: Any) -> Optional[str]:
+    def encode(self, value: Any) -> str | None:
         return str(value).upper()
 
 
@@ -72,8 +73,16 @@ def domain(swf_client: Any, domain_name: str) -> str:
     return domain_name
 
 
-def _run_one(client: Any, domain: str, activity_id: str, name: str, payload: Any, signal: Any, receivers: Any,
-             task_list: str = ACTIVITIES) -> tuple[dict[str, Any], Any]:
+def _run_one(
+    client: Any,
+    domain: str,
+    activity_id: str,
+    name: str,
+    payload: Any,
+    signal: Any,
+    receivers: Any,
+    task_list: str = ACTIVITIES,
+) -> tuple[dict[str, Any], Any]:
     """Schedule one activity, run a worker until ``signal`` fires for it; its payload and the execution."""
     receiver = receivers(signal)
     execution = start_and_schedule(client, domain, (activity_id, name, payload))
@@ -89,7 +98,12 @@ def test_decorator_records_options() -> None:
     """@activity keeps name, version, task list, executor, codec and timeouts on the definition."""
     definition = REGISTRY.get("echo", "1")
     assert definition is not None
-    assert (definition.name, definition.version, definition.task_list, definition.executor) == ("echo", "1", "echoes", "hub")
+    assert (definition.name, definition.version, definition.task_list, definition.executor) == (
+        "echo",
+        "1",
+        "echoes",
+        "hub",
+    )
     assert isinstance(definition.codec, _Shout)
     assert definition.start_to_close_timeout == timedelta(minutes=5)
     assert REGISTRY.get("huge", "1").codec is JSON  # type: ignore[union-attr]
@@ -120,7 +134,9 @@ def test_process_functions_take_no_context() -> None:
 
 def test_codec_is_pluggable(swf_client: Any, domain: str, receivers: Any) -> None:
     """The activity's codec decodes the input and encodes the result; the default task list is its own."""
-    payload, execution = _run_one(swf_client, domain, "e", "echo", "hello", signals.activity_task_completed, receivers, task_list="echoes")
+    payload, execution = _run_one(
+        swf_client, domain, "e", "echo", "hello", signals.activity_task_completed, receivers, task_list="echoes"
+    )
     assert payload["result"] == "HELLO!"
     assert execution.attributes("ActivityTaskCompleted")[0]["result"] == "HELLO!"
 
@@ -147,7 +163,9 @@ def test_oversized_result_fails_the_task_saying_so(swf_client: Any, domain: str,
 
 def test_long_failure_reason_is_cut_and_kept_in_details(swf_client: Any, domain: str, receivers: Any) -> None:
     """An exception message over 256 characters: the reason is cut to 256, details keep it whole and the traceback."""
-    payload, execution = _run_one(swf_client, domain, "l", "loud-failure", None, signals.activity_task_failed, receivers)
+    payload, execution = _run_one(
+        swf_client, domain, "l", "loud-failure", None, signals.activity_task_failed, receivers
+    )
     assert payload["reason"] == "RuntimeError: " + "m" * 1000
     failed = execution.attributes("ActivityTaskFailed")[0]
     assert len(failed["reason"]) <= MAX_REASON_LENGTH and failed["reason"].startswith("RuntimeError: mmm")

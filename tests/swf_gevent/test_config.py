@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import gevent
 import pytest
@@ -15,7 +15,7 @@ import pytest
 from swf_gevent._config import load
 from swf_gevent.run import main
 
-CODE = '''
+CODE = """
 from swf_gevent.activities import activity
 
 
@@ -45,7 +45,7 @@ class NotAHandler:
 class HalfHandler:
     def connect(self):
         pass
-'''
+"""
 
 GOOD = {
     "swf": {"domain": "d", "endpoint_url": "local", "poll_timeout": "1"},
@@ -80,7 +80,7 @@ def _write(tmp_path: Path, sections: dict[str, dict[str, str]]) -> str:
     return str(path)
 
 
-def _changed(section: str, key: str, value: Optional[str]) -> dict[str, dict[str, str]]:
+def _changed(section: str, key: str, value: str | None) -> dict[str, dict[str, str]]:
     sections = {name: dict(keys) for name, keys in GOOD.items()}
     if value is None:
         del sections[section][key]
@@ -113,54 +113,176 @@ CASES = [
     # (section, key, value or None to delete, expected line after "<path>: ")
     ("swf", "domain", None, "[swf] domain: missing"),
     ("swf", "domain", "d" * 257, "[swf] domain: is 257 characters; SWF takes at most 256"),
-    ("decider:flow", "workflow_version", "v" * 65, "[decider:flow] workflow_version: is 65 characters; SWF takes at most 64"),
-    ("swf", "domian", "d", "[swf] domian: unknown key (known: domain, endpoint_url, hub_block_threshold, log_level, poll_timeout, processes, region, stop_timeout)"),
-    ("swf", "endpoint_url", "somewhere", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'somewhere'"),
-    ("swf", "endpoint_url", "http://", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'http://'"),
-    ("swf", "endpoint_url", "ftp://example.com/swf", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'ftp://example.com/swf'"),
-    ("swf", "endpoint_url", "http://host:port", "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'http://host:port': Port could not be cast to integer value as 'port'"),
+    (
+        "decider:flow",
+        "workflow_version",
+        "v" * 65,
+        "[decider:flow] workflow_version: is 65 characters; SWF takes at most 64",
+    ),
+    (
+        "swf",
+        "domian",
+        "d",
+        "[swf] domian: unknown key (known: domain, endpoint_url, hub_block_threshold, log_level, poll_timeout, processes, region, stop_timeout)",
+    ),
+    (
+        "swf",
+        "endpoint_url",
+        "somewhere",
+        "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'somewhere'",
+    ),
+    (
+        "swf",
+        "endpoint_url",
+        "http://",
+        "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'http://'",
+    ),
+    (
+        "swf",
+        "endpoint_url",
+        "ftp://example.com/swf",
+        "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'ftp://example.com/swf'",
+    ),
+    (
+        "swf",
+        "endpoint_url",
+        "http://host:port",
+        "[swf] endpoint_url: must be an http:// or https:// URL with a host, or 'local', got 'http://host:port': Port could not be cast to integer value as 'port'",
+    ),
     ("swf", "region", "not a region!", "[swf] region: must be an AWS region such as 'us-east-1', got 'not a region!'"),
-    ("swf", "domain", "bad:name", "[swf] domain: must not contain ':' (SWF refuses ':', '/', '|' and control characters)"),
+    (
+        "swf",
+        "domain",
+        "bad:name",
+        "[swf] domain: must not contain ':' (SWF refuses ':', '/', '|' and control characters)",
+    ),
     ("swf", "domain", "a/b", "[swf] domain: must not contain '/' (SWF refuses ':', '/', '|' and control characters)"),
     ("swf", "domain", "arn", "[swf] domain: must not be the literal 'arn' (SWF refuses it)"),
-    ("activities:work", "task_list", "a|b", "[activities:work] task_list: must not contain '|' (SWF refuses ':', '/', '|' and control characters)"),
-    ("decider:flow", "workflow_type", "x:y", "[decider:flow] workflow_type: must not contain ':' (SWF refuses ':', '/', '|' and control characters)"),
-    ("decider:flow", "workflow_version", "1/2", "[decider:flow] workflow_version: must not contain '/' (SWF refuses ':', '/', '|' and control characters)"),
+    (
+        "activities:work",
+        "task_list",
+        "a|b",
+        "[activities:work] task_list: must not contain '|' (SWF refuses ':', '/', '|' and control characters)",
+    ),
+    (
+        "decider:flow",
+        "workflow_type",
+        "x:y",
+        "[decider:flow] workflow_type: must not contain ':' (SWF refuses ':', '/', '|' and control characters)",
+    ),
+    (
+        "decider:flow",
+        "workflow_version",
+        "1/2",
+        "[decider:flow] workflow_version: must not contain '/' (SWF refuses ':', '/', '|' and control characters)",
+    ),
     ("swf", "poll_timeout", "61", "[swf] poll_timeout: must be at most 60 seconds, got '61'"),
     ("swf", "poll_timeout", "nan", "[swf] poll_timeout: must be a positive number of seconds, got 'nan'"),
     ("swf", "poll_timeout", "inf", "[swf] poll_timeout: must be a positive number of seconds, got 'inf'"),
     ("swf", "processes", "100000", "[swf] processes: must be at most 256, got '100000'"),
     ("activities:work", "greenlets", "100000", "[activities:work] greenlets: must be at most 10,000, got '100000'"),
     ("decider:flow", "greenlets", "10001", "[decider:flow] greenlets: must be at most 10,000, got '10001'"),
-    ("executions", "count", "100000000000000000000", "[executions] count: must be at most 1,000,000, got '100000000000000000000'"),
-    ("decider:flow", "execution_timeout", "31536001", "[decider:flow] execution_timeout: must be at most 31,536,000, got '31536001'"),
+    (
+        "executions",
+        "count",
+        "100000000000000000000",
+        "[executions] count: must be at most 1,000,000, got '100000000000000000000'",
+    ),
+    (
+        "decider:flow",
+        "execution_timeout",
+        "31536001",
+        "[decider:flow] execution_timeout: must be at most 31,536,000, got '31536001'",
+    ),
     ("activities:work", "modules", "fleet_code, json", "[activities:work] modules: no @activity functions in json"),
-    ("activities:work", "modules", "broken_syntax", "[activities:work] modules: cannot import 'broken_syntax': SyntaxError: invalid syntax ({dir}/broken_syntax.py, line 1)"),
-    ("activities:work", "modules", "raises_on_import", "[activities:work] modules: cannot import 'raises_on_import': RuntimeError: no database"),
-    ("decider:flow", "class", "fleet_code.Exploding", "[decider:flow] class: cannot build fleet_code.Exploding(): RuntimeError: boom"),
-    ("handlers", "log", "fleet_code.NotAHandler", "[handlers] log: fleet_code.NotAHandler has no connect() nor disconnect() method"),
+    (
+        "activities:work",
+        "modules",
+        "broken_syntax",
+        "[activities:work] modules: cannot import 'broken_syntax': SyntaxError: invalid syntax ({dir}/broken_syntax.py, line 1)",
+    ),
+    (
+        "activities:work",
+        "modules",
+        "raises_on_import",
+        "[activities:work] modules: cannot import 'raises_on_import': RuntimeError: no database",
+    ),
+    (
+        "decider:flow",
+        "class",
+        "fleet_code.Exploding",
+        "[decider:flow] class: cannot build fleet_code.Exploding(): RuntimeError: boom",
+    ),
+    (
+        "handlers",
+        "log",
+        "fleet_code.NotAHandler",
+        "[handlers] log: fleet_code.NotAHandler has no connect() nor disconnect() method",
+    ),
     ("handlers", "log", "fleet_code.HalfHandler", "[handlers] log: fleet_code.HalfHandler has no disconnect() method"),
     ("swf", "poll_timeout", "soon", "[swf] poll_timeout: must be a positive number of seconds, got 'soon'"),
     ("swf", "log_level", "LOUD", "[swf] log_level: must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG, got 'LOUD'"),
     ("activities:work", "greenlets", "0", "[activities:work] greenlets: must be a positive integer, got '0'"),
     ("activities:work", "greenlets", "many", "[activities:work] greenlets: must be a positive integer, got 'many'"),
     ("activities:work", "task_list", None, "[activities:work] task_list: missing"),
-    ("activities:work", "modules", "no_such_module", "[activities:work] modules: cannot import 'no_such_module': No module named 'no_such_module'"),
+    (
+        "activities:work",
+        "modules",
+        "no_such_module",
+        "[activities:work] modules: cannot import 'no_such_module': No module named 'no_such_module'",
+    ),
     ("decider:flow", "greenlets", "2.5", "[decider:flow] greenlets: must be a positive integer, got '2.5'"),
-    ("decider:flow", "class", "fleet_code.Nope", "[decider:flow] class: cannot import 'fleet_code.Nope': module 'fleet_code' has no attribute 'Nope'"),
-    ("decider:flow", "class", "nowhere.Flow", "[decider:flow] class: cannot import 'nowhere.Flow': No module named 'nowhere'"),
-    ("decider:flow", "class", "fleet_code.noop", "[decider:flow] class: cannot build fleet_code.noop(): TypeError: noop() missing 1 required positional argument: 'payload'"),
+    (
+        "decider:flow",
+        "class",
+        "fleet_code.Nope",
+        "[decider:flow] class: cannot import 'fleet_code.Nope': module 'fleet_code' has no attribute 'Nope'",
+    ),
+    (
+        "decider:flow",
+        "class",
+        "nowhere.Flow",
+        "[decider:flow] class: cannot import 'nowhere.Flow': No module named 'nowhere'",
+    ),
+    (
+        "decider:flow",
+        "class",
+        "fleet_code.noop",
+        "[decider:flow] class: cannot build fleet_code.noop(): TypeError: noop() missing 1 required positional argument: 'payload'",
+    ),
     ("executions", "count", "-5", "[executions] count: must be a positive integer, got '-5'"),
     ("executions", "workflow", "other", "[executions] workflow: no [decider:other] section (deciders: 'flow')"),
-    ("executions", "input", "{not json", "[executions] input: must be JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
-    ("executions", "input_factory", "fleet_code.noop", "[executions] input_factory: give input or input_factory, not both"),
-    ("executions", "input", '"' + "x" * 32_767 + '"', "[executions] input: is 32769 characters; SWF takes at most 32768 characters"),
-    ("handlers", "log", "swf_gevent.handlers.Nope", "[handlers] log: cannot import 'swf_gevent.handlers.Nope': module 'swf_gevent.handlers' has no attribute 'Nope'"),
+    (
+        "executions",
+        "input",
+        "{not json",
+        "[executions] input: must be JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+    ),
+    (
+        "executions",
+        "input_factory",
+        "fleet_code.noop",
+        "[executions] input_factory: give input or input_factory, not both",
+    ),
+    (
+        "executions",
+        "input",
+        '"' + "x" * 32_767 + '"',
+        "[executions] input: is 32769 characters; SWF takes at most 32768 characters",
+    ),
+    (
+        "handlers",
+        "log",
+        "swf_gevent.handlers.Nope",
+        "[handlers] log: cannot import 'swf_gevent.handlers.Nope': module 'swf_gevent.handlers' has no attribute 'Nope'",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("section", "key", "value", "expected"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
-def test_bad_value_exits_2_with_one_line(tmp_path: Path, section: str, key: str, value: Optional[str], expected: str) -> None:
+def test_bad_value_exits_2_with_one_line(
+    tmp_path: Path, section: str, key: str, value: str | None, expected: str
+) -> None:
     """A bad or missing key exits 2 with one line naming the file, section and key."""
     path = _write(tmp_path, _changed(section, key, value))
     assert _run(path) == (2, [f"{path}: {expected.format(dir=tmp_path)}"])
@@ -170,7 +292,10 @@ def test_bad_value_exits_2_with_one_line(tmp_path: Path, section: str, key: str,
     ("sections", "expected"),
     [
         ({k: v for k, v in GOOD.items() if k != "swf"}, "[swf]: missing section"),
-        ({**GOOD, "activites:typo": {"task_list": "x"}}, "[activites:typo]: unknown section (expected [swf], [activities:<name>], [decider:<name>], [executions], [handlers])"),
+        (
+            {**GOOD, "activites:typo": {"task_list": "x"}},
+            "[activites:typo]: unknown section (expected [swf], [activities:<name>], [decider:<name>], [executions], [handlers])",
+        ),
         ({**GOOD, "activities:": {"task_list": "x"}}, "[activities:]: name the group: [activities:<name>]"),
         ({"swf": GOOD["swf"]}, "[swf]: nothing to run: add an [activities:<name>] or [decider:<name>] section"),
     ],
@@ -205,8 +330,6 @@ def test_command_line_exit_status(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"{path}: [activities:work] greenlets: must be a positive integer, got '0'"]
     assert result.stdout == ""
-
-
 
 
 def test_input_factory_result_over_swfs_limit_exits_2_at_the_first(tmp_path: Path) -> None:
@@ -246,21 +369,42 @@ _NOT_A_URL = "is not an http:// or https:// URL with a host"
 @pytest.mark.parametrize(
     ("ini", "environment", "swf_file", "expected"),
     [
-        ({"region": "us-east-1"}, {"AWS_ENDPOINT_URL_SWF": "ftp://x"}, None,
-         f"[swf] endpoint_url: not set here, and AWS_ENDPOINT_URL_SWF = 'ftp://x' {_NOT_A_URL}"),
-        ({"region": "us-east-1"}, {"AWS_ENDPOINT_URL_SWF": "http://h:port"}, None,
-         f"[swf] endpoint_url: not set here, and AWS_ENDPOINT_URL_SWF = 'http://h:port' {_NOT_A_URL}: "
-         "Port could not be cast to integer value as 'port'"),
-        ({"endpoint_url": "http://127.0.0.1:9"}, {"AWS_DEFAULT_REGION": "bad region"}, None,
-         "[swf] region: not set here, and AWS_DEFAULT_REGION = 'bad region' is not an AWS region such as 'us-east-1'"),
-        ({"region": "us-east-1"}, {}, "[defaults]\nendpoint_url = ftp://x\n",
-         f"[swf] endpoint_url: not set here, and {{home}}/.swf [defaults] endpoint_url = 'ftp://x' {_NOT_A_URL}"),
+        (
+            {"region": "us-east-1"},
+            {"AWS_ENDPOINT_URL_SWF": "ftp://x"},
+            None,
+            f"[swf] endpoint_url: not set here, and AWS_ENDPOINT_URL_SWF = 'ftp://x' {_NOT_A_URL}",
+        ),
+        (
+            {"region": "us-east-1"},
+            {"AWS_ENDPOINT_URL_SWF": "http://h:port"},
+            None,
+            f"[swf] endpoint_url: not set here, and AWS_ENDPOINT_URL_SWF = 'http://h:port' {_NOT_A_URL}: "
+            "Port could not be cast to integer value as 'port'",
+        ),
+        (
+            {"endpoint_url": "http://127.0.0.1:9"},
+            {"AWS_DEFAULT_REGION": "bad region"},
+            None,
+            "[swf] region: not set here, and AWS_DEFAULT_REGION = 'bad region' is not an AWS region such as 'us-east-1'",
+        ),
+        (
+            {"region": "us-east-1"},
+            {},
+            "[defaults]\nendpoint_url = ftp://x\n",
+            f"[swf] endpoint_url: not set here, and {{home}}/.swf [defaults] endpoint_url = 'ftp://x' {_NOT_A_URL}",
+        ),
     ],
     ids=["env-endpoint-scheme", "env-endpoint-port", "env-region", "swf-file-endpoint"],
 )
 def test_endpoint_and_region_from_elsewhere_are_checked_like_the_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _home: Path,
-    ini: dict[str, str], environment: dict[str, str], swf_file: Optional[str], expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    _home: Path,
+    ini: dict[str, str],
+    environment: dict[str, str],
+    swf_file: str | None,
+    expected: str,
 ) -> None:
     """An endpoint URL or region left to the environment or ~/.swf is checked as [swf]'s own: one line naming where it came from, exit 2."""
     for name, value in environment.items():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import gevent
 import pytest
@@ -15,7 +16,7 @@ from gevent import monkey
 from swf_gevent import signals
 from swf_gevent.activities import ActivityContext, ActivityRegistry, activity
 from swf_gevent.actors import GreenletActivityWorker, HubMonitor, ProcessPool
-from tests.swf_gevent.actor_support import ACTIVITIES, CallWatcher, register, receivers, start_and_schedule
+from tests.swf_gevent.actor_support import ACTIVITIES, CallWatcher, receivers, register, start_and_schedule
 
 __all__ = ["receivers"]
 
@@ -90,7 +91,9 @@ def process_pool() -> Iterator[ProcessPool]:
 
 
 @pytest.mark.parametrize("name", ["crunch-in-thread", "crunch-in-process"])
-def test_cpu_bound_work_keeps_heartbeating(swf_client: Any, domain: str, receivers: Any, process_pool: ProcessPool, name: str) -> None:
+def test_cpu_bound_work_keeps_heartbeating(
+    swf_client: Any, domain: str, receivers: Any, process_pool: ProcessPool, name: str
+) -> None:
     """CPU work longer than the heartbeat timeout, off the hub, heartbeats all along and completes."""
     beats, completed = receivers(signals.heartbeat_sent), receivers(signals.activity_task_completed)
     execution = start_and_schedule(swf_client, domain, ("c", name, WORK_SECONDS))
@@ -106,7 +109,9 @@ def test_cpu_bound_work_keeps_heartbeating(swf_client: Any, domain: str, receive
     assert types.count("ActivityTaskCompleted") == 1
 
 
-def test_process_failure_keeps_the_child_traceback(swf_client: Any, domain: str, receivers: Any, process_pool: ProcessPool) -> None:
+def test_process_failure_keeps_the_child_traceback(
+    swf_client: Any, domain: str, receivers: Any, process_pool: ProcessPool
+) -> None:
     """An exception in the child fails the task with its type, message and the child's traceback."""
     failed = receivers(signals.activity_task_failed)
     start_and_schedule(swf_client, domain, ("f", "fails-in-process", None))
@@ -120,7 +125,9 @@ def test_process_failure_keeps_the_child_traceback(swf_client: Any, domain: str,
     assert "raise KeyError" in payload["details"]
 
 
-def test_thread_function_sees_cancel_and_task_is_answered_canceled(swf_client: Any, domain: str, receivers: Any) -> None:
+def test_thread_function_sees_cancel_and_task_is_answered_canceled(
+    swf_client: Any, domain: str, receivers: Any
+) -> None:
     """A function in a thread sends details through the automatic heartbeats and sees cancel_requested; the task ends canceled."""
     beats, canceled = receivers(signals.heartbeat_sent), receivers(signals.activity_task_canceled)
     watcher = CallWatcher(swf_client, "RecordActivityTaskHeartbeat")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,12 @@ class _History:
         event_id = len(self.events) + 1
         key = event_type[0].lower() + event_type[1:] + "EventAttributes"
         self.events.append(
-            {"eventId": event_id, "eventType": event_type, "eventTimestamp": datetime.now(timezone.utc), key: attributes}
+            {
+                "eventId": event_id,
+                "eventType": event_type,
+                "eventTimestamp": datetime.now(timezone.utc),
+                key: attributes,
+            }
         )
         return event_id
 
@@ -125,4 +131,7 @@ def test_failed_activity_fails_the_execution(pipeline: Any) -> None:
     )
     [fail] = pipeline.TextPipeline().decide(history.task())
     assert fail["decisionType"] == "FailWorkflowExecution"
-    assert fail["failWorkflowExecutionDecisionAttributes"] == {"reason": "split: FileNotFoundError: gone.txt", "details": "Traceback..."}
+    assert fail["failWorkflowExecutionDecisionAttributes"] == {
+        "reason": "split: FileNotFoundError: gone.txt",
+        "details": "Traceback...",
+    }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import gevent
 import pytest
@@ -86,7 +87,13 @@ def receivers() -> Iterator[Any]:
 
 def _start_and_schedule(client: Any, domain: str, *activities: tuple[str, str, Any]) -> Decider:
     """Start ``wf-1`` and schedule ``(activity_id, type name, input)`` activities from its first decision task."""
-    call(client, "StartWorkflowExecution", domain=domain, workflowId="wf-1", workflowType={"name": "flow", "version": "1"})
+    call(
+        client,
+        "StartWorkflowExecution",
+        domain=domain,
+        workflowId="wf-1",
+        workflowType={"name": "flow", "version": "1"},
+    )
     decider = Decider(domain, DECISIONS, client=client)
     task = decider.poll()
     assert task is not None
@@ -142,7 +149,7 @@ def test_handler_exception_fails_task_and_worker_survives(swf_client: Any, domai
     try:
         payload = failed.wait()[0]
         assert payload["reason"] == "ZeroDivisionError: division by zero"
-        assert payload["details"].startswith("Traceback") and "payload[\"a\"] / payload[\"b\"]" in payload["details"]
+        assert payload["details"].startswith("Traceback") and 'payload["a"] / payload["b"]' in payload["details"]
         task = decider.poll()
         assert task is not None
         event = task.history.filter("ActivityTaskFailed")[-1]
@@ -187,7 +194,13 @@ def test_context_and_unknown_type(swf_client: Any, domain: str, receivers: Any) 
 
 
 def _start_and_schedule_second(client: Any, domain: str) -> None:
-    call(client, "StartWorkflowExecution", domain=domain, workflowId="wf-2", workflowType={"name": "flow", "version": "1"})
+    call(
+        client,
+        "StartWorkflowExecution",
+        domain=domain,
+        workflowId="wf-2",
+        workflowType={"name": "flow", "version": "1"},
+    )
     decider = Decider(domain, DECISIONS, client=client)
     task = decider.poll()
     assert task is not None
@@ -216,7 +229,12 @@ class _Flaky:
         self.calls += 1
         if self.calls == 1:
             raise RuntimeError("first time unlucky")
-        return [{"decisionType": "CompleteWorkflowExecution", "completeWorkflowExecutionDecisionAttributes": {"result": "done"}}]
+        return [
+            {
+                "decisionType": "CompleteWorkflowExecution",
+                "completeWorkflowExecutionDecisionAttributes": {"result": "done"},
+            }
+        ]
 
 
 def test_decide_exception_is_reported_and_decider_survives(swf_client: Any, domain: str, receivers: Any) -> None:
@@ -226,9 +244,21 @@ def test_decide_exception_is_reported_and_decider_survives(swf_client: Any, doma
     decider = GreenletDecider(domain, DECISIONS, maker, client=swf_client)
     decider.start()
     try:
-        call(swf_client, "StartWorkflowExecution", domain=domain, workflowId="wf-a", workflowType={"name": "flow", "version": "1"})
+        call(
+            swf_client,
+            "StartWorkflowExecution",
+            domain=domain,
+            workflowId="wf-a",
+            workflowType={"name": "flow", "version": "1"},
+        )
         assert str(failed.wait()[0]["error"]) == "first time unlucky"
-        call(swf_client, "StartWorkflowExecution", domain=domain, workflowId="wf-b", workflowType={"name": "flow", "version": "1"})
+        call(
+            swf_client,
+            "StartWorkflowExecution",
+            domain=domain,
+            workflowId="wf-b",
+            workflowType={"name": "flow", "version": "1"},
+        )
         done = completed.wait()[0]
         assert done["task"].workflow_execution.workflow_id == "wf-b"
         assert done["decisions"][0]["decisionType"] == "CompleteWorkflowExecution"
@@ -257,7 +287,6 @@ def test_slots_must_be_positive(swf_client: Any) -> None:
         GreenletActivityWorker("d", ACTIVITIES, REGISTRY, client=swf_client, slots=0)
 
 
-
 def _plain(payload: Any) -> Any:
     return payload
 
@@ -271,7 +300,9 @@ def _plain(payload: Any) -> Any:
         ([divide, _plain], "_plain is not marked with @activity"),
     ],
 )
-def test_activities_of_the_wrong_kind_are_refused_at_construction(swf_client: Any, activities: Any, message: str) -> None:
+def test_activities_of_the_wrong_kind_are_refused_at_construction(
+    swf_client: Any, activities: Any, message: str
+) -> None:
     """A dict, a string, a lone function or an unmarked function as ``activities`` raises TypeError saying what it takes."""
     with pytest.raises(TypeError, match=message):
         GreenletActivityWorker("d", ACTIVITIES, activities, client=swf_client)

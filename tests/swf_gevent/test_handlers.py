@@ -6,8 +6,9 @@ import importlib
 import io
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import gevent
 import pytest
@@ -40,7 +41,9 @@ class _Raising(SignalHandler):
         raise RuntimeError(f"broken receiver of {name}")
 
 
-def test_raising_receivers_never_break_a_task(swf_client: Any, domain_name: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_raising_receivers_never_break_a_task(
+    swf_client: Any, domain_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
     """With a receiver raising on every signal, a worker still runs and completes its task; each raise is logged."""
     register(swf_client, domain_name)
     broken = _Raising()
@@ -85,7 +88,10 @@ def test_metrics_status_line() -> None:
         "activity tasks 2 (1 failed, 0 canceled, p50 10.0 ms, p95 30.0 ms); "
         "decision tasks 1 (0 failed); 1 calls retried; 0 actors crashed"
     )
-    assert MetricsHandler().status() == "activity tasks 0 (0 failed, 0 canceled); decision tasks 0 (0 failed); 0 calls retried; 0 actors crashed"
+    assert (
+        MetricsHandler().status()
+        == "activity tasks 0 (0 failed, 0 canceled); decision tasks 0 (0 failed); 0 calls retried; 0 actors crashed"
+    )
 
 
 def test_latency_histogram_buckets_and_window() -> None:
@@ -114,7 +120,9 @@ def test_logging_handler_level(caplog: pytest.LogCaptureFixture) -> None:
         with caplog.at_level(logging.DEBUG):  # the root lets everything through; the logger decides
             signals.emit(signals.activity_task_received, None, task=task)
             signals.emit(signals.activity_task_completed, None, task=task, result="1", duration=0.25)
-            signals.emit(signals.call_retried, None, operation="PollForActivityTask", attempt=2, delay=0.4, error=TimeoutError())
+            signals.emit(
+                signals.call_retried, None, operation="PollForActivityTask", attempt=2, delay=0.4, error=TimeoutError()
+            )
     finally:
         handler.disconnect()
     assert logger.level == logging.WARNING
@@ -181,14 +189,22 @@ def test_reserved_key_with_a_dotted_path_is_a_handler_class(tmp_path: Path) -> N
 BAD = [
     ({"logging": "LOUD"}, "[handlers] logging: must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG, got 'LOUD'"),
     ({"prometheus": "http"}, "[handlers] prometheus: must be a port or host:port (port 0 to 65535), got 'http'"),
-    ({"statsd": "127.0.0.1:70000"}, "[handlers] statsd: must be a port or host:port (port 0 to 65535), got '127.0.0.1:70000'"),
+    (
+        {"statsd": "127.0.0.1:70000"},
+        "[handlers] statsd: must be a port or host:port (port 0 to 65535), got '127.0.0.1:70000'",
+    ),
     ({"statsd_prefix": "swf"}, "[handlers] statsd_prefix: set statsd = host:port too"),
-    ({"statsd": "8125", "statsd_prefix": "a b"}, "[handlers] statsd_prefix: must be a metric name prefix such as 'swf', got 'a b'"),
+    (
+        {"statsd": "8125", "statsd_prefix": "a b"},
+        "[handlers] statsd_prefix: must be a metric name prefix such as 'swf', got 'a b'",
+    ),
     ({"mine": "swf_gevent.signals.signals"}, "[handlers] mine: 'swf_gevent.signals.signals' is not a class"),
 ]
 
 
-@pytest.mark.parametrize(("handlers", "expected"), BAD, ids=[next(iter(h)) + "=" + next(iter(h.values())) for h, _ in BAD])
+@pytest.mark.parametrize(
+    ("handlers", "expected"), BAD, ids=[next(iter(h)) + "=" + next(iter(h.values())) for h, _ in BAD]
+)
 def test_bad_handler_value_exits_2(tmp_path: Path, handlers: dict[str, str], expected: str) -> None:
     """A bad [handlers] value exits 2 with one line naming the file, section and key."""
     path = fleet_config(tmp_path, "d", handlers)
@@ -200,7 +216,12 @@ def test_bad_handler_value_exits_2(tmp_path: Path, handlers: dict[str, str], exp
 @pytest.mark.parametrize(
     ("key", "value", "module", "line"),
     [
-        ("prometheus", "9100", "prometheus_client", "needs the prometheus-client package: pip install 'simple-workflow[prometheus]'"),
+        (
+            "prometheus",
+            "9100",
+            "prometheus_client",
+            "needs the prometheus-client package: pip install 'simple-workflow[prometheus]'",
+        ),
         ("statsd", "8125", "statsd", "needs the statsd package: pip install 'simple-workflow[statsd]'"),
     ],
 )
@@ -215,7 +236,9 @@ def test_missing_extra_exits_2_naming_it(
     assert err.getvalue().splitlines() == [f"{path}: [handlers] {key}: {line}"]
 
 
-@pytest.mark.parametrize("module_name", ["swf_gevent.handlers", "swf_gevent.signals", "swf_gevent.prometheus", "swf_gevent.statsd"])
+@pytest.mark.parametrize(
+    "module_name", ["swf_gevent.handlers", "swf_gevent.signals", "swf_gevent.prometheus", "swf_gevent.statsd"]
+)
 def test_public_names_are_sorted_and_exist(module_name: str) -> None:
     """Each handler module's __all__ is sorted and every name in it exists."""
     module = importlib.import_module(module_name)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import gevent
 import pytest
 from gevent.event import Event
 
-from swf.exceptions import ConnectionError, ThrottlingError
+from swf.exceptions import ConnectionError, ThrottlingError  # noqa: A004 - swf's own
 from swf_gevent import signals
 from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityRegistry, activity
 from swf_gevent.actors import GreenletActivityWorker
-from tests.swf_gevent.actor_support import ACTIVITIES, CallWatcher, register, receivers, start_and_schedule
+from tests.swf_gevent.actor_support import ACTIVITIES, CallWatcher, receivers, register, start_and_schedule
 
 __all__ = ["receivers"]
 
@@ -40,7 +41,7 @@ def until_canceled(payload: Any) -> str:
         _release.wait()
     except ActivityCanceled:
         _seen.append("ActivityCanceled")
-        raise ActivityCanceled("stopped on request")
+        raise ActivityCanceled("stopped on request") from None
     return "finished"
 
 
@@ -117,7 +118,10 @@ def test_cancel_request_raises_inside_the_function(swf_client: Any, domain: str,
 def test_terminated_execution_kills_its_task(swf_client: Any, domain: str, receivers: Any) -> None:
     """Terminating the execution kills the running function; the task is not answered and activity_task_gone fires."""
     beats, gone = receivers(signals.heartbeat_sent), receivers(signals.activity_task_gone)
-    answered = [receivers(s) for s in (signals.activity_task_completed, signals.activity_task_failed, signals.activity_task_canceled)]
+    answered = [
+        receivers(s)
+        for s in (signals.activity_task_completed, signals.activity_task_failed, signals.activity_task_canceled)
+    ]
     execution = start_and_schedule(swf_client, domain, ("e", "endless", None))
     worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client)
     worker.start()
@@ -153,7 +157,9 @@ def test_automatic_heartbeats_send_the_latest_details(swf_client: Any, domain: s
     assert all(params["details"] == "half way" for params in watcher.params)
 
 
-def test_throttled_beat_is_skipped_and_other_errors_retried(local_swf: Any, swf_client: Any, domain: str, receivers: Any) -> None:
+def test_throttled_beat_is_skipped_and_other_errors_retried(
+    local_swf: Any, swf_client: Any, domain: str, receivers: Any
+) -> None:
     """A throttled heartbeat is skipped, a dropped one retried; the task still completes once."""
     beats, failed = receivers(signals.heartbeat_sent), receivers(signals.heartbeat_failed)
     completed = receivers(signals.activity_task_completed)

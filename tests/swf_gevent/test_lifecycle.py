@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import gevent
 import pytest
@@ -19,8 +20,8 @@ from tests.swf_gevent.actor_support import (
     DECISIONS,
     CallWatcher,
     Execution,
-    register,
     receivers,
+    register,
     start_and_schedule,
     wait_for,
 )
@@ -123,7 +124,9 @@ def patient_client(domain_name: str) -> Iterator[Any]:
         server.stop()
 
 
-def test_poll_in_flight_at_stop_returns_and_its_task_runs(patient_client: Any, domain_name: str, receivers: Any) -> None:
+def test_poll_in_flight_at_stop_returns_and_its_task_runs(
+    patient_client: Any, domain_name: str, receivers: Any
+) -> None:
     """A poll under way when stop() is called still delivers its task, which runs and completes; no poll follows."""
     swf_client, domain = patient_client, domain_name
     completed = receivers(signals.activity_task_completed)
@@ -140,8 +143,16 @@ def test_poll_in_flight_at_stop_returns_and_its_task_runs(patient_client: Any, d
         assert worker.stopping
         execution.decider.complete(
             decision_task.task_token,
-            [{"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
-                "activityType": {"name": "quick", "version": "1"}, "activityId": "q", "input": "1"}}],
+            [
+                {
+                    "decisionType": "ScheduleActivityTask",
+                    "scheduleActivityTaskDecisionAttributes": {
+                        "activityType": {"name": "quick", "version": "1"},
+                        "activityId": "q",
+                        "input": "1",
+                    },
+                }
+            ],
         )
         stopper.get()
     finally:
@@ -188,7 +199,7 @@ class _CrashingPolls:
         self._poll = worker.worker.poll
         worker.worker.poll = self  # type: ignore[method-assign, assignment]
 
-    def __call__(self, **params: Any) -> Optional[ActivityTask]:
+    def __call__(self, **params: Any) -> ActivityTask | None:
         if self.count:
             self.count -= 1
             raise KeyError("taskToken")
@@ -199,7 +210,9 @@ def test_supervisor_restarts_a_crashed_loop_with_backoff(swf_client: Any, domain
     """A crash of the loop is reported with actor_crashed and restarted after a doubling pause; work goes on."""
     crashed, completed = receivers(signals.actor_crashed), receivers(signals.activity_task_completed)
     start_and_schedule(swf_client, domain, ("q", "quick", 7))
-    worker = GreenletActivityWorker(domain, ACTIVITIES, REGISTRY, client=swf_client, restart_delay=0.05, max_restart_delay=0.08)
+    worker = GreenletActivityWorker(
+        domain, ACTIVITIES, REGISTRY, client=swf_client, restart_delay=0.05, max_restart_delay=0.08
+    )
     _CrashingPolls(worker, count=3)
     worker.start()
     try:
@@ -316,7 +329,9 @@ def test_stop_lets_the_retry_attempt_in_flight_end_then_sends_no_more(endpoint: 
             wait_for(stop_asked, "the poll's second attempt")
             stopper[0].get()
     finally:
-        endpoint.client.meta.events.unregister("provide-client-params.swf.PollForActivityTask", stop_during_second_attempt)
+        endpoint.client.meta.events.unregister(
+            "provide-client-params.swf.PollForActivityTask", stop_during_second_attempt
+        )
         polls.close()
     assert worker.state is ActorState.STOPPED and worker.dead
     assert len(polls.params) == 2

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import gevent
 import pytest
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.timeout(90)
 _STARTED = re.compile(r"process (\d+) started \(pid (\d+)\)")
 
 
-def _config(tmp_path: Path, endpoint_url: str, domain: str, processes: Optional[int], executions: int = 0) -> str:
+def _config(tmp_path: Path, endpoint_url: str, domain: str, processes: int | None, executions: int = 0) -> str:
     text = f"""
 [swf]
 domain = {domain}
@@ -112,7 +112,9 @@ class _Log:
                     assert line, "the runner's stderr ended:\n" + "".join(self.lines)
                     self.lines.append(line)
         except gevent.Timeout:
-            raise AssertionError(f"no {count} lines matching {pattern.pattern!r} in 30 s:\n" + "".join(self.lines)) from None
+            raise AssertionError(
+                f"no {count} lines matching {pattern.pattern!r} in 30 s:\n" + "".join(self.lines)
+            ) from None
 
 
 def _activity_workers(client: Any, domain: str) -> set[str]:
@@ -155,7 +157,9 @@ def test_two_processes_share_the_executions(tmp_path: Path, local_swf: Any, swf_
             startTimeFilter={"oldestDate": datetime(2000, 1, 1, tzinfo=timezone.utc)},
         )
         for info in page["executionInfos"]
-        for events in call_pages(swf_client, "GetWorkflowExecutionHistory", domain=domain_name, execution=info["execution"])
+        for events in call_pages(
+            swf_client, "GetWorkflowExecutionHistory", domain=domain_name, execution=info["execution"]
+        )
         for event in events["events"]
         if event["eventType"] == "ActivityTaskCompleted"
     )
@@ -172,7 +176,9 @@ def test_processes_flag_with_the_embedded_endpoint(tmp_path: Path) -> None:
     assert stderr.count("Local SWF endpoint listening on") == 1
 
 
-def test_crashed_process_is_restarted_and_sigterm_reaches_every_child(tmp_path: Path, local_swf: Any, domain_name: str) -> None:
+def test_crashed_process_is_restarted_and_sigterm_reaches_every_child(
+    tmp_path: Path, local_swf: Any, domain_name: str
+) -> None:
     """A child killed with SIGKILL is restarted after a backoff; SIGTERM to the parent stops every child, exit 0."""
     process = _start(_config(tmp_path, local_swf.endpoint_url, domain_name, processes=2))
     try:
@@ -229,7 +235,14 @@ def test_processes_must_be_a_positive_integer(tmp_path: Path, local_swf: Any) ->
     finally:
         sys.path[:] = sys_path
     result = subprocess.run(
-        [sys.executable, "-m", "swf_gevent.run", _config(tmp_path, local_swf.endpoint_url, "bad", None), "--processes", "0"],
+        [
+            sys.executable,
+            "-m",
+            "swf_gevent.run",
+            _config(tmp_path, local_swf.endpoint_url, "bad", None),
+            "--processes",
+            "0",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

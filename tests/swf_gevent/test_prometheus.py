@@ -8,22 +8,23 @@ import signal
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import gevent
 import pytest
 
 pytest.importorskip("prometheus_client")
 
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families
 
-from swf.connection import call  # noqa: E402
-from swf_gevent import signals  # noqa: E402
-from swf_gevent.prometheus import PrometheusHandler  # noqa: E402
-from swf_gevent._config import load  # noqa: E402
-from swf_gevent.run import Fleet  # noqa: E402
-from tests.swf_gevent._handler_support import fleet_config, register, run_one_task  # noqa: E402
+from swf.connection import call
+from swf_gevent import signals
+from swf_gevent._config import load
+from swf_gevent.prometheus import PrometheusHandler
+from swf_gevent.run import Fleet
+from tests.swf_gevent._handler_support import fleet_config, register, run_one_task
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -144,14 +145,19 @@ def _scrape_until(url: str, sample: tuple[str, frozenset[tuple[str, str]]], valu
         gevent.sleep(0.02)
 
 
-def test_runner_serves_metrics_from_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, domain_name: str) -> None:
+def test_runner_serves_metrics_from_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, domain_name: str
+) -> None:
     """``prometheus = <port>`` in [handlers] makes the runner serve its tasks' counters while it runs."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     fleet = Fleet(load(fleet_config(tmp_path, domain_name, {"prometheus": "0"}, executions=2)))  # 0: a free port
     runner = gevent.spawn(fleet.run, io.StringIO())
     url = _serving(fleet)
     assert url.startswith("http://127.0.0.1:")
-    wanted = ("swf_activity_tasks_completed_total", _labels(domain=domain_name, task_list="work", activity_name="double", activity_version="1"))
+    wanted = (
+        "swf_activity_tasks_completed_total",
+        _labels(domain=domain_name, task_list="work", activity_name="double", activity_version="1"),
+    )
     assert _scrape_until(url, wanted, 2) == 2
     assert runner.get() == 0  # both executions completed
     with pytest.raises(urllib.error.URLError):
@@ -166,7 +172,9 @@ def test_worker_processes_are_summed_on_one_port(
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")  # the children's credentials, from boto3's chain
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    path = fleet_config(tmp_path, domain_name, {"prometheus": "0"}, executions=0, endpoint_url=local_swf.endpoint_url, processes=2)
+    path = fleet_config(
+        tmp_path, domain_name, {"prometheus": "0"}, executions=0, endpoint_url=local_swf.endpoint_url, processes=2
+    )
     fleet = Fleet(load(path))
     runner = gevent.spawn(fleet.run, io.StringIO())
     queue = _labels(domain=domain_name, task_list="work")
@@ -174,8 +182,18 @@ def test_worker_processes_are_summed_on_one_port(
         url = _serving(fleet)
         _scrape_until(url, ("swf_actors_started_total", queue), 4)  # 2 activity greenlets in each of 2 processes
         for index in range(4):
-            call(swf_client, "StartWorkflowExecution", domain=domain_name, workflowId=f"wf-{index}", workflowType={"name": "flow", "version": "1"}, input="21")
-        completed = ("swf_activity_tasks_completed_total", queue | _labels(activity_name="double", activity_version="1"))
+            call(
+                swf_client,
+                "StartWorkflowExecution",
+                domain=domain_name,
+                workflowId=f"wf-{index}",
+                workflowType={"name": "flow", "version": "1"},
+                input="21",
+            )
+        completed = (
+            "swf_activity_tasks_completed_total",
+            queue | _labels(activity_name="double", activity_version="1"),
+        )
         assert _scrape_until(url, completed, 4) == 4
     finally:
         if not runner.dead:

@@ -100,7 +100,9 @@ def test_runner_completes_every_execution_with_the_right_result(
     assert main([_config(tmp_path, local_swf.endpoint_url, domain_name, executions=8)], stdout=out) == 0
     assert "8/8 started, 8 completed, 0 failed, 0 still open" in out.getvalue()
 
-    count_type = call(swf_client, "DescribeActivityType", domain=domain_name, activityType={"name": "count", "version": "1"})
+    count_type = call(
+        swf_client, "DescribeActivityType", domain=domain_name, activityType={"name": "count", "version": "1"}
+    )
     assert count_type["configuration"]["defaultTaskList"] == {"name": "text"}
     assert count_type["configuration"]["defaultTaskStartToCloseTimeout"] == "300"
     assert count_type["configuration"]["defaultTaskHeartbeatTimeout"] == "NONE"
@@ -155,7 +157,11 @@ def test_registration_adds_what_is_missing_and_leaves_existing_types_untouched(
     assert earlier.is_synced is True
     assert domain.upstream().retention_period == timedelta(days=2)
     split = ActivityType(domain, "split", "1").upstream()
-    assert (split.default_task_list, split.default_task_heartbeat_timeout, split.default_task_start_to_close_timeout) == (
+    assert (
+        split.default_task_list,
+        split.default_task_heartbeat_timeout,
+        split.default_task_start_to_close_timeout,
+    ) == (
         "text",
         NO_LIMIT,
         timedelta(minutes=5),
@@ -231,8 +237,15 @@ def test_package_import_leaves_ssl_and_botocore_alone() -> None:
 def test_missing_credentials_exit_1_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no credentials anywhere in boto3's chain, the run ends with status 1 and one line naming the config."""
     monkeypatch.setattr(sys, "path", [str(EXAMPLES)] + sys.path)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
@@ -257,7 +270,7 @@ def test_executions_timeout_reports_open_ones_and_exits_1(tmp_path: Path, monkey
         "[swf]\ndomain = idle\nendpoint_url = local\npoll_timeout = 0.5\n\n"
         "[activities:a]\ntask_list = a\nmodules = idle_flow\n\n"
         "[decider:idle]\ntask_list = d\nclass = idle_flow.Idle\nworkflow_type = idle\nworkflow_version = 1\n\n"
-        "[executions]\nworkflow = idle\ncount = 3\ninput = {\"x\": 1}\ntimeout = 1\n"
+        '[executions]\nworkflow = idle\ncount = 3\ninput = {"x": 1}\ntimeout = 1\n'
     )
     out = io.StringIO()
     assert main([str(path)], stdout=out) == 1
@@ -427,7 +440,9 @@ def test_handler_failing_to_build_exits_2(tmp_path: Path) -> None:
 def test_input_factory_failing_exits_2(tmp_path: Path, factory: str, problem: str) -> None:
     """An input factory that raises, or returns what JSON cannot hold, exits 2 with one line; no traceback."""
     path = _flows(
-        tmp_path, "domain = d\nendpoint_url = local\npoll_timeout = 1", executions=f"count = 5\ninput_factory = flows.{factory}"
+        tmp_path,
+        "domain = d\nendpoint_url = local\npoll_timeout = 1",
+        executions=f"count = 5\ninput_factory = flows.{factory}",
     )
     assert _main(path) == (2, "", [f"{path}: [executions] input_factory: {problem}"])
 
@@ -461,13 +476,17 @@ def test_deprecated_type_stops_at_the_first_start(
     path = _flows(tmp_path, swf, executions='count = 200\ninput = {"seconds": 0}')
     code, out, err = _main(path)
     assert (code, out, len(err)) == (2, "", 1)
-    assert err[0].startswith(f"{path}: [executions] workflow: cannot start 'flow' version '1' in domain {domain_name!r}: ")
+    assert err[0].startswith(
+        f"{path}: [executions] workflow: cannot start 'flow' version '1' in domain {domain_name!r}: "
+    )
 
 
 @pytest.mark.usefixtures("_flows_importable")
 def test_summary_gives_the_first_failure_reason(tmp_path: Path) -> None:
     """Failed executions are counted and one is shown with the reason and details its history gives."""
-    path = _flows(tmp_path, "domain = d\nendpoint_url = local\npoll_timeout = 1", decider="Refuse", executions="count = 3")
+    path = _flows(
+        tmp_path, "domain = d\nendpoint_url = local\npoll_timeout = 1", decider="Refuse", executions="count = 3"
+    )
     code, out, _ = _main(path)
     assert code == 1
     assert "3/3 started, 0 completed, 3 failed, 0 still open" in out

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(90)
 
-_FLOW = '''
+_FLOW = """
 import time
 
 from swf.models import decisions
@@ -38,7 +38,7 @@ class Spin:
         if attempt.status is TaskStatus.COMPLETED:
             return [decisions.complete_workflow_execution(attempt.result)]
         return []
-'''
+"""
 
 
 @pytest.mark.parametrize("threshold, reported", [(0.2, True), (5, False)])

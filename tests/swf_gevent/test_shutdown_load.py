@@ -175,14 +175,21 @@ def test_sigterm_under_load_loses_no_task_and_runs_none_twice(
     decided.mkdir()
     environment = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(tmp_path), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(tmp_path), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        ),
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "LOAD_RUNS": str(runs),
         "LOAD_DECIDED": str(decided),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "swf_gevent.run", str(_config(tmp_path, local_swf.endpoint_url, domain_name, processes))],
+        [
+            sys.executable,
+            "-m",
+            "swf_gevent.run",
+            str(_config(tmp_path, local_swf.endpoint_url, domain_name, processes)),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -191,7 +198,9 @@ def test_sigterm_under_load_loses_no_task_and_runs_none_twice(
     )
     try:
         _wait_until(lambda: len(os.listdir(decided)) == EXECUTIONS, "every execution's first decision", process)
-        _wait_until(lambda: len(os.listdir(runs)) >= STARTED_BEFORE_SIGTERM, f"{STARTED_BEFORE_SIGTERM} tasks started", process)
+        _wait_until(
+            lambda: len(os.listdir(runs)) >= STARTED_BEFORE_SIGTERM, f"{STARTED_BEFORE_SIGTERM} tasks started", process
+        )
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
     finally:
@@ -239,7 +248,9 @@ def test_stop_timeout_is_read_and_checked(tmp_path: Path, monkeypatch: pytest.Mo
         assert load(str(path)).stop_timeout == 10.0
         for bad in ("0", "soon"):
             path.write_text(path.read_text().replace("[swf]\n", f"[swf]\nstop_timeout = {bad}\n", 1))
-            with pytest.raises(ConfigError, match=rf"\[swf\] stop_timeout: must be a positive number of seconds, got '{bad}'"):
+            with pytest.raises(
+                ConfigError, match=rf"\[swf\] stop_timeout: must be a positive number of seconds, got '{bad}'"
+            ):
                 load(str(path))
             path.write_text(path.read_text().replace(f"stop_timeout = {bad}\n", ""))
     finally:

@@ -126,7 +126,14 @@ def test_logging_handler_logs_ids_not_tokens(caplog: pytest.LogCaptureFixture) -
     handler.connect()
     try:
         with caplog.at_level(logging.DEBUG, logger="swf_gevent.handlers"):
-            signals.emit(signals.activity_task_failed, "w", task=_task("a-9"), reason="ValueError: bad", details="tb", duration=0.5)
+            signals.emit(
+                signals.activity_task_failed,
+                "w",
+                task=_task("a-9"),
+                reason="ValueError: bad",
+                details="tb",
+                duration=0.5,
+            )
             signals.emit(signals.activity_task_completed, "w", task=_task("a-8"), result="r", duration=0.25)
     finally:
         handler.disconnect()
@@ -227,7 +234,9 @@ def test_retry_policy_sends_call_retried() -> None:
     """retry_policy() keeps the base policy's numbers and sends call_retried before each backoff."""
     slept: list[float] = []
     seen: list[tuple[str, int]] = []
-    base = RetryPolicy(max_attempts=3, sleep=slept.append, jitter=lambda: 1.0, on_retry=lambda op, n, d, e: seen.append((op, n)))
+    base = RetryPolicy(
+        max_attempts=3, sleep=slept.append, jitter=lambda: 1.0, on_retry=lambda op, n, d, e: seen.append((op, n))
+    )
     policy = signals.retry_policy(base, sender="runner")
     assert policy == base and base.on_retry is not policy.on_retry
     got: list[tuple[Any, dict[str, Any]]] = []
@@ -283,5 +292,7 @@ def test_runner_client_sends_call_retried() -> None:
     finally:
         signals.call_retried.disconnect(receiver)
         fleet.local.stop()
-    assert [(p["operation"], p["attempt"], type(p["error"]).__name__) for p in got] == [("ListDomains", 1, "ThrottlingError")]
+    assert [(p["operation"], p["attempt"], type(p["error"]).__name__) for p in got] == [
+        ("ListDomains", 1, "ThrottlingError")
+    ]
     assert got[0]["delay"] <= 0.1

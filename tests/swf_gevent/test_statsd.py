@@ -5,17 +5,18 @@ from __future__ import annotations
 import io
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import gevent
 import pytest
 
 pytest.importorskip("statsd")
 
-from swf_gevent.statsd import StatsdHandler  # noqa: E402
-from swf_gevent.run import main  # noqa: E402
-from tests.swf_gevent._handler_support import fleet_config, register, run_one_task  # noqa: E402
+from swf_gevent.run import main
+from swf_gevent.statsd import StatsdHandler
+from tests.swf_gevent._handler_support import fleet_config, register, run_one_task
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -111,6 +112,8 @@ def test_runner_sends_to_the_configured_daemon(
     port = daemon.getsockname()[1]
     path = fleet_config(tmp_path, domain_name, {"statsd": f"127.0.0.1:{port}", "statsd_prefix": "fleet"}, executions=2)
     assert main([path], stdout=io.StringIO()) == 0
-    lines = _lines_until(daemon, lambda got: got.count("fleet.actors_stopped:1|c") == 3)  # 2 workers, 1 decider: the last signals
+    lines = _lines_until(
+        daemon, lambda got: got.count("fleet.actors_stopped:1|c") == 3
+    )  # 2 workers, 1 decider: the last signals
     assert lines.count("fleet.activity_tasks_completed:1|c") == 2
     assert lines.count("fleet.decision_tasks_completed:1|c") >= 4  # schedule, then complete, per execution
