@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from swf.connection import _client_policy, _ClientPolicy, call
+from swf.connection import Connection, _ClientPolicy, call
 from swf.exceptions import ValidationError
 from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH, fit_reason, validate_decisions
 from swf.models.events import ExecutionRef, TypeRef
@@ -160,7 +160,7 @@ class Actor:
 
     :param domain: the domain, by name or as a model with a ``name``.
     :param task_list: the task list name polled by default.
-    :param client: a boto3 SWF client; ``None`` uses the process-wide
+    :param client: a :class:`swf.connection.Connection` or a boto3 SWF client; ``None`` uses the process-wide
         :func:`swf.connection.default_client`.
     :param identity: sent with each poll and recorded in the history
         (at most 256 characters); defaults to ``host:pid``.
@@ -189,18 +189,18 @@ class Actor:
 
     @property
     def client(self) -> Any:
-        """The boto3 SWF client every call goes through: the given one, else the process-wide one."""
+        """The connection (or boto3 SWF client) every call goes through: the given one, else the process-wide one."""
         if self._client is None:
             return _default_client()
         return self._client
 
     @property
     def retry_policy(self) -> RetryPolicy | None:
-        """The :class:`swf.retry.RetryPolicy` this actor's calls apply unless given one: its client's.
+        """The :class:`swf.retry.RetryPolicy` this actor's calls apply unless given one: its connection's.
 
         ``None`` when the client sends each call once (see :func:`swf.connection.make_client`).
         """
-        return _client_policy(self.client)
+        return Connection.of(self.client).retry
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(domain={self.domain!r}, task_list={self.task_list!r})"

@@ -39,7 +39,6 @@ def swf_client(local_swf: Any) -> Any:
         aws_access_key_id="local",
         aws_secret_access_key="local",
         max_pool_connections=64,
-        read_timeout=10,
         max_attempts=1,
     )
 

@@ -80,7 +80,6 @@ def moto_client() -> Iterator[Any]:
             endpoint_url=f"http://{host}:{port}",
             aws_access_key_id="local",
             aws_secret_access_key="local",
-            read_timeout=10,
             max_attempts=1,
         )
     finally:

@@ -264,6 +264,7 @@ def test_stop_releases_parked_polls(domain_name: str) -> None:
             aws_secret_access_key="local",
             max_attempts=1,
             read_timeout=40,
+            poll_hold=30,
         )
         register(client, domain_name)
         with gevent.Timeout(10):

@@ -44,6 +44,7 @@ def client(held_swf: LocalSWF) -> Any:
         aws_access_key_id="local",
         aws_secret_access_key="local",
         read_timeout=_HELD + 10,
+        poll_hold=_HELD,
         max_attempts=1,
     )
 

@@ -222,7 +222,7 @@ def test_default_client_is_shared_and_rebuilt_on_new_settings(home: Path) -> Non
     second = default_client()
     assert second is not first
     assert second.meta.region_name == "eu-west-1"
-    assert second._request_signer._credentials.get_frozen_credentials().access_key == "KEYTWO"
+    assert second.client._request_signer._credentials.get_frozen_credentials().access_key == "KEYTWO"
 
 
 def test_models_reach_the_endpoint_named_in_the_file(home: Path, local_swf: Any) -> None:
@@ -263,7 +263,7 @@ def test_make_client_uses_set_aws_credentials(home: Path, local_swf: Any) -> Non
     client = make_client(retry=dataclasses.replace(DEFAULT_RETRY, max_attempts=5))
     assert client.meta.region_name == "us-east-1"
     assert client.meta.endpoint_url == local_swf.endpoint_url
-    assert client._request_signer._credentials.get_frozen_credentials().access_key == "local"
+    assert client.client._request_signer._credentials.get_frozen_credentials().access_key == "local"
     name = f"cred-{uuid.uuid4().hex[:8]}"
     Domain(name, client=client).save()
     assert Domain(name, client=client).exists
@@ -278,7 +278,7 @@ def test_make_client_uses_the_file_and_explicit_arguments_win(home: Path, monkey
     client = make_client()
     assert client.meta.region_name == "ap-south-1"
     assert client.meta.endpoint_url == "http://file.invalid:1"
-    assert client._request_signer._credentials.get_frozen_credentials().access_key == "FILEKEY"
+    assert client.client._request_signer._credentials.get_frozen_credentials().access_key == "FILEKEY"
     own = make_client(
         region_name="eu-west-1",
         endpoint_url="http://own.invalid:2",
@@ -287,7 +287,7 @@ def test_make_client_uses_the_file_and_explicit_arguments_win(home: Path, monkey
     )
     assert own.meta.region_name == "eu-west-1"
     assert own.meta.endpoint_url == "http://own.invalid:2"
-    assert own._request_signer._credentials.get_frozen_credentials().access_key == "OWNKEY"
+    assert own.client._request_signer._credentials.get_frozen_credentials().access_key == "OWNKEY"
 
 
 def test_make_client_without_a_region_is_a_credentials_error(home: Path) -> None:

@@ -74,7 +74,11 @@ EXPORTS = {
         "set_aws_credentials",
     ],
     "swf.connection": [
+        "Connection",
+        "DEFAULT_CALL_READ_TIMEOUT",
         "DEFAULT_READ_TIMEOUT",
+        "LONG_POLL_OPERATIONS",
+        "SWF_POLL_HOLD",
         "call",
         "call_pages",
         "default_client",

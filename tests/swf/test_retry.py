@@ -16,7 +16,7 @@ from typing import Any
 import gevent
 import pytest
 
-from swf.connection import call, call_pages, make_client
+from swf.connection import Connection, call, call_pages, make_client
 from swf.exceptions import (
     ConnectionError,  # noqa: A004 - swf's own, the one under test
     DoesNotExistError,
@@ -75,7 +75,9 @@ def _count_requests(client: Any) -> list[str]:
     def before_send(request: Any, **_: Any) -> None:
         sent.append(request.headers["X-Amz-Target"].decode().rsplit(".", 1)[-1])
 
-    client.meta.events.register("before-send.swf", before_send)
+    connection = Connection.of(client)
+    for botocore_client in {id(c): c for c in (connection.client, connection.poll_client)}.values():
+        botocore_client.meta.events.register("before-send.swf", before_send)
     return sent
 
 
@@ -281,7 +283,6 @@ def client_factory(local_swf: Any) -> Callable[..., Any]:
             endpoint_url=local_swf.endpoint_url,
             aws_access_key_id="local",
             aws_secret_access_key="local",
-            read_timeout=10,
             **kwargs,
         )
 
@@ -364,7 +365,7 @@ def stubbed() -> Iterator[tuple[Any, Any]]:
     client = make_client(
         region_name="us-east-1", endpoint_url="http://127.0.0.1:9", aws_access_key_id="x", aws_secret_access_key="x"
     )
-    with Stubber(client) as stubber:
+    with Stubber(client.client) as stubber:  # the client of every operation but the long polls
         yield client, stubber
 
 

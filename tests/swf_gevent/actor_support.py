@@ -177,9 +177,11 @@ class CallWatcher:
     def __init__(self, client: Any, operation: str) -> None:
         self.params: list[dict[str, Any]] = []
         self.sent = Event()
-        self._client = client
+        from swf.connection import Connection
+
+        self._client = Connection.of(client).client_for(operation)
         self._event = f"provide-client-params.swf.{operation}"
-        client.meta.events.register(self._event, self._record)
+        self._client.meta.events.register(self._event, self._record)
 
     def _record(self, params: dict[str, Any], **_: Any) -> None:
         self.params.append(dict(params))

@@ -116,6 +116,7 @@ def patient_client(domain_name: str) -> Iterator[Any]:
             aws_access_key_id="local",
             aws_secret_access_key="local",
             read_timeout=30,
+            poll_hold=20,
             max_attempts=1,
         )
         register(client, domain_name, REGISTRY)
@@ -270,6 +271,7 @@ class _Endpoint:
             aws_access_key_id="local",
             aws_secret_access_key="local",
             read_timeout=2,
+            poll_hold=0.5,
             retry=policy,
         )
         register(self.client, domain, REGISTRY)
@@ -322,14 +324,16 @@ def test_stop_lets_the_retry_attempt_in_flight_end_then_sends_no_more(endpoint: 
             stopper.append(gevent.spawn(worker.stop, 5))
             stop_asked.set()
 
-    endpoint.client.meta.events.register("provide-client-params.swf.PollForActivityTask", stop_during_second_attempt)
+    endpoint.client.poll_client.meta.events.register(
+        "provide-client-params.swf.PollForActivityTask", stop_during_second_attempt
+    )
     try:
         worker.start()
         with gevent.Timeout(10, AssertionError("stop() waited for the poll's retries")):
             wait_for(stop_asked, "the poll's second attempt")
             stopper[0].get()
     finally:
-        endpoint.client.meta.events.unregister(
+        endpoint.client.poll_client.meta.events.unregister(
             "provide-client-params.swf.PollForActivityTask", stop_during_second_attempt
         )
         polls.close()
