@@ -29,8 +29,9 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._executions import ActivityTask, Execution, Timer, parse_duration, parse_priority
+from ._executions import ActivityTask, Execution, Timer
 from ._faults import Fault
+from ._wire import new_run_id, parse_duration, parse_priority
 
 if TYPE_CHECKING:
     from ._engine import Engine
@@ -298,7 +299,7 @@ class _Applier:
         )
 
     def _ContinueAsNewWorkflowExecution(self, attrs: dict[str, Any], path: str) -> None:
-        from ._engine import StartRefused, new_run_id
+        from ._engine import StartRefused
 
         engine, execution = self.engine, self.execution
         if self.unhandled:

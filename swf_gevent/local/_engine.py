@@ -28,7 +28,6 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
-import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -42,14 +41,11 @@ from ._executions import (
     DecisionTask,
     Execution,
     compact,
-    new_token,
-    parse_duration,
-    parse_priority,
 )
 from ._faults import Fault
-from ._pages import PageTokens, page_size
 from ._tasks import Queueable, TaskList
 from ._timers import Timers
+from ._wire import PageTokens, new_run_id, new_task_token, page_size, parse_duration, parse_priority
 
 logger = logging.getLogger(__name__)
 
@@ -265,12 +261,9 @@ class Engine:
             "taskStartToCloseTimeout", "defaultTaskStartToCloseTimeout", "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED"
         )
         child_policy = pick("childPolicy", "defaultChildPolicy", "DEFAULT_CHILD_POLICY_UNDEFINED")
-        seconds = parse_duration(execution_timeout, path + "executionStartToCloseTimeout", allow_none=False)
-        if seconds is not None and seconds > MAX_EXECUTION_SECONDS:
-            raise Fault(
-                "ValidationException",
-                f"Invalid value for {path}executionStartToCloseTimeout: at most {MAX_EXECUTION_SECONDS}.",
-            )
+        parse_duration(
+            execution_timeout, path + "executionStartToCloseTimeout", allow_none=False, maximum=MAX_EXECUTION_SECONDS
+        )
         priority = attrs.get("taskPriority", defaults.get("defaultTaskPriority"))
         parse_priority(priority, path + "taskPriority")
         return {
@@ -321,7 +314,9 @@ class Engine:
                 "lambdaRole": config.get("lambdaRole"),
             },
         )
-        seconds = parse_duration(config["executionStartToCloseTimeout"], "executionStartToCloseTimeout", False)
+        seconds = parse_duration(
+            config["executionStartToCloseTimeout"], "executionStartToCloseTimeout", allow_none=False
+        )
         if seconds is not None:
             execution.timeout_handle = self.timers.call_later(seconds, self._on_execution_timeout, execution)
         logger.debug("started execution %s/%s in %s", workflow_id, execution.run_id, domain)
@@ -675,7 +670,7 @@ class Engine:
 
         :returns: ``{"taskToken", "startedEventId", "previousStartedEventId",
             "workflowExecution", "workflowType", "events", "nextPageToken"?}``,
-            or ``{"startedEventId": 0, "previousStartedEventId": 0}`` when no
+            or ``{"taskToken": "", "startedEventId": 0, "previousStartedEventId": 0}`` when no
             task came in time.
         :raises Fault: ``UnknownResourceFault``, ``ValidationException`` (token).
         """
@@ -688,7 +683,7 @@ class Engine:
             if task is None or task.state != "STARTED":
                 raise Fault("UnknownResourceFault", "Unknown decision task: it was completed or timed out.")
             return self._decision_answer(task, request, int(cursor.get("o", 0)))
-        empty = {"startedEventId": 0, "previousStartedEventId": 0}
+        empty = {"taskToken": "", "startedEventId": 0, "previousStartedEventId": 0}
         if self._stopped:
             return empty
         task = self._take(self._decision_list(domain, request["taskList"]["name"]))
@@ -698,7 +693,7 @@ class Engine:
         if execution.decision_scheduled is task:
             execution.decision_scheduled = None
         task.state = "STARTED"
-        task.token = new_token()
+        task.token = new_task_token()
         task.previous_started_event_id = execution.previous_started_event_id
         task.started_event_id = execution.add_event(
             "DecisionTaskStarted",
@@ -775,12 +770,13 @@ class Engine:
 
         :returns: ``{"taskToken", "activityId", "startedEventId",
             "workflowExecution", "activityType", "input"?}``, or
-            ``{"startedEventId": 0}`` when no task came in time.
+            ``{"taskToken": "", "startedEventId": 0}`` when no task came in time (an empty
+            ``taskToken``, as SWF's API reference gives it and botocore's model requires).
         :raises Fault: ``UnknownResourceFault`` (domain).
         """
         domain = request["domain"]
         self._domain(domain)
-        empty = {"startedEventId": 0}
+        empty = {"taskToken": "", "startedEventId": 0}
         if self._stopped:
             return empty
         task = self._take(self._activity_list(domain, request["taskList"]["name"]))
@@ -788,7 +784,7 @@ class Engine:
             return empty
         execution = task.execution
         task.state = "STARTED"
-        task.token = new_token()
+        task.token = new_task_token()
         task.started_event_id = execution.add_event(
             "ActivityTaskStarted",
             {
@@ -1115,25 +1111,18 @@ class Engine:
         return {"count": len(task_list) if task_list is not None else 0, "truncated": False}
 
 
-def new_run_id() -> str:
-    """A fresh run id (44 characters, like SWF's)."""
-    return secrets.token_urlsafe(33)
-
-
 def check_start_durations(attrs: dict[str, Any], path: str) -> None:
     """Check the durations and priority a start request gives.
 
     :raises Fault: ``ValidationException`` naming the member.
     """
     if attrs.get("executionStartToCloseTimeout") is not None:
-        seconds = parse_duration(
-            attrs["executionStartToCloseTimeout"], path + "executionStartToCloseTimeout", allow_none=False
+        parse_duration(
+            attrs["executionStartToCloseTimeout"],
+            path + "executionStartToCloseTimeout",
+            allow_none=False,
+            maximum=MAX_EXECUTION_SECONDS,
         )
-        if seconds is not None and seconds > MAX_EXECUTION_SECONDS:
-            raise Fault(
-                "ValidationException",
-                f"Invalid value for {path}executionStartToCloseTimeout: at most {MAX_EXECUTION_SECONDS}.",
-            )
     if attrs.get("taskStartToCloseTimeout") is not None:
         parse_duration(attrs["taskStartToCloseTimeout"], path + "taskStartToCloseTimeout")
     if attrs.get("taskPriority") is not None:

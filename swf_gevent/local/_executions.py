@@ -8,60 +8,16 @@ open timers by ``timerId``, open child executions by initiated event id.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
-from ._faults import Fault
 from ._timers import TimerHandle
-
-NONE = "NONE"
-"""SWF's spelling of "no timeout"."""
 
 MAX_EXECUTION_SECONDS = 365 * 24 * 3600
 """SWF's limit on a workflow execution's start-to-close timeout: one year."""
 
 MAX_HISTORY_EVENTS = 25_000
 """SWF's limit on the events of one history; reaching it terminates the execution."""
-
-
-def parse_duration(value: Any, field: str, allow_none: bool = True) -> float | None:
-    """Seconds in an SWF duration string, ``None`` for ``"NONE"``.
-
-    :param value: ``"30"`` or ``"NONE"``.
-    :param field: the member path named in the error.
-    :param allow_none: whether ``"NONE"`` is accepted for this member.
-    :returns: the duration in seconds, or ``None`` for no timeout.
-    :raises Fault: ``ValidationException`` naming ``field`` for anything else.
-    """
-    if value == NONE and allow_none:
-        return None
-    if isinstance(value, str) and value.isdigit() and value.isascii():
-        return float(int(value))
-    expected = "a whole number of seconds or NONE" if allow_none else "a whole number of seconds"
-    raise Fault("ValidationException", f"Invalid duration {value!r} for {field}: expected {expected}.")
-
-
-def parse_priority(value: Any, field: str) -> int:
-    """The integer in a ``taskPriority`` string (``None`` counts as 0).
-
-    :raises Fault: ``ValidationException`` naming ``field`` when it is not an
-        integer in Java's int range.
-    """
-    if value is None:
-        return 0
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not -(2**31) <= number < 2**31:
-        raise Fault("ValidationException", f"Invalid taskPriority {value!r} for {field}: expected an integer.")
-    return number
-
-
-def new_token() -> str:
-    """A fresh opaque task token."""
-    return secrets.token_urlsafe(48)
 
 
 def compact(attrs: dict[str, Any]) -> dict[str, Any]:

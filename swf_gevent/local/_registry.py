@@ -24,12 +24,7 @@ no operation is ever half-applied: every check runs before any change.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -37,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from swf_gevent.local._faults import Fault
+from swf_gevent.local._wire import PageTokens, page_size, parse_days, parse_duration, parse_priority
 
 __all__ = ["DomainRecord", "Registry", "TypeRecord"]
 
@@ -55,15 +51,12 @@ MAX_DOMAINS = 100
 MAX_TYPES = 10_000
 #: SWF's limit of tags on one resource.
 MAX_TAGS = 50
-#: Page size of a list call without ``maximumPageSize``.
-DEFAULT_PAGE_SIZE = 1000
 #: Longest retention SWF accepts, in days.
 MAX_RETENTION_DAYS = 90
 #: Longest execution start-to-close timeout SWF accepts, in seconds (one year).
 MAX_EXECUTION_SECONDS = 31_536_000
 
 _FORBIDDEN = re.compile(r"[:/|\u0000-\u001f\u007f-\u009f]")
-_DIGITS = re.compile(r"[0-9]+")
 _ARN = re.compile(r"arn:aws:swf:(?P<region>[^:]*):(?P<account>[^:]*):/domain/(?P<name>.+)")
 
 _WORKFLOW_DEFAULTS = (
@@ -176,52 +169,25 @@ def check_name(value: str, member: str) -> None:
         )
 
 
-def _check_duration(value: str | None, member: str, *, allow_none: bool = True, maximum: int | None = None) -> None:
-    if value is None:
-        return
-    if value == "NONE" and allow_none:
-        return
-    if not _DIGITS.fullmatch(value):
-        allowed = "a number of seconds or NONE" if allow_none else "a number of seconds"
-        raise Fault("ValidationException", f"Invalid value '{value}' at '{member}': must be {allowed}")
-    if maximum is not None and int(value) > maximum:
-        raise Fault("ValidationException", f"Invalid value '{value}' at '{member}': must be at most {maximum}")
-
-
-def _check_priority(value: str | None, member: str) -> None:
-    if value is None:
-        return
-    try:
-        number = int(value)
-    except ValueError:
-        number = None
-    if number is None or not -(2**31) <= number < 2**31 or not re.fullmatch(r"[+-]?[0-9]+", value):
-        raise Fault("ValidationException", f"Invalid value '{value}' at '{member}': must be a 32-bit integer")
-
-
-def _retention_days(value: str) -> int:
-    if value == "NONE":
-        return 0
-    if not _DIGITS.fullmatch(value) or int(value) > MAX_RETENTION_DAYS:
-        raise Fault(
-            "ValidationException",
-            f"Invalid value '{value}' at 'workflowExecutionRetentionPeriodInDays': "
-            f"must be NONE or a number of days from 0 to {MAX_RETENTION_DAYS}",
-        )
-    return int(value)
+def _check_duration(
+    request: dict[str, Any], member: str, *, allow_none: bool = True, maximum: int | None = None
+) -> None:
+    """Check the duration ``request[member]`` if given (see :func:`~swf_gevent.local._wire.parse_duration`)."""
+    if request.get(member) is not None:
+        parse_duration(request[member], member, allow_none=allow_none, maximum=maximum)
 
 
 class _Pager:
-    """Opaque, signed ``nextPageToken`` values keyed on the last item's sort key.
+    """Pages of registry listings keyed on the last item's sort key, with signed ``nextPageToken`` values.
 
-    A token names the query it continues (operation and filters), the sort
-    direction and the key after which the next page starts, so pages stay
-    stable when items are added between calls. Tokens are signed with a key
-    drawn at startup; a forged or altered token is refused.
+    A token (:class:`~swf_gevent.local._wire.PageTokens`) names the query it
+    continues (operation and filters), the sort direction and the key after
+    which the next page starts, so pages stay stable when items are added
+    between calls.
     """
 
     def __init__(self) -> None:
-        self._secret = os.urandom(32)
+        self._tokens = PageTokens()
 
     def page(
         self,
@@ -241,46 +207,32 @@ class _Pager:
         :raises Fault: ``ValidationException`` for a token not issued for this query.
         """
         reverse = bool(request.get("reverseOrder", False))
-        size = request.get("maximumPageSize") or DEFAULT_PAGE_SIZE
+        size = page_size(request)
         ordered = sorted(items, key=key, reverse=reverse)
         token = request.get("nextPageToken")
         if token is not None:
-            after = self._decode(token, query, reverse)
+            after = self._after(token, query, reverse)
             if reverse:
                 ordered = [item for item in ordered if key(item) < after]
             else:
                 ordered = [item for item in ordered if key(item) > after]
         page = ordered[:size]
-        next_token = self._encode(key(page[-1]), query, reverse) if len(ordered) > size else None
+        next_token = None
+        if len(ordered) > size:
+            next_token = self._tokens.encode("registry", {"a": key(page[-1]), "q": query, "r": reverse})
         return page, next_token
 
-    def _sign(self, payload: bytes) -> str:
-        return hmac.new(self._secret, payload, hashlib.sha256).hexdigest()[:32]
-
-    def _encode(self, after: list[str], query: list[Any], reverse: bool) -> str:
-        payload = json.dumps({"a": after, "q": query, "r": reverse}, separators=(",", ":")).encode()
-        body = base64.urlsafe_b64encode(payload).decode("ascii")
-        return f"{body}.{self._sign(payload)}"
-
-    def _decode(self, token: str, query: list[Any], reverse: bool) -> list[str]:
-        body, _, signature = token.rpartition(".")
-        try:
-            payload = base64.urlsafe_b64decode(body.encode("ascii"))
-        except (ValueError, UnicodeEncodeError):
-            payload = b""
-        if not payload or not hmac.compare_digest(signature, self._sign(payload)):
-            raise Fault(
-                "ValidationException", "Invalid value at 'nextPageToken': the token was not issued by this endpoint"
-            )
-        state = json.loads(payload)
-        if state["q"] != query or state["r"] != reverse:
+    def _after(self, token: str, query: list[Any], reverse: bool) -> list[str]:
+        state = self._tokens.decode("registry", token)
+        if state.get("q") != query or state.get("r") != reverse:
             raise Fault(
                 "ValidationException",
                 "Invalid value at 'nextPageToken': the token belongs to a different query "
                 "(filters and reverseOrder must not change between pages)",
             )
-        after = state["a"]
-        assert isinstance(after, list)
+        after = state.get("a")
+        if not isinstance(after, list):
+            raise Fault("ValidationException", "Invalid value at 'nextPageToken': not a token issued for this request")
         return after
 
 
@@ -356,7 +308,7 @@ class Registry:
         name = request["name"]
         check_name(name, "name")
         retention = request["workflowExecutionRetentionPeriodInDays"]
-        days = _retention_days(retention)
+        days = parse_days(retention, "workflowExecutionRetentionPeriodInDays", maximum=MAX_RETENTION_DAYS)
         tags = self._merge_tags({}, request.get("tags", []))
         if name in self._domains:
             raise Fault("DomainAlreadyExistsFault", name)
@@ -433,13 +385,8 @@ class Registry:
         :raises Fault: ``UnknownResourceFault`` (unknown or deprecated domain),
             ``TypeAlreadyExistsFault``, ``LimitExceededFault``, ``ValidationException``.
         """
-        _check_duration(request.get("defaultTaskStartToCloseTimeout"), "defaultTaskStartToCloseTimeout")
-        _check_duration(
-            request.get("defaultExecutionStartToCloseTimeout"),
-            "defaultExecutionStartToCloseTimeout",
-            allow_none=False,
-            maximum=MAX_EXECUTION_SECONDS,
-        )
+        _check_duration(request, "defaultTaskStartToCloseTimeout")
+        _check_duration(request, "defaultExecutionStartToCloseTimeout", allow_none=False, maximum=MAX_EXECUTION_SECONDS)
         return self._register_type("workflow", request, _WORKFLOW_DEFAULTS)
 
     def register_activity_type(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -454,7 +401,7 @@ class Registry:
             "defaultTaskScheduleToStartTimeout",
             "defaultTaskScheduleToCloseTimeout",
         ):
-            _check_duration(request.get(member), member)
+            _check_duration(request, member)
         return self._register_type("activity", request, _ACTIVITY_DEFAULTS)
 
     def _register_type(self, kind: str, request: dict[str, Any], defaults: tuple[str, ...]) -> dict[str, Any]:
@@ -464,7 +411,7 @@ class Registry:
         task_list = request.get("defaultTaskList")
         if task_list is not None:
             check_name(task_list["name"], "defaultTaskList.name")
-        _check_priority(request.get("defaultTaskPriority"), "defaultTaskPriority")
+        parse_priority(request.get("defaultTaskPriority"), "defaultTaskPriority")
         domain = self.domain(request["domain"])
         if domain.status == DEPRECATED:
             raise Fault("UnknownResourceFault", f"Domain is deprecated: {domain.name}")

@@ -77,14 +77,14 @@ def test_activity_round_trip(swf_client: Any, domain: str) -> None:
     assert (info["executionStatus"], info["closeStatus"], info["tagList"]) == ("CLOSED", "COMPLETED", ["t1"])
 
 
-def test_empty_polls_carry_no_token(swf_client: Any, domain: str) -> None:
-    """A poll on an empty task list answers SWF's empty shapes after the poll timeout."""
+def test_empty_polls_carry_an_empty_token(swf_client: Any, domain: str) -> None:
+    """A poll on an empty task list answers SWF's empty shapes, taskToken "", after the poll timeout."""
     with gevent.Timeout(10):
         empty_decision = swf_client.poll_for_decision_task(domain=domain, taskList={"name": DECISIONS})
         empty_activity = swf_client.poll_for_activity_task(domain=domain, taskList={"name": ACTIVITIES})
-    assert "taskToken" not in empty_decision
+    assert empty_decision["taskToken"] == ""
     assert (empty_decision["startedEventId"], empty_decision["previousStartedEventId"]) == (0, 0)
-    assert "taskToken" not in empty_activity and empty_activity["startedEventId"] == 0
+    assert empty_activity["taskToken"] == "" and empty_activity["startedEventId"] == 0
 
 
 def test_parked_poll_gets_a_task_scheduled_later(swf_client: Any, domain: str) -> None:
@@ -274,4 +274,4 @@ def test_stop_releases_parked_polls(domain_name: str) -> None:
             answer = poller.get()
     finally:
         server.stop()
-    assert "taskToken" not in answer and answer["startedEventId"] == 0
+    assert answer["taskToken"] == "" and answer["startedEventId"] == 0
