@@ -41,7 +41,7 @@ from swf_gevent.local._registry import Registry
 from swf_gevent.local._tasks import poller_gone
 from swf_gevent.local._validation import operation_names, validate
 
-__all__ = ["LocalSWF", "MAX_BODY_BYTES", "is_loopback"]
+__all__ = ["HEADER_TIMEOUT", "IDLE_MARGIN", "LocalSWF", "MAX_BODY_BYTES", "is_loopback"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ MAX_BODY_BYTES = 1024 * 1024
 _START_TIMEOUT = 10.0
 #: Seconds :meth:`LocalSWF.stop` lets running requests finish after releasing polls.
 _DRAIN_TIMEOUT = 5.0
+#: Seconds a kept-alive connection may stay idle beyond the long-poll time before it is closed.
+IDLE_MARGIN = 15.0
+#: Seconds a request's line and headers get, from their first byte, before the connection is closed.
+HEADER_TIMEOUT = 5.0
 
 #: Bodies refused for size are still read and discarded up to this many bytes, so
 #: the client reads the 400 answer; a larger one gets the answer and a closed connection.
@@ -329,13 +333,68 @@ class _ClientWatch:
             io.close()
 
 
-class _Handler(WSGIHandler):  # type: ignore[misc]
-    """pywsgi's handler, plus injected connection drops (the socket closes, no answer).
+class _SlowHeaders(BaseException):
+    """Raised into a handler whose request line and headers took too long.
 
+    A ``BaseException`` so that pywsgi's ``except Exception`` (which answers a
+    400 to a client error) lets it through to :meth:`_Handler.handle_one_request`.
+    """
+
+
+class _Handler(WSGIHandler):  # type: ignore[misc]
+    """pywsgi's handler, plus connection deadlines and injected connection drops.
+
+    A connection with no request for the server's ``idle_timeout`` seconds is
+    closed, and so is one whose request line and headers are not complete
+    ``header_timeout`` seconds after their first byte (pywsgi has neither).
     A PollFor*Task call parks with a :class:`_ClientWatch` on its socket: if the
     client closes the connection while the poll is held, the poll is withdrawn
     (:data:`~swf_gevent.local._tasks.poller_gone`) so no task is handed to it.
+    An injected drop closes the socket without an answer.
     """
+
+    _header_deadline: gevent.Timeout | None = None
+
+    def handle_one_request(self) -> Any:
+        server = self.server
+        if not self._request_arrives(server.idle_timeout):
+            return None
+        self._header_deadline = gevent.Timeout(server.header_timeout, _SlowHeaders())
+        self._header_deadline.start()
+        try:
+            return super().handle_one_request()
+        except _SlowHeaders:
+            log.debug(
+                "Closing a connection from %s: request headers incomplete after %ss",
+                self.client_address,
+                server.header_timeout,
+            )
+            self.close_connection = True
+            return None
+        finally:
+            self._header_deadline.close()
+
+    def read_request(self, raw_requestline: str) -> Any:
+        try:
+            return super().read_request(raw_requestline)
+        finally:  # the headers are in: the application may take its time (a held poll)
+            if self._header_deadline is not None:
+                self._header_deadline.cancel()
+
+    def _request_arrives(self, idle_timeout: float) -> bool:
+        """Wait for the first byte of the next request; ``False`` at end of stream or after ``idle_timeout`` s."""
+        idle = gevent.Timeout(idle_timeout)
+        try:
+            with idle:
+                return bool(self.rfile.peek(1))
+        except gevent.Timeout as err:
+            if err is not idle:
+                raise
+            log.debug("Closing a connection from %s: idle for %ss", self.client_address, idle_timeout)
+        except OSError:
+            pass
+        self.close_connection = True
+        return False
 
     def run_application(self) -> None:
         server = self.server
@@ -394,9 +453,20 @@ class _Server(WSGIServer):  # type: ignore[misc]
 
     handler_class = _Handler
 
-    def __init__(self, listener: Any, application: Any, faults: _Faults, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        listener: Any,
+        application: Any,
+        faults: _Faults,
+        *,
+        idle_timeout: float,
+        header_timeout: float,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(listener, application, **kwargs)
         self.faults = faults
+        self.idle_timeout = idle_timeout
+        self.header_timeout = header_timeout
 
     def handle(self, sock: Any, address: Any) -> None:
         # pywsgi writes the status line and the body separately; without
@@ -423,9 +493,17 @@ class LocalSWF:
     :param allow_remote: allow binding a non-loopback host. The endpoint
         has no authentication: anyone who reaches it controls it.
     :param region: region in the domain ARNs it hands out.
+    :param idle_timeout: seconds a connection may wait for its next request
+        before the endpoint closes it; ``None``: ``poll_timeout`` plus
+        :data:`IDLE_MARGIN` (15 s), past what a client keeping it for its next
+        poll waits.
+    :param header_timeout: seconds a request's line and headers get, from
+        their first byte, before the endpoint closes the connection
+        (:data:`HEADER_TIMEOUT`, 5 s).
     :raises ValueError: a non-loopback ``host`` without ``allow_remote``, a
-        ``poll_timeout`` that is negative, infinite or NaN, or a ``port``
-        outside 0-65535.
+        ``poll_timeout`` that is negative, infinite or NaN, an
+        ``idle_timeout`` or ``header_timeout`` that is not a positive number
+        of seconds, or a ``port`` outside 0-65535.
     """
 
     def __init__(
@@ -436,6 +514,8 @@ class LocalSWF:
         allow_remote: bool = False,
         *,
         region: str = "us-east-1",
+        idle_timeout: float | None = None,
+        header_timeout: float = HEADER_TIMEOUT,
     ) -> None:
         if not is_loopback(host):
             if not allow_remote:
@@ -446,12 +526,20 @@ class LocalSWF:
             log.warning("The local SWF endpoint on %s has no authentication: anyone who reaches it controls it", host)
         if not math.isfinite(poll_timeout) or poll_timeout < 0:
             raise ValueError(f"poll_timeout must be a finite number of seconds >= 0, got {poll_timeout!r}")
+        if idle_timeout is None:
+            idle_timeout = poll_timeout + IDLE_MARGIN
+        for name, seconds in (("idle_timeout", idle_timeout), ("header_timeout", header_timeout)):
+            if not math.isfinite(seconds) or seconds <= 0:
+                raise ValueError(f"{name} must be a finite number of seconds > 0, got {seconds!r}")
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be from 0 to 65535, got {port!r}")
         self.host = host
         self.port = port
         self.poll_timeout = float(poll_timeout)
         self.region = region
+        #: Seconds an idle connection is kept; seconds a request's headers get.
+        self.idle_timeout = float(idle_timeout)
+        self.header_timeout = float(header_timeout)
         self.state = "new"
         self._faults = _Faults()
         self._loop: Any = None
@@ -577,6 +665,8 @@ class LocalSWF:
                     _listen(self.host, self.port),
                     app,
                     self._faults,
+                    idle_timeout=self.idle_timeout,
+                    header_timeout=self.header_timeout,
                     # a pool, so that stop() closes kept-alive connections too
                     spawn=gevent.pool.Pool(),
                     log=None,
