@@ -12,8 +12,8 @@ sharing one session (one set of credentials), and the
   connections and never answers is reported in seconds, not after a poll's
   70 s.
 
-Both pools are sized from the number of greenlets or threads sharing the
-connection (``pollers``). A :class:`Connection` passes any other attribute
+Both pools are sized from the number of greenlets or threads calling
+through the connection at once (``concurrency``). A :class:`Connection` passes any other attribute
 through to its clients, so ``make_client().describe_domain(name="d")`` and
 ``.meta`` work as on a boto3 client (long-poll methods on ``poll_client``,
 the rest on ``client``). What :func:`make_client` is not given (key pair,
@@ -80,7 +80,7 @@ DEFAULT_READ_TIMEOUT = 70.0
 DEFAULT_CALL_READ_TIMEOUT = 10.0
 #: The operations SWF holds until a task comes (with no ``nextPageToken``).
 LONG_POLL_OPERATIONS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
-#: Connections each pool keeps beyond the pollers sharing it, and the least it keeps.
+#: Connections each pool keeps beyond the callers sharing it, and the least it keeps.
 _POOL_MARGIN = 4
 _MIN_POOL = 10
 
@@ -154,7 +154,7 @@ def make_client(
     aws_access_key_id: str | None = None,
     aws_secret_access_key: str | None = None,
     aws_session_token: str | None = None,
-    pollers: int | None = None,
+    concurrency: int | None = None,
     max_pool_connections: int | None = None,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     call_read_timeout: float = DEFAULT_CALL_READ_TIMEOUT,
@@ -173,7 +173,7 @@ def make_client(
 
     A runner sizes it from its actors and gives the endpoint's hold::
 
-        make_client(pollers=12, read_timeout=poll_timeout + 10, poll_hold=poll_timeout)
+        make_client(concurrency=pollers + running_tasks, read_timeout=poll_timeout + 10, poll_hold=poll_timeout)
 
     :param region_name: AWS region (``"us-east-1"``); ``None`` resolves it.
     :param endpoint_url: URL of the SWF endpoint; ``None`` resolves it (then
@@ -182,14 +182,15 @@ def make_client(
         for both resolves the pair.
     :param aws_secret_access_key: explicit credentials, with the key id.
     :param aws_session_token: optional session token for temporary credentials.
-    :param pollers: the greenlets or threads that call through this
-        connection at once (pollers, and tasks answering or heartbeating):
-        each client keeps ``pollers + 4`` HTTP connections, at least 10.
+    :param concurrency: the most greenlets or threads calling through this
+        connection at once: its actors' polls, plus their running tasks'
+        answers and heartbeats. Each client keeps ``concurrency + 4`` HTTP
+        connections, at least 10.
         Fewer than the callers and urllib3 opens and discards extra
         connections ("Connection pool is full").
     :param max_pool_connections: HTTP connections each client keeps, instead
-        of the number derived from ``pollers``; ``None`` derives it (10 when
-        ``pollers`` is ``None`` too).
+        of the number derived from ``concurrency``; ``None`` derives it (10
+        when ``concurrency`` is ``None`` too).
     :param read_timeout: seconds a long poll waits for its answer; above
         ``poll_hold``, else a warning (a poll timing out just as the endpoint
         hands it a task loses that task until the task's own timeout).
@@ -206,7 +207,7 @@ def make_client(
         when not given one; ``None`` sends each call once. botocore's own
         retries are off (``total_max_attempts=1``): this policy is the only one.
     :returns: the :class:`Connection`.
-    :raises ValueError: ``max_attempts`` below 1, ``pollers`` or
+    :raises ValueError: ``max_attempts`` below 1, ``concurrency`` or
         ``max_pool_connections`` below 1, a timeout that is not a positive
         number of seconds.
     :raises swf.exceptions.CredentialsError: no region given nor found in
@@ -227,11 +228,11 @@ def make_client(
             f"pass read_timeout={poll_hold + 10:g} or more",
             stacklevel=2,
         )
-    for name, count in (("pollers", pollers), ("max_pool_connections", max_pool_connections)):
+    for name, count in (("concurrency", concurrency), ("max_pool_connections", max_pool_connections)):
         if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
             raise ValueError(f"make_client: {name} must be a whole number of at least 1, got {count!r}")
     if max_pool_connections is None:
-        max_pool_connections = _MIN_POOL if pollers is None else max(_MIN_POOL, pollers + _POOL_MARGIN)
+        max_pool_connections = _MIN_POOL if concurrency is None else max(_MIN_POOL, concurrency + _POOL_MARGIN)
     if max_attempts is not None:
         retry = replace(retry if retry is not None else DEFAULT_RETRY, max_attempts=max_attempts)
     if (aws_access_key_id is None) != (aws_secret_access_key is None):

@@ -79,6 +79,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 import gevent
+from gevent import monkey
 from gevent.event import Event
 from gevent.pool import Pool
 from gevent.threadpool import ThreadPool
@@ -256,10 +257,19 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
     def start(self) -> None:
         """Schedule the loop to run.
 
-        :raises RuntimeError: the actor was started or stopped already.
+        :raises RuntimeError: the actor was started or stopped already, or
+            gevent has not patched ``socket`` in this process (then the first
+            poll would block every greenlet for up to 60 s); the message says
+            how to patch.
         """
         if self._state is not ActorState.NEW:
             raise RuntimeError(f"{self!r} cannot start: it is {self._state.value}")
+        if not monkey.is_module_patched("socket"):
+            raise RuntimeError(
+                f"{self!r} cannot start: gevent has not patched socket in this process, so each poll would block "
+                "every greenlet; put 'from gevent import monkey; monkey.patch_all()' first thing in the program, "
+                "before any other import"
+            )
         self._state = ActorState.STARTED
         super().start()
 

@@ -89,6 +89,14 @@ def test_readme_local_endpoint_example_runs(capsys: Any) -> None:
     assert capsys.readouterr().out.startswith("http://127.0.0.1:")
 
 
+def test_readme_worker_example_patches_first() -> None:
+    """The README's greenlet worker example starts with gevent's monkey.patch_all(), before any other import."""
+    code = _code_block("GreenletActivityWorker(")
+    statements = [line for line in code.splitlines() if line.strip()]
+    assert statements[:2] == ["from gevent import monkey", statements[1]]
+    assert statements[1].startswith("monkey.patch_all()")
+
+
 def test_gitignore_ignores_the_readme_virtualenv() -> None:
     """The virtualenv directory the Quickstart creates (``venv``) is ignored by git."""
     assert "python3 -m venv venv" in README

@@ -117,10 +117,15 @@ def test_make_client_warns_for_a_read_timeout_within_the_poll_hold() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "pool"),
-    [({}, 10), ({"pollers": 3}, 10), ({"pollers": 40}, 44), ({"pollers": 40, "max_pool_connections": 8}, 8)],
+    [
+        ({}, 10),
+        ({"concurrency": 3}, 10),
+        ({"concurrency": 40}, 44),
+        ({"concurrency": 40, "max_pool_connections": 8}, 8),
+    ],
 )
-def test_pool_size_follows_the_pollers_sharing_the_connection(kwargs: dict[str, Any], pool: int) -> None:
-    """Each client keeps pollers + 4 connections (at least 10), unless max_pool_connections says otherwise."""
+def test_pool_size_follows_the_callers_sharing_the_connection(kwargs: dict[str, Any], pool: int) -> None:
+    """Each client keeps concurrency + 4 connections (at least 10), unless max_pool_connections says otherwise."""
     connection = _connect("http://127.0.0.1:9", **kwargs)
     assert connection.client.meta.config.max_pool_connections == pool
     assert connection.poll_client.meta.config.max_pool_connections == pool
@@ -128,7 +133,7 @@ def test_pool_size_follows_the_pollers_sharing_the_connection(kwargs: dict[str, 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"pollers": 0}, {"max_pool_connections": 0}, {"call_read_timeout": 0}, {"read_timeout": float("nan")}],
+    [{"concurrency": 0}, {"max_pool_connections": 0}, {"call_read_timeout": 0}, {"read_timeout": float("nan")}],
 )
 def test_make_client_refuses_bad_sizes_and_timeouts(kwargs: dict[str, Any]) -> None:
     """A pool below 1 or a timeout that is not a positive number of seconds is a one-line ValueError naming it."""
