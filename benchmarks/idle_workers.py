@@ -76,6 +76,7 @@ def measure(kind: str, workers: int, url: str, poll_timeout: float, window: floa
             endpoint_url=url,
             max_pool_connections=workers + 4,
             read_timeout=poll_timeout + 10,
+            poll_hold=poll_timeout,
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )

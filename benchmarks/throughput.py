@@ -93,6 +93,7 @@ def _toolkit_client(url: str, workers: int) -> Any:
         aws_secret_access_key="local",
         max_pool_connections=workers + 4,
         read_timeout=30,
+        poll_hold=1.0,  # the endpoint's poll timeout (start_endpoint(1.0))
     )
 
 
