@@ -144,7 +144,7 @@ def test_throttled_call_is_retried_and_succeeds(
     answer = call(
         swf_client, "PollForActivityTask", retry=recorder.policy(), domain=domain, taskList={"name": ACTIVITIES}
     )
-    assert answer.get("taskToken") is None  # an empty poll: nothing is scheduled
+    assert answer["taskToken"] == ""  # an empty poll: nothing is scheduled
     assert sent == ["PollForActivityTask"] * 3
     assert recorder.attempts_retried == [1, 2]
     assert all(op == "PollForActivityTask" and isinstance(err, ThrottlingError) for op, _, _, err in recorder.retries)
@@ -247,7 +247,7 @@ def test_failed_respond_is_retried_and_the_task_is_done_once(
     assert events.count("ActivityTaskCompleted") == 1
     assert "ActivityTaskTimedOut" not in events
     again = call(swf_client, "PollForActivityTask", domain=domain, taskList={"name": ACTIVITIES})
-    assert again.get("taskToken") is None  # an empty poll after the endpoint's 1 s poll timeout
+    assert again["taskToken"] == ""  # an empty poll after the endpoint's 1 s poll timeout
 
 
 def test_call_pages_retries_each_page(local_swf: Any, swf_client: Any, domain: str, recorder: Recorder) -> None:
