@@ -196,7 +196,10 @@ def make_client(
         hands it a task loses that task until the task's own timeout).
     :param call_read_timeout: seconds every other call waits for its answer
         (then a :class:`swf.exceptions.ConnectionError`, retried under the
-        policy).
+        policy). A start-up check that must report a silent endpoint in
+        seconds sends its call with ``retry=swf.retry.NO_RETRY`` (or a
+        policy with a short ``deadline``): the default policy retries a read
+        timeout for up to 120 s.
     :param poll_hold: seconds the endpoint holds an empty long poll: 60 for
         SWF, a local endpoint's ``poll_timeout``.
     :param connect_timeout: seconds to wait for a TCP connection.
