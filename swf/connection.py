@@ -47,6 +47,7 @@ from __future__ import annotations
 import enum
 import logging
 import math
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -138,7 +139,8 @@ class Connection:
         return getattr(target, name)
 
 
-_LONG_POLL_METHODS = frozenset({"poll_for_decision_task", "poll_for_activity_task"})
+#: boto3's method names of :data:`LONG_POLL_OPERATIONS` (``"poll_for_activity_task"``).
+_LONG_POLL_METHODS = frozenset(re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() for name in LONG_POLL_OPERATIONS)
 
 
 class _ClientPolicy(enum.Enum):
