@@ -90,7 +90,9 @@ _MIN_POOL = 10
 class Connection:
     """Two boto3 SWF clients sharing credentials, and the retry policy their calls go under.
 
-    Built by :func:`make_client`; :meth:`of` wraps a plain boto3 client.
+    Built by :func:`make_client`; :meth:`of` wraps a plain boto3 client;
+    ``dataclasses.replace(connection, retry=policy)`` is the same clients
+    under another policy.
     Accepted wherever the toolkit takes a ``client`` (models, querysets,
     actors, :func:`call`). Any attribute it does not have is looked up on
     :meth:`client_for` that name: ``connection.poll_for_activity_task(...)``

@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from gevent.server import StreamServer
 
-from swf.actors import ActivityWorker
+from swf.actors import ActivityWorker, Decider
 from swf.connection import (
     DEFAULT_CALL_READ_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -172,8 +172,9 @@ def test_a_plain_boto3_client_is_a_connection_with_the_default_policy(local_swf:
 
 
 def test_an_empty_poll_with_an_empty_task_token_is_none(swf_client: Any, domain_name: str) -> None:
-    """The local endpoint's empty poll carries taskToken "" (as SWF's); the actor reads it as no task."""
+    """The local endpoint's empty poll carries taskToken "" (as SWF's); both actors read it as no task."""
     call(swf_client, "RegisterDomain", name=domain_name, workflowExecutionRetentionPeriodInDays="1")
     answer = call(swf_client, "PollForActivityTask", domain=domain_name, taskList={"name": "work"})
     assert answer["taskToken"] == ""
     assert ActivityWorker(domain_name, "work", client=swf_client).poll() is None
+    assert Decider(domain_name, "deciders", client=swf_client).poll() is None
