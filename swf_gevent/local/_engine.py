@@ -14,6 +14,14 @@ by domain, workflow id, run id and status; task lists by domain and name; so
 starting, polling and answering cost the same with one or a million stored
 executions.
 
+Time is the endpoint's :class:`~swf_gevent.local._timers.Clock` and every
+timeout an entry of its virtual timer queue. With time skipping on, whenever
+no decision task and no activity task is scheduled or started, so that only a
+timer or a timeout can change anything, the clock jumps to the next due
+entry: a 30-day timer fires at once, its events stamped 30 days later. A task
+being worked on holds the clock to real time, so its timeouts never fire
+early.
+
 Semantics follow SWF's API reference: each task goes to exactly one poller; an
 execution has at most one decision task scheduled and one started; timeouts
 fire on time; the child policy is applied to open children when an execution
@@ -28,10 +36,11 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
+
+import gevent
 
 from ._executions import (
     MAX_EXECUTION_SECONDS,
@@ -44,7 +53,7 @@ from ._executions import (
 )
 from ._faults import Fault
 from ._tasks import Queueable, TaskList
-from ._timers import Timers
+from ._timers import Clock, Timers
 from ._wire import PageTokens, new_run_id, new_task_token, page_size, parse_duration, parse_priority
 
 logger = logging.getLogger(__name__)
@@ -97,15 +106,25 @@ class Engine:
         ``activity_type(domain, name, version)``).
     :param poll_timeout: how long a poll on an empty task list is held, in
         seconds (SWF holds it 60 s).
-    :param clock: returns the current time in epoch seconds; ``time.time``
-        by default. Timeouts run on the hub's loop regardless.
+    :param clock: the endpoint's clock (a new :class:`~swf_gevent.local._timers.Clock`
+        on real time by default); every timestamp and timeout reads it.
+    :param time_skipping: jump the clock to the next due timer or timeout
+        whenever no task is scheduled or started (see :meth:`set_time_skipping`).
     """
 
-    def __init__(self, registry: Any, poll_timeout: float, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, registry: Any, poll_timeout: float, clock: Clock | None = None, *, time_skipping: bool = False
+    ) -> None:
         self.registry = registry
         self._poll_timeout = poll_timeout
-        self._clock: Callable[[], float] = clock or time.time
-        self.timers = Timers()
+        self.clock = clock or Clock()
+        self._clock: Callable[[], float] = self.clock
+        self.timers = Timers(self.clock)
+        #: Whether the clock jumps ahead when only a timer or timeout can change anything.
+        self.time_skipping = time_skipping
+        self._skip_pending = False
+        # Executions that had a task scheduled; pruned of idle ones by _idle().
+        self._busy: set[Execution] = set()
         self._pages = PageTokens()
         self._stopped = False
         self._executions: dict[tuple[str, str, str], Execution] = {}
@@ -139,6 +158,61 @@ class Engine:
     def now(self) -> float:
         """The current time, epoch seconds."""
         return self._clock()
+
+    # -- time skipping --------------------------------------------------------------
+
+    def set_time_skipping(self, enabled: bool) -> None:
+        """Turn time skipping on or off; on, the clock jumps at once if nothing runs."""
+        self.time_skipping = enabled
+        self._skip_when_idle()
+
+    def skip(self, seconds: float) -> int:
+        """Move the clock ``seconds`` ahead, running every timer and timeout due on the way.
+
+        Timeouts of running tasks fire too: this is time passing by hand.
+
+        :param seconds: how far, in seconds (0 or more).
+        :returns: how many timers and timeouts fired.
+        :raises ValueError: ``seconds`` negative or not finite.
+        """
+        if not seconds >= 0 or seconds == float("inf"):
+            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
+        if self._stopped:
+            return 0
+        fired = self.timers.advance(self._clock() + seconds)
+        self.settle()
+        return fired
+
+    def _idle(self) -> bool:
+        """Whether no decision task and no activity task is scheduled or started anywhere."""
+        for execution in list(self._busy):
+            if execution.is_open and (
+                execution.decision_scheduled is not None
+                or execution.decision_started is not None
+                or execution.activities
+            ):
+                return False
+            self._busy.discard(execution)
+        return True
+
+    def _skip_when_idle(self) -> None:
+        """With time skipping on and nothing running, jump to the next due timer (from the loop)."""
+        if self.time_skipping and not self._skip_pending and not self._stopped and self._idle():
+            if self.timers.next_due() is not None:
+                self._skip_pending = True
+                gevent.get_hub().loop.run_callback(self._skip_to_next)
+
+    def _skip_to_next(self) -> None:
+        self._skip_pending = False
+        try:
+            if self.time_skipping and not self._stopped and self._idle():
+                due = self.timers.next_due()
+                if due is not None:
+                    logger.debug("nothing runs: skipping %.3f s ahead", due - self._clock())
+                    self.timers.advance(due)
+            self.settle()
+        except Exception:
+            logger.exception("time skipping failed")
 
     # -- lookups --------------------------------------------------------------------
 
@@ -340,6 +414,7 @@ class Engine:
         )
         task = DecisionTask(execution, event_id, parse_priority(execution.task_priority, "taskPriority"))
         execution.decision_scheduled = task
+        self._busy.add(execution)
         if execution.decision_started is None:
             self._dispatch_decision(task)
 
@@ -425,6 +500,7 @@ class Engine:
 
     def dispatch_activity(self, task: ActivityTask) -> None:
         """Queue a just-scheduled activity task and start its schedule-side timeouts."""
+        self._busy.add(task.execution)
         if task.schedule_to_start is not None:
             task.timers.append(
                 self.timers.call_later(task.schedule_to_start, self._on_activity_timeout, task, "SCHEDULE_TO_START")
@@ -584,7 +660,11 @@ class Engine:
         self._over_limit.append(execution)
 
     def settle(self) -> None:
-        """Finish what a completed change left due: terminate executions over the event limit."""
+        """Finish what a completed change left due.
+
+        Terminates executions over the event limit; with time skipping on and
+        nothing running, has the clock jump to the next due timer.
+        """
         while self._over_limit:
             execution = self._over_limit.pop()
             if not execution.is_open:
@@ -605,6 +685,7 @@ class Engine:
                 },
                 child_policy=execution.child_policy,
             )
+        self._skip_when_idle()
 
     def _on_execution_timeout(self, execution: Execution) -> None:
         if not execution.is_open:

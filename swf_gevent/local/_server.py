@@ -18,13 +18,13 @@ the server thread, except the fault counters, which sit behind a native lock.
 from __future__ import annotations
 
 import _socket
+import datetime
 import ipaddress
 import json
 import logging
 import math
 import re
 import socket
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -39,6 +39,7 @@ from gevent.pywsgi import WSGIHandler, WSGIServer
 from swf_gevent.local._faults import Fault
 from swf_gevent.local._registry import Registry
 from swf_gevent.local._tasks import poller_gone
+from swf_gevent.local._timers import Clock
 from swf_gevent.local._validation import operation_names, validate
 
 __all__ = ["HEADER_TIMEOUT", "IDLE_MARGIN", "LocalSWF", "MAX_BODY_BYTES", "is_loopback"]
@@ -500,6 +501,9 @@ class LocalSWF:
     :param header_timeout: seconds a request's line and headers get, from
         their first byte, before the endpoint closes the connection
         (:data:`HEADER_TIMEOUT`, 5 s).
+    :param time_skipping: start with time skipping on (see
+        :meth:`set_time_skipping`); off by default: the clock follows real
+        time and moves ahead only by :meth:`skip`.
     :raises ValueError: a non-loopback ``host`` without ``allow_remote``, a
         ``poll_timeout`` that is negative, infinite or NaN, an
         ``idle_timeout`` or ``header_timeout`` that is not a positive number
@@ -516,6 +520,7 @@ class LocalSWF:
         region: str = "us-east-1",
         idle_timeout: float | None = None,
         header_timeout: float = HEADER_TIMEOUT,
+        time_skipping: bool = False,
     ) -> None:
         if not is_loopback(host):
             if not allow_remote:
@@ -541,6 +546,8 @@ class LocalSWF:
         self.idle_timeout = float(idle_timeout)
         self.header_timeout = float(header_timeout)
         self.state = "new"
+        self._clock = Clock()
+        self._time_skipping = bool(time_skipping)
         self._faults = _Faults()
         self._loop: Any = None
         self._stop_event: gevent.event.Event | None = None
@@ -649,6 +656,100 @@ class LocalSWF:
             raise ValueError(f"count must be at least 1, got {count!r}")
         self._faults.add(operation, kind, count)
 
+    # -- time -------------------------------------------------------------------------
+
+    @property
+    def time_skipping(self) -> bool:
+        """Whether time skipping is on (see :meth:`set_time_skipping`)."""
+        return self._time_skipping
+
+    def now(self) -> datetime.datetime:
+        """The endpoint's current time, as its event timestamps give it.
+
+        Real time plus every second skipped (:meth:`skip`, time skipping).
+        Safe from any thread, before :meth:`start` too.
+
+        :returns: an aware UTC datetime.
+        """
+        return datetime.datetime.fromtimestamp(self._clock(), datetime.timezone.utc)
+
+    def skip(self, duration: datetime.timedelta) -> datetime.datetime:
+        """Move the endpoint's clock ``duration`` ahead, as if that much time passed at once.
+
+        Every timer and timeout due on the way fires, in due order, each
+        event stamped with its own due time; timeouts of tasks being worked
+        on fire too. Returns once they have all been recorded. Works with
+        time skipping on or off.
+
+        :param duration: how far; zero or more.
+        :returns: the endpoint's time after the skip (aware UTC).
+        :raises ValueError: a negative ``duration``.
+        :raises RuntimeError: the endpoint is not serving, or the server
+            thread did not run the skip within 10 s.
+        """
+        seconds = duration.total_seconds()
+        if seconds < 0:
+            raise ValueError(f"duration must be zero or more, got {duration!r}")
+        self._call_in_server(self._engine_for("skip").skip, seconds)
+        return self.now()
+
+    def set_time_skipping(self, enabled: bool) -> None:
+        """Turn time skipping on or off.
+
+        On, whenever no decision task and no activity task is scheduled or
+        started (so only a timer or a timeout can change anything), the
+        clock jumps to the next due timer or timeout: a 30-day ``StartTimer``
+        fires at once, its ``TimerFired`` stamped 30 days after
+        ``TimerStarted``. A task scheduled or being worked on holds the clock
+        to real time, so an activity's timeouts never fire early while it
+        runs. An execution waiting for a signal is idle too: it reaches its
+        execution timeout at once unless skipping is off (or its decider
+        keeps a timer due first) while the signal is on its way.
+
+        :param enabled: on or off; before :meth:`start`, the mode it starts in.
+        :raises RuntimeError: the endpoint is stopped, or the server thread
+            did not take the change within 10 s.
+        """
+        if self.state != "new":
+            self._call_in_server(self._engine_for("set_time_skipping").set_time_skipping, bool(enabled))
+        self._time_skipping = bool(enabled)
+
+    def _engine_for(self, what: str) -> Any:
+        """The running engine.
+
+        :raises RuntimeError: the endpoint is not serving or has no engine.
+        """
+        if self.state != "started" or self._app is None:
+            raise RuntimeError(f"LocalSWF cannot {what}: it is {self.state}")
+        if self._app.engine is None:
+            raise RuntimeError(f"LocalSWF cannot {what}: the execution engine is unavailable")
+        return self._app.engine
+
+    def _call_in_server(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run ``function(*args)`` in the server thread's hub and return its result (or raise its error)."""
+        if _get_ident() == self.thread_ident:
+            return function(*args)
+        assert self._loop is not None
+        done = _allocate_lock()
+        done.acquire()
+        outcome: list[Any] = []
+
+        def run() -> None:
+            try:
+                outcome.append((True, function(*args)))
+            except Exception as err:  # handed to the calling thread
+                outcome.append((False, err))
+            finally:
+                done.release()
+
+        self._loop.run_callback_threadsafe(run)
+        if not done.acquire(True, _START_TIMEOUT):
+            raise RuntimeError("the local SWF endpoint's thread did not answer within 10 s")
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value
+
     # -- server thread ----------------------------------------------------------------
 
     def _serve(self) -> None:
@@ -658,7 +759,7 @@ class LocalSWF:
         app: _Application | None = None
         try:
             try:
-                registry = Registry(time.time, region=self.region)
+                registry = Registry(self._clock, region=self.region)
                 engine, engine_error = self._make_engine(registry)
                 app = _Application(registry, engine, engine_error, self._faults)
                 server = _Server(
@@ -708,4 +809,4 @@ class LocalSWF:
         except ImportError as err:
             log.warning("Execution operations unavailable: %s", err)
             return None, f"the execution engine could not be loaded ({err})"
-        return Engine(registry, self.poll_timeout), ""
+        return Engine(registry, self.poll_timeout, self._clock, time_skipping=self._time_skipping), ""
