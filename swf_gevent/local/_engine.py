@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
+import math
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -123,7 +124,7 @@ class Engine:
         #: Whether the clock jumps ahead when only a timer or timeout can change anything.
         self.time_skipping = time_skipping
         self._skip_pending = False
-        # Executions that had a task scheduled; pruned of idle ones by _idle().
+        # Open executions that had a task scheduled; pruned of idle ones by _idle(), of closed ones on close.
         self._busy: set[Execution] = set()
         self._pages = PageTokens()
         self._stopped = False
@@ -175,7 +176,7 @@ class Engine:
         :returns: how many timers and timeouts fired.
         :raises ValueError: ``seconds`` negative or not finite.
         """
-        if not seconds >= 0 or seconds == float("inf"):
+        if not (math.isfinite(seconds) and seconds >= 0):
             raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
         if self._stopped:
             return 0
@@ -185,15 +186,19 @@ class Engine:
 
     def _idle(self) -> bool:
         """Whether no decision task and no activity task is scheduled or started anywhere."""
-        for execution in list(self._busy):
+        idle = []
+        busy = False
+        for execution in self._busy:
             if execution.is_open and (
                 execution.decision_scheduled is not None
                 or execution.decision_started is not None
                 or execution.activities
             ):
-                return False
-            self._busy.discard(execution)
-        return True
+                busy = True
+                break
+            idle.append(execution)
+        self._busy.difference_update(idle)
+        return not busy
 
     def _skip_when_idle(self) -> None:
         """With time skipping on and nothing running, jump to the next due timer (from the loop)."""
@@ -579,6 +584,7 @@ class Engine:
         event_id = execution.add_event(event_type, attrs)
         execution.close_status = close_status
         execution.close_timestamp = self._clock()
+        self._busy.discard(execution)
         if execution.timeout_handle is not None:
             execution.timeout_handle.cancel()
             execution.timeout_handle = None

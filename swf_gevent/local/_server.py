@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 #: Seconds :meth:`LocalSWF.start` waits for the socket to listen.
 _START_TIMEOUT = 10.0
+#: The clock's limit, epoch seconds: the last time a datetime holds.
+_LATEST_TIME = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc).timestamp()
 #: Seconds :meth:`LocalSWF.stop` lets running requests finish after releasing polls.
 _DRAIN_TIMEOUT = 5.0
 #: Seconds a kept-alive connection may stay idle beyond the long-poll time before it is closed.
@@ -683,13 +685,16 @@ class LocalSWF:
 
         :param duration: how far; zero or more.
         :returns: the endpoint's time after the skip (aware UTC).
-        :raises ValueError: a negative ``duration``.
+        :raises ValueError: a negative ``duration``, or one taking the clock
+            past the year 9999.
         :raises RuntimeError: the endpoint is not serving, or the server
             thread did not run the skip within 10 s.
         """
         seconds = duration.total_seconds()
         if seconds < 0:
             raise ValueError(f"duration must be zero or more, got {duration!r}")
+        if self._clock() + seconds >= _LATEST_TIME:
+            raise ValueError(f"duration {duration!r} would move the clock past the year 9999")
         self._call_in_server(self._engine_for("skip").skip, seconds)
         return self.now()
 

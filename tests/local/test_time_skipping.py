@@ -182,7 +182,7 @@ def test_real_time_by_default(swf_client: Any, domain: str, local_swf: Any) -> N
 
 
 def test_skip_refuses_bad_input() -> None:
-    """skip() refuses a negative duration and an endpoint that is not serving, each with a one-line reason."""
+    """skip() refuses a negative or too long duration and an endpoint not serving, each with a one-line reason."""
     from swf_gevent.local import LocalSWF
 
     local = LocalSWF(poll_timeout=1.0, time_skipping=True)
@@ -192,5 +192,7 @@ def test_skip_refuses_bad_input() -> None:
     with local:
         with pytest.raises(ValueError, match="zero or more"):
             local.skip(datetime.timedelta(seconds=-1))
+        with pytest.raises(ValueError, match="past the year 9999"):
+            local.skip(datetime.timedelta.max)
     with pytest.raises(RuntimeError, match="cannot skip: it is stopped"):
         local.skip(datetime.timedelta(seconds=1))
