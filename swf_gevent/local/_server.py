@@ -12,7 +12,9 @@ JSON is strict: ``NaN``, ``Infinity`` and numbers beyond a float's range
 ``SerializationException``.
 
 All endpoint state (registry, engine, injected faults) is touched only from
-the server thread, except the fault counters, which sit behind a native lock.
+the server thread, except the fault counters, which sit behind a native lock,
+and the clock, which any thread may read. :meth:`LocalSWF.skip` and
+:meth:`LocalSWF.set_time_skipping` run in the server thread's hub and wait for it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 #: Seconds :meth:`LocalSWF.start` waits for the socket to listen.
 _START_TIMEOUT = 10.0
+#: Seconds a call marshalled to the server thread (:meth:`LocalSWF.skip`) may take to be answered.
+_CALL_TIMEOUT = 10.0
 #: The clock's limit, epoch seconds: the last time a datetime holds.
 _LATEST_TIME = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc).timestamp()
 #: Seconds :meth:`LocalSWF.stop` lets running requests finish after releasing polls.
@@ -748,7 +752,7 @@ class LocalSWF:
                 done.release()
 
         self._loop.run_callback_threadsafe(run)
-        if not done.acquire(True, _START_TIMEOUT):
+        if not done.acquire(True, _CALL_TIMEOUT):
             raise RuntimeError("the local SWF endpoint's thread did not answer within 10 s")
         ok, value = outcome[0]
         if not ok:

@@ -9,6 +9,7 @@ import gevent
 import pytest
 
 from tests.local.engine_support import (
+    DECISIONS,
     attrs,
     decide,
     decision,
@@ -163,6 +164,38 @@ def test_manual_skip_fires_due_timers_in_order(swf_client: Any, domain: str, loc
     assert 3600 <= _seconds(fired[0], started["early"]) < 3600.5
     assert 3601 <= _seconds(fired[1], started["middle"]) < 3601.5
     assert describe(swf_client, domain, run)["openCounts"]["openTimers"] == 1
+
+
+def test_parked_poll_wakes_when_a_skip_fires_a_timer(domain_name: str) -> None:
+    """A poll parked (30 s poll timeout) before skip() gets the decision task the skipped-to timer brings, at once."""
+    from swf.connection import make_client
+    from swf_gevent.local import LocalSWF
+
+    with LocalSWF(poll_timeout=30.0) as local:
+        client = make_client(
+            region_name="us-east-1",
+            endpoint_url=local.endpoint_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            max_attempts=1,
+        )
+        try:
+            register(client, domain_name)
+            start(client, domain_name, executionStartToCloseTimeout=LONG_RUN)
+            decide(
+                client,
+                next_decision(client, domain_name),
+                decision("StartTimer", timerId="t", startToFireTimeout="3600"),
+            )
+            poll = gevent.spawn(client.poll_for_decision_task, domain=domain_name, taskList={"name": DECISIONS})
+            with gevent.Timeout(5):
+                while local._parked_polls != 1:
+                    gevent.sleep(0.01)
+                local.skip(datetime.timedelta(hours=1))
+                task = poll.get()
+            assert types(task["events"])[-3:] == ["TimerFired", "DecisionTaskScheduled", "DecisionTaskStarted"]
+        finally:
+            client.close()
 
 
 def test_real_time_by_default(swf_client: Any, domain: str, local_swf: Any) -> None:
