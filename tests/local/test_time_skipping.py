@@ -166,6 +166,36 @@ def test_manual_skip_fires_due_timers_in_order(swf_client: Any, domain: str, loc
     assert describe(swf_client, domain, run)["openCounts"]["openTimers"] == 1
 
 
+def test_many_executions_skip_through_their_timers_together(swf_client: Any, domain_name: str, skipping: Any) -> None:
+    """Ten executions sleeping 1..10 days three times each all complete, every timer stamped its own length."""
+    domain = domain_name
+    register(swf_client, domain, retention="90")  # closed runs outlive the 30 days skipped
+    runs = {
+        start(swf_client, domain, f"wf-{days}", executionStartToCloseTimeout=LONG_RUN)["runId"]: days
+        for days in range(1, 11)
+    }
+    closed = 0
+    with gevent.Timeout(20):
+        while closed < len(runs):
+            task = next_decision(swf_client, domain)
+            days = runs[task["workflowExecution"]["runId"]]
+            fired = types(task["events"]).count("TimerFired")
+            if fired < 3:
+                decide(
+                    swf_client, task, decision("StartTimer", timerId=f"t{fired}", startToFireTimeout=str(days * DAY))
+                )
+            else:
+                decide(swf_client, task, decision("CompleteWorkflowExecution"))
+                closed += 1
+    for run_id, days in runs.items():
+        events = history(swf_client, domain, {"workflowId": f"wf-{days}", "runId": run_id})
+        started = {attrs(event)["timerId"]: event for event in events if event["eventType"] == "TimerStarted"}
+        fired_events = [event for event in events if event["eventType"] == "TimerFired"]
+        assert len(fired_events) == 3 and types(events)[-1] == "WorkflowExecutionCompleted"
+        for event in fired_events:
+            assert days * DAY <= _seconds(event, started[attrs(event)["timerId"]]) < days * DAY + 60
+
+
 def test_parked_poll_wakes_when_a_skip_fires_a_timer(domain_name: str) -> None:
     """A poll parked (30 s poll timeout) before skip() gets the decision task the skipped-to timer brings, at once."""
     from swf.connection import make_client
