@@ -10,10 +10,13 @@ poll ended empty.
 Failure texts longer than SWF accepts are never refused: a ``reason`` over
 256 characters is cut with :data:`swf.models.decisions.TRUNCATION_MARKER`
 and kept whole at the head of ``details``; ``details`` over their limit keep
-their head and tail around a marker saying how much was cut. A ``result`` or
-``execution_context`` over 32,768 characters raises
-:class:`swf.exceptions.ValidationError` instead, since a cut result would be
-a wrong result.
+their head and tail around a marker saying how much was cut
+(:func:`swf.models.decisions.fit_reason`, :func:`truncate`). This holds for
+the reasons and details of decisions too (``FailWorkflowExecution``,
+``CancelWorkflowExecution``, ``RecordMarker``). A ``result``,
+``execution_context``, id, name or input over its limit raises
+:class:`swf.exceptions.ValidationError` instead, since a cut value would be
+a wrong value.
 
 The actors here are synchronous; ``start()`` runs a plain poll loop in the
 calling thread until ``stop()``. :mod:`swf_gevent.actors` runs them as
@@ -31,8 +34,8 @@ from typing import Any, Protocol
 
 from swf.connection import Connection, _ClientPolicy, call
 from swf.exceptions import ValidationError
-from swf.models.decisions import MAX_DATA_LENGTH, MAX_REASON_LENGTH, fit_reason, validate_decisions
-from swf.models.events import ExecutionRef, TypeRef
+from swf.models.decisions import MAX_DATA_LENGTH, check_request_size, fit_decisions, fit_reason, truncate
+from swf.models.events import DecisionTaskCompleted, DecisionTaskTimedOut, ExecutionRef, TypeRef
 from swf.models.history import DecisionTask
 from swf.retry import RetryPolicy
 
@@ -42,6 +45,7 @@ __all__ = [
     "Actor",
     "Decider",
     "HEARTBEAT_DETAILS_LIMIT",
+    "timed_out_in_a_row",
     "truncate",
 ]
 
@@ -93,47 +97,23 @@ class ActivityTask:
         )
 
 
-def truncate(text: str, limit: int, what: str = "text") -> str:
-    """Fit ``text`` into ``limit`` characters, saying so when it had to be cut.
+def timed_out_in_a_row(task: DecisionTask) -> int:
+    """How many decision tasks of the task's execution timed out in a row just before it.
 
-    The head and the tail are kept around ``[... N characters of <what> truncated ...]``.
+    Counted from the history, so every decider counts the same: the
+    ``DecisionTaskTimedOut`` events (``START_TO_CLOSE``: a decider took the
+    task and did not answer) after the last ``DecisionTaskCompleted``.
 
-    :param text: the text to fit.
-    :param limit: the most characters allowed.
-    :param what: a word for the marker (``"details"``).
-    :returns: ``text`` itself when it fits.
+    :param task: a polled decision task with its whole history.
+    :returns: 0 when the last decision task before it was answered (or there was none).
     """
-    if len(text) <= limit:
-        return text
-    cut = len(text) - limit
-    while True:  # the marker quotes the count it makes: settle on a fixed point
-        marker = f"\n[... {cut} characters of {what} truncated ...]\n"
-        room = limit - len(marker)
-        if room < 0:
-            return text[:limit]
-        if len(text) - room == cut:
+    count = 0
+    for event in reversed(task.history):
+        if isinstance(event, DecisionTaskCompleted):
             break
-        cut = len(text) - room
-    head = room // 2
-    tail = room - head
-    return text[:head] + marker + text[len(text) - tail :]
-
-
-def _fit_failure(reason: str | None, details: str | None) -> tuple[str | None, str | None]:
-    """Fit a failure into SWF's limits, never refusing it.
-
-    A reason over 256 characters is cut by :func:`swf.models.decisions.fit_reason`
-    and kept whole at the head of ``details``; details that would then exceed
-    32,768 characters are cut with :func:`truncate` first.
-    """
-    if reason is not None and len(reason) > MAX_REASON_LENGTH:
-        reason = truncate(reason, MAX_DATA_LENGTH // 2, "reason")
-        room = MAX_DATA_LENGTH - len(reason) - 2  # fit_reason joins them with a blank line
-    else:
-        room = MAX_DATA_LENGTH
-    if details is not None:
-        details = truncate(details, room, "details")
-    return fit_reason(reason, details, field="RespondActivityTaskFailed")
+        if isinstance(event, DecisionTaskTimedOut) and event.timeout_type == "START_TO_CLOSE":
+            count += 1
+    return count
 
 
 def _check_length(value: str | None, limit: int, name: str) -> None:
@@ -287,19 +267,23 @@ class Decider(Actor):
         :param task_token: the polled task's token.
         :param decisions: SWF ``Decision`` dicts (``{"decisionType": ...,
             "<decisionType>DecisionAttributes": {...}}``, as the builders of
-            :mod:`swf.models.decisions` make them), checked by
-            :func:`swf.models.decisions.validate_decisions` before sending;
-            none closes the task without decisions.
+            :mod:`swf.models.decisions` make them), their reasons and details
+            cut to fit and the list checked by
+            :func:`swf.models.decisions.fit_decisions` before sending; none
+            closes the task without decisions.
         :param execution_context: free text kept with the execution (at most
             32,768 characters).
-        :raises swf.exceptions.ValidationError: an oversized context or a bad
-            decision (nothing was sent).
+        :raises swf.exceptions.ValidationError: an oversized context, more than
+            100 decisions, a bad decision, or a request over
+            :data:`swf.models.decisions.MAX_REQUEST_BYTES` (nothing was sent);
+            or SWF's ``ValidationException``.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
         _check_length(execution_context, MAX_DATA_LENGTH, "execution_context")
-        params: dict[str, Any] = {"taskToken": task_token, "decisions": validate_decisions(decisions or ())}
+        params: dict[str, Any] = {"taskToken": task_token, "decisions": fit_decisions(decisions or ())}
         if execution_context is not None:
             params["executionContext"] = execution_context
+        check_request_size(params, "RespondDecisionTaskCompleted")
         call(self.client, "RespondDecisionTaskCompleted", **params)
 
 
@@ -369,7 +353,7 @@ class ActivityWorker(Actor):
         :param retry: the call's retry policy, as for :meth:`complete`.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
-        reason, details = _fit_failure(reason, details)
+        reason, details = fit_reason(reason, details)
         params: dict[str, Any] = {"taskToken": task_token}
         if reason is not None:
             params["reason"] = reason

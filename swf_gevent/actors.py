@@ -37,7 +37,9 @@ fails its task (``RespondActivityTaskFailed``: reason
 ``"<ExceptionType>: <message>"``, at most 256 characters, details the
 traceback, at most 32,768), a result over 32,768 characters fails it with a
 reason saying so, and a failing ``decide`` leaves its decision task to time
-out so SWF hands it out again. Respond calls are retried under
+out so SWF hands it out again, until the execution's decision tasks timed
+out ``max_decision_timeouts`` times in a row: then the decider fails the
+execution (:class:`GreenletDecider`). Respond calls are retried under
 ``respond_retry`` (:data:`RESPOND_RETRY` by default), so a throttled answer
 is not lost.
 
@@ -84,9 +86,9 @@ from gevent.event import Event
 from gevent.pool import Pool
 from gevent.threadpool import ThreadPool
 
-from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, DomainLike
-from swf.exceptions import DoesNotExistError, SWFError, ThrottlingError
-from swf.models.decisions import MAX_DATA_LENGTH
+from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, DomainLike, timed_out_in_a_row
+from swf.exceptions import DoesNotExistError, SWFError, ThrottlingError, ValidationError
+from swf.models.decisions import MAX_DATA_LENGTH, fail_workflow_execution
 from swf.retry import NO_RETRY, RetryPolicy
 from swf_gevent import signals
 from swf_gevent._executors import ProcessPool, RemoteError, default_process_pool, run_in_thread
@@ -101,6 +103,7 @@ __all__ = [
     "GreenletActor",
     "GreenletDecider",
     "HubMonitor",
+    "MAX_DECISION_TIMEOUTS",
     "ProcessPool",
     "RESPOND_RETRY",
     "SHUTDOWN_REASON",
@@ -113,6 +116,10 @@ _BACKOFF_MAX = 10.0
 _FULL_POOL_CHECK = 0.5  # seconds between looks at the stop request while every slot is busy
 _FAIL_BACK_WAIT = 30.0  # seconds given to the answers of failed-back tasks before they are killed
 _MIN_HEARTBEAT_INTERVAL = 0.05
+
+#: How many decision tasks of one execution may time out in a row before a
+#: failing one fails the execution (:class:`GreenletDecider`).
+MAX_DECISION_TIMEOUTS = 5
 
 #: The reason of an activity task failed back because its worker is stopping.
 SHUTDOWN_REASON = "WorkerShutdown: the worker stopped before the task finished"
@@ -409,8 +416,24 @@ class GreenletDecider(GreenletActor):
 
     ``decide(task)`` gets the decision task with its whole history and
     returns SWF ``Decision`` dicts; they are sent with
-    ``RespondDecisionTaskCompleted``. It must be stateless: one instance
+    ``RespondDecisionTaskCompleted`` (reasons and details cut to fit, the
+    list and the request size checked first: see
+    :meth:`swf.actors.Decider.complete`). It must be stateless: one instance
     serves many greenlets and executions at once.
+
+    A decision task fails when ``decide`` raises, or its decisions cannot be
+    sent (refused before the call, or SWF answers ``ValidationException``).
+    A failed task is left to time out, so SWF hands it out again
+    (``decision_task_failed``), unless the execution's last
+    ``max_decision_timeouts`` decision tasks all timed out (counted from the
+    history: the ``DecisionTaskTimedOut`` events since its last
+    ``DecisionTaskCompleted``). Then the decider fails the execution
+    (``FailWorkflowExecution``, reason ``"<ExceptionType>: <message>"`` cut
+    to 256 characters with a marker, details the whole reason and the
+    traceback) and sends ``execution_failed_by_decider``, so a decider that
+    always fails cannot keep an execution looping until its own timeout.
+    Other SWF errors of the answer (throttled, task gone) leave the task to
+    time out without counting against the decider.
 
     :param domain: the domain, by name or as a model with a ``name``.
     :param task_list: the decision task list.
@@ -420,6 +443,10 @@ class GreenletDecider(GreenletActor):
     :param slots: decision tasks handled at once by this greenlet.
     :param restart_delay: see :class:`GreenletActor`.
     :param max_restart_delay: see :class:`GreenletActor`.
+    :param max_decision_timeouts: decision tasks of one execution that may
+        time out in a row before the next failing one fails the execution
+        (0 fails it on the first failure).
+    :raises ValueError: ``max_decision_timeouts`` not an integer of at least 0.
     """
 
     def __init__(
@@ -433,7 +460,12 @@ class GreenletDecider(GreenletActor):
         *,
         restart_delay: float = 1.0,
         max_restart_delay: float = 60.0,
+        max_decision_timeouts: int = MAX_DECISION_TIMEOUTS,
     ) -> None:
+        if isinstance(max_decision_timeouts, bool) or not isinstance(max_decision_timeouts, int):
+            raise ValueError(f"max_decision_timeouts must be an integer of at least 0, got {max_decision_timeouts!r}")
+        if max_decision_timeouts < 0:
+            raise ValueError(f"max_decision_timeouts must be an integer of at least 0, got {max_decision_timeouts!r}")
         super().__init__(
             Decider(domain, task_list, client=client, identity=identity),
             slots,
@@ -442,31 +474,95 @@ class GreenletDecider(GreenletActor):
         )
         self.decider: Decider = self.actor  # type: ignore[assignment]
         self.decision_maker = decision_maker
+        #: Decision tasks of one execution that may time out in a row before a failing one fails it.
+        self.max_decision_timeouts = max_decision_timeouts
 
     def _poll(self) -> Any:
         return self.decider.poll(retry=self.poll_retry)
 
     def _handle(self, task: Any) -> None:
-        execution = task.workflow_execution
         emit(signals.decision_task_received, self, task=task)
         began = time.monotonic()
         try:
             decisions = list(self.decision_maker.decide(task))
+        except Exception as err:  # user code: never kill the actor
+            self._failed(task, err, began)
+            return
+        try:
             self.decider.complete(task.task_token, decisions)
-        except Exception as err:  # user code and SWF both: never kill the actor
-            log.exception(
-                "decision task %s of workflow %s run %s failed; it will time out and be retried",
-                task.started_event_id,
-                execution.workflow_id,
-                execution.run_id,
-            )
-            emit(signals.decision_task_failed, self, task=task, error=err, duration=time.monotonic() - began)
+        except ValidationError as err:  # refused before the call, or SWF's ValidationException
+            self._failed(task, err, began)
+            return
+        except SWFError as err:  # throttled, task gone, endpoint down: not the decider's fault
+            self._left_to_time_out(task, err, began, "could not be answered")
+            return
+        except Exception as err:  # decisions that cannot even be encoded
+            self._failed(task, err, began)
             return
         emit(
             signals.decision_task_completed,
             self,
             task=task,
             decisions=decisions,
+            duration=time.monotonic() - began,
+        )
+
+    def _failed(self, task: Any, error: Exception, began: float) -> None:
+        """A failed decision task: left to time out, or the execution failed once enough timed out in a row."""
+        timeouts = timed_out_in_a_row(task)
+        if timeouts >= self.max_decision_timeouts:
+            self._fail_execution(task, error, timeouts, began)
+        else:
+            self._left_to_time_out(task, error, began, "failed")
+
+    def _left_to_time_out(self, task: Any, error: Exception, began: float, what: str) -> None:
+        execution = task.workflow_execution
+        log.error(
+            "decision task %s of workflow %s run %s %s; it will time out and be retried",
+            task.started_event_id,
+            execution.workflow_id,
+            execution.run_id,
+            what,
+            exc_info=error,
+        )
+        emit(signals.decision_task_failed, self, task=task, error=error, duration=time.monotonic() - began)
+
+    def _fail_execution(self, task: Any, error: Exception, timeouts: int, began: float) -> None:
+        """Answer ``task`` with ``FailWorkflowExecution`` naming ``error``, after ``timeouts`` timed-out tasks."""
+        execution = task.workflow_execution
+        reason, trace = _describe(error)
+        details = f"the decision task failed after {timeouts} decision tasks in a row timed out\n\n{trace}"
+        decision = fail_workflow_execution(reason, details)
+        try:
+            self.decider.complete(task.task_token, [decision])
+        except SWFError as refused:
+            log.warning(
+                "decision task %s of workflow %s run %s: failing the execution was refused (%s)",
+                task.started_event_id,
+                execution.workflow_id,
+                execution.run_id,
+                refused,
+            )
+            self._left_to_time_out(task, error, began, "failed")
+            return
+        sent = decision["failWorkflowExecutionDecisionAttributes"]["reason"]
+        log.error(
+            "decision task %s of workflow %s run %s failed after %d decision tasks in a row timed out; "
+            "the execution was failed: %s",
+            task.started_event_id,
+            execution.workflow_id,
+            execution.run_id,
+            timeouts,
+            sent,
+            exc_info=error,
+        )
+        emit(
+            signals.execution_failed_by_decider,
+            self,
+            task=task,
+            error=error,
+            timeouts=timeouts,
+            reason=sent,
             duration=time.monotonic() - began,
         )
 

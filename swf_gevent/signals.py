@@ -47,6 +47,7 @@ __all__ = [
     "decision_task_failed",
     "decision_task_received",
     "emit",
+    "execution_failed_by_decider",
     "heartbeat_failed",
     "heartbeat_sent",
     "hub_blocked",
@@ -98,6 +99,10 @@ decision_task_completed = signals.signal(
 decision_task_failed = signals.signal(
     "decision-task-failed",
     doc="decide() or the answer raised; the task is left to time out and be retried. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, duration (s).",
+)
+execution_failed_by_decider = signals.signal(
+    "execution-failed-by-decider",
+    doc="A decision task failed (decide() raised, or its decisions could not be sent) after the execution's last max_decision_timeouts decision tasks timed out, so the decider failed the execution (FailWorkflowExecution) rather than leave it to loop. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, timeouts (decision tasks timed out in a row, from the history), reason (str, as sent), duration (s).",
 )
 activity_task_received = signals.signal(
     "activity-task-received",

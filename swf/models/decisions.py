@@ -15,14 +15,23 @@ Limits are checked by character count, before any call:
 ids; 64 for versions; 5 tags of 256; 100 decisions per response
 (:func:`validate_decisions`). A breach raises
 :class:`swf.exceptions.ValidationError` naming the decision, the field and the
-limit. Fail reasons longer than 256 characters are not refused but truncated
-with :data:`TRUNCATION_MARKER`, the full text kept at the head of ``details``
-(:func:`fit_reason`, which serves ``TerminateWorkflowExecution`` reasons too).
+limit, raised by :func:`validate_decision` (ids, names, input, result,
+control: a cut value there would be a wrong value).
+
+Free text is never refused: a ``reason`` over 256 characters is cut with
+:data:`TRUNCATION_MARKER` and kept whole at the head of ``details``
+(:func:`fit_reason`, which serves ``TerminateWorkflowExecution`` and
+``RespondActivityTaskFailed`` too), and ``details`` over 32,768 characters
+keep their head and tail around a marker (:func:`truncate`). The builders of
+``FailWorkflowExecution``, ``CancelWorkflowExecution`` and ``RecordMarker``
+do it, and :func:`fit_decisions` does it for decisions written by hand before
+checking a whole response (what :class:`swf.actors.Decider` sends).
 """
 
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -38,15 +47,18 @@ __all__ = [
     "MAX_DECISIONS",
     "MAX_ID_LENGTH",
     "MAX_REASON_LENGTH",
+    "MAX_REQUEST_BYTES",
     "MAX_TAGS",
     "MAX_VERSION_LENGTH",
     "TRUNCATION_MARKER",
     "Decision",
     "cancel_timer",
     "cancel_workflow_execution",
+    "check_request_size",
     "complete_workflow_execution",
     "continue_as_new_workflow_execution",
     "fail_workflow_execution",
+    "fit_decisions",
     "fit_reason",
     "record_marker",
     "request_cancel_activity_task",
@@ -56,6 +68,7 @@ __all__ = [
     "signal_external_workflow_execution",
     "start_child_workflow_execution",
     "start_timer",
+    "truncate",
     "validate_decision",
     "validate_decisions",
 ]
@@ -74,6 +87,8 @@ MAX_VERSION_LENGTH = 64
 MAX_TAGS = 5
 #: Decisions per ``RespondDecisionTaskCompleted``.
 MAX_DECISIONS = 100
+#: Bytes of one SWF request (SWF's quota counts the headers too; the body is what can be checked here).
+MAX_REQUEST_BYTES = 1024 * 1024
 #: Appended to a reason cut to 256 characters; the full text goes to details.
 TRUNCATION_MARKER = " [...truncated; full reason in details]"
 
@@ -194,18 +209,18 @@ def fail_workflow_execution(reason: str | None = None, details: str | None = Non
     :param reason: short reason; over 256 chars it is truncated with
         :data:`TRUNCATION_MARKER` and the full text kept in ``details``
         (see :func:`fit_reason`).
-    :param details: up to 32,768 chars (including a moved reason).
-    :raises swf.exceptions.ValidationError: ``details`` too long.
+    :param details: free text; over 32,768 chars (with a moved reason) it
+        keeps its head and tail around a marker.
+    :raises swf.exceptions.ValidationError: a reason or details that is not a string.
     """
-    reason, details = fit_reason(reason, details, field="FailWorkflowExecution")
     return _build("FailWorkflowExecution", reason=reason, details=details)
 
 
 def cancel_workflow_execution(details: str | None = None) -> Decision:
     """``CancelWorkflowExecution``: close the execution as canceled (``WorkflowExecutionCanceled``).
 
-    :param details: up to 32,768 chars.
-    :raises swf.exceptions.ValidationError: ``details`` too long.
+    :param details: free text; over 32,768 chars it keeps its head and tail around a marker.
+    :raises swf.exceptions.ValidationError: details that are not a string.
     """
     return _build("CancelWorkflowExecution", details=details)
 
@@ -256,8 +271,8 @@ def record_marker(marker_name: str, details: str | None = None) -> Decision:
     """``RecordMarker``: write a note in the history (``MarkerRecorded``).
 
     :param marker_name: 1-256 chars.
-    :param details: up to 32,768 chars.
-    :raises swf.exceptions.ValidationError: a field over its limit.
+    :param details: free text; over 32,768 chars it keeps its head and tail around a marker.
+    :raises swf.exceptions.ValidationError: an empty or over-long marker name.
     """
     return _build("RecordMarker", markerName=marker_name, details=details)
 
@@ -410,30 +425,112 @@ def schedule_lambda_function(
     )
 
 
-def fit_reason(reason: str | None, details: str | None, *, field: str = "reason") -> tuple[str | None, str | None]:
-    """Fit a fail or terminate reason into SWF's 256 characters, losing nothing.
+def truncate(text: str, limit: int, what: str = "text") -> str:
+    """Fit ``text`` into ``limit`` characters, saying so when it had to be cut.
 
-    A longer reason is cut and ends with :data:`TRUNCATION_MARKER`; the full
-    reason becomes the head of ``details``, followed by a blank line and the
-    original details (if any).
+    The head and the tail are kept around ``[... N characters of <what> truncated ...]``.
 
-    :param reason: the reason, any length.
-    :param details: the details, or ``None``.
-    :param field: what to name in errors (the decision or operation).
-    :returns: ``(reason, details)`` to send.
-    :raises swf.exceptions.ValidationError: the details with the moved reason
-        exceed 32,768 characters.
+    :param text: the text to fit.
+    :param limit: the most characters allowed.
+    :param what: a word for the marker (``"details"``).
+    :returns: ``text`` itself when it fits.
+    """
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    while True:  # the marker quotes the count it makes: settle on a fixed point
+        marker = f"\n[... {cut} characters of {what} truncated ...]\n"
+        room = limit - len(marker)
+        if room < 0:
+            return text[:limit]
+        if len(text) - room == cut:
+            break
+        cut = len(text) - room
+    head = room // 2
+    tail = room - head
+    return text[:head] + marker + text[len(text) - tail :]
+
+
+def fit_reason(reason: str | None, details: str | None) -> tuple[str | None, str | None]:
+    """Fit a failure's reason and details into SWF's 256 and 32,768 characters, never refusing them.
+
+    A reason over 256 characters is cut and ends with :data:`TRUNCATION_MARKER`;
+    the full reason becomes the head of ``details``, followed by a blank line
+    and the original details (if any). Whatever still does not fit keeps its
+    head and tail around a marker (:func:`truncate`): a reason beyond 16,384
+    characters, then the details.
+
+    :param reason: the reason, any length, or ``None``.
+    :param details: the details, any length, or ``None``.
+    :returns: ``(reason, details)`` to send; each unchanged when it fits.
     """
     if reason is None or len(reason) <= MAX_REASON_LENGTH:
+        if details is not None:
+            details = truncate(details, MAX_DATA_LENGTH, "details")
         return reason, details
     short = reason[: MAX_REASON_LENGTH - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-    full = reason if details is None else f"{reason}\n\n{details}"
-    if len(full) > MAX_DATA_LENGTH:
-        raise ValidationError(
-            f"{field}: details with the full reason would be {len(full)} characters;"
-            f" SWF allows at most {MAX_DATA_LENGTH}"
-        )
+    full = truncate(reason, MAX_DATA_LENGTH // 2, "reason")
+    if details is not None:
+        full = f"{full}\n\n{truncate(details, MAX_DATA_LENGTH - len(full) - 2, 'details')}"
     return short, full
+
+
+#: The decision types with free text (``reason``, ``details``): cut to fit, never refused.
+_FREE_TEXT = {"FailWorkflowExecution", "CancelWorkflowExecution", "RecordMarker"}
+
+
+def _fit_free_text(decision: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``decision`` with its free text (reason, details) cut to SWF's limits; other values untouched."""
+    decision_type = decision.get("decisionType") if isinstance(decision, Mapping) else None
+    if decision_type not in _FREE_TEXT:
+        return decision
+    key = _attributes_key(decision_type)
+    attributes = decision.get(key)
+    if not isinstance(attributes, Mapping):
+        return decision
+    reason, details = attributes.get("reason"), attributes.get("details")
+    if not isinstance(reason, str | None) or not isinstance(details, str | None):
+        return decision  # not text: validate_decision names it
+    if decision_type != "FailWorkflowExecution":
+        reason = None
+    reason, details = fit_reason(reason, details)
+    fitted = dict(attributes)
+    for name, value in (("reason", reason), ("details", details)):
+        if value is not None:
+            fitted[name] = value
+    return {**decision, key: fitted}
+
+
+def fit_decisions(decisions: Iterable[Mapping[str, Any]]) -> list[Decision]:
+    """The decision list to send for one ``RespondDecisionTaskCompleted``: free text fitted, all of it checked.
+
+    Reasons and details are cut to fit as the builders cut them (so a
+    decision written by hand with a 300-character fail reason is sent cut and
+    marked), then the list is checked by :func:`validate_decisions`.
+
+    :param decisions: the decisions, in order (built here or by hand).
+    :returns: them as a list of dicts, ready to send.
+    :raises swf.exceptions.ValidationError: more than 100 decisions, or one
+        of them invalid (the message gives its index).
+    """
+    return validate_decisions(_fit_free_text(decision) for decision in decisions)
+
+
+def check_request_size(params: Mapping[str, Any], operation: str) -> None:
+    """Refuse a request whose JSON body would exceed :data:`MAX_REQUEST_BYTES`, before sending it.
+
+    The body is measured as botocore writes it (compact JSON, non-ASCII as
+    ``\\uXXXX`` escapes).
+
+    :param params: the request's parameters (JSON-safe values).
+    :param operation: named in the error (``"RespondDecisionTaskCompleted"``).
+    :raises swf.exceptions.ValidationError: the body is too large, saying by how much.
+    """
+    size = len(json.dumps(params, separators=(",", ":")))
+    if size > MAX_REQUEST_BYTES:
+        raise ValidationError(
+            f"{operation}: the request would be {size} bytes; SWF takes at most {MAX_REQUEST_BYTES} per request"
+        )
 
 
 # -- validation -------------------------------------------------------------
@@ -589,7 +686,7 @@ def _attributes_key(decision_type: str) -> str:
 def _build(decision_type: str, **attributes: Any) -> Decision:
     present = {k: v for k, v in attributes.items() if v is not None}
     decision = {"decisionType": decision_type, _attributes_key(decision_type): present}
-    return validate_decision(decision)
+    return validate_decision(_fit_free_text(decision))
 
 
 def _check_value(decision_type: str, name: str, kind: str, value: Any) -> None:

@@ -200,7 +200,6 @@ def test_type_accepts_any_object_with_name_and_version() -> None:
             lambda: d.start_timer("t", timedelta(1), control="x" * 40000),
             "StartTimer: control is 40000 characters; SWF allows at most 32768",
         ),
-        (lambda: d.cancel_workflow_execution("x" * 32769), "CancelWorkflowExecution: details is 32769 characters"),
         (
             lambda: d.schedule_activity_task("a" * 257, ("w", "1")),
             "ScheduleActivityTask: activityId is 257 characters; SWF allows at most 256",
@@ -272,11 +271,52 @@ def test_long_fail_reason_is_truncated_with_marker_and_kept_in_details() -> None
     assert no_details["details"] == reason
 
 
-def test_fit_reason_refuses_when_details_cannot_hold_the_reason() -> None:
-    """When details plus the full reason pass 32,768 characters, the error says so rather than losing text."""
-    with pytest.raises(ValidationError, match="details with the full reason would be 33068 characters"):
-        d.fail_workflow_execution("r" * 300, "x" * 32766)
+def test_fit_reason_cuts_details_that_cannot_hold_the_reason_too() -> None:
+    """When details plus the full reason pass 32,768 characters, the details are cut with a marker, not refused."""
+    attrs = d.fail_workflow_execution("r" * 300, "x" * 32766)["failWorkflowExecutionDecisionAttributes"]
+    assert len(attrs["reason"]) == 256 and attrs["reason"].endswith(d.TRUNCATION_MARKER)
+    assert len(attrs["details"]) == 32768
+    assert attrs["details"].startswith("r" * 300 + "\n\n")
+    assert "characters of details truncated" in attrs["details"]
     assert d.fit_reason("short", None) == ("short", None)
+
+
+def test_free_text_builders_cut_details_and_keep_ids_strict() -> None:
+    """Cancel and marker details over 32,768 characters are cut and marked; an over-long marker name still raises."""
+    cancel = d.cancel_workflow_execution("c" * 40000)["cancelWorkflowExecutionDecisionAttributes"]["details"]
+    marker = d.record_marker("m", "k" * 40000)["recordMarkerDecisionAttributes"]["details"]
+    for details in (cancel, marker):
+        assert len(details) == 32768
+        assert "[... 7280 characters of details truncated ...]" in details
+    with pytest.raises(ValidationError, match="markerName is 257 characters"):
+        d.record_marker("m" * 257, "short")
+
+
+def test_fit_decisions_fits_hand_written_free_text_and_checks_the_rest() -> None:
+    """A hand-written 300-character fail reason is cut and marked; a hand-written over-long result still raises."""
+    reason = "why " * 75
+    fitted = d.fit_decisions(
+        [{"decisionType": "FailWorkflowExecution", "failWorkflowExecutionDecisionAttributes": {"reason": reason}}]
+    )
+    assert fitted == [d.fail_workflow_execution(reason)]
+    assert fitted[0]["failWorkflowExecutionDecisionAttributes"]["reason"].endswith(d.TRUNCATION_MARKER)
+    too_long = {
+        "decisionType": "CompleteWorkflowExecution",
+        "completeWorkflowExecutionDecisionAttributes": {"result": "r" * 32769},
+    }
+    with pytest.raises(ValidationError, match=r"decisions\[0\]: CompleteWorkflowExecution: result is 32769"):
+        d.fit_decisions([too_long])
+
+
+def test_request_size_is_checked_before_sending() -> None:
+    """A response body over 1 MiB (40 inputs of 32,768 characters) is refused, naming its size and the limit."""
+    decisions = [d.schedule_activity_task(f"a{i}", ("w", "1"), input="x" * 32768) for i in range(40)]
+    with pytest.raises(
+        ValidationError,
+        match=r"RespondDecisionTaskCompleted: the request would be \d+ bytes; SWF takes at most 1048576",
+    ):
+        d.check_request_size({"taskToken": "t", "decisions": decisions}, "RespondDecisionTaskCompleted")
+    d.check_request_size({"taskToken": "t", "decisions": decisions[:30]}, "RespondDecisionTaskCompleted")
 
 
 def test_validate_decisions_limits_the_count_and_names_the_index() -> None:
