@@ -531,7 +531,7 @@ class GreenletDecider(GreenletActor):
         """Answer ``task`` with ``FailWorkflowExecution`` naming ``error``, after ``timeouts`` timed-out tasks."""
         execution = task.workflow_execution
         reason, trace = _describe(error)
-        details = f"the decision task failed after {timeouts} decision tasks in a row timed out\n\n{trace}"
+        details = f"decision tasks timed out in a row before this failed one: {timeouts}\n\n{trace}"
         decision = fail_workflow_execution(reason, details)
         try:
             self.decider.complete(task.task_token, [decision])
