@@ -3,10 +3,13 @@
 A decider is any object with ``decide(decision_task) -> list[decision dict]``
 (the runtime calls the same method). :func:`replay` hands it a
 :class:`~swf.models.history.DecisionTask` built from the history and returns
-the decisions it makes, validated as SWF would (:func:`swf.models.decisions.validate_decisions`).
-:func:`replay_each` replays every decision point of the history and puts
-next to each the decisions that were actually recorded, to spot a decider
-whose logic changed.
+the decisions it makes, as the runtime would send them: reasons and details
+cut to fit, the rest validated as SWF would
+(:func:`swf.models.decisions.fit_decisions`). :func:`replay_each` replays
+every decision point of the history and puts next to each the decisions
+that were actually recorded, to spot a decider whose logic changed: the
+whole decisions are compared, type, ids, type name and version, input and
+the other attributes (:attr:`ReplayStep.difference`).
 
 From the shell::
 
@@ -16,7 +19,9 @@ prints the decisions as JSON. A decider that raises (or returns something
 other than a list of decisions) ends it with status 1 and one line naming
 the decider, the decision point and the error (``--traceback`` adds the
 decider's traceback). With ``--each``, status 1 also means an answered
-decision point does not match what was recorded. A history or decider that
+decision point does not match what was recorded; each such point gets one
+line on stderr naming the decision, the field, and the recorded and new
+values. A history or decider that
 cannot be loaded ends it with status 2 and one line. ``HISTORY.json`` is anything
 :meth:`History.from_json <swf.models.history.History.from_json>` reads (the
 output of ``aws swf get-workflow-execution-history``, a saved poll answer...);
@@ -32,14 +37,13 @@ import logging
 import os
 import sys
 import traceback
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Union
 
 from swf.exceptions import SWFError, ValidationError
 from swf.models import events as ev
-from swf.models.decisions import Decision, validate_decisions
+from swf.models.decisions import Decision, attributes_key, decision_fields, fit_decisions
 from swf.models.events import ExecutionRef
 from swf.models.history import DecisionTask, History, read_json
 
@@ -119,9 +123,82 @@ class ReplayStep:
         return [_RECORDED_BY[e.event_type] for e in self.recorded]
 
     @property
+    def difference(self) -> str | None:
+        """The first way the decisions now differ from the recorded ones, in one line; ``None`` when they match.
+
+        The decisions are compared in order with the events they recorded:
+        the decision type, then each attribute the decision gives (ids, type
+        name and version, input, control, reason, details, timeouts...) with
+        the event's value. An attribute the decision leaves out is compared
+        too, except those SWF fills in from the type's registered defaults
+        (timeouts, task list, priority, child policy, tags, Lambda role). An
+        event that reports a refused decision (``StartTimerFailed``...)
+        carries only the ids, so only they are compared. Values longer than
+        60 characters are shortened in the line.
+        """
+        if len(self.decisions) != len(self.recorded):
+            return (
+                f"decision count: recorded {len(self.recorded)} ({', '.join(self.recorded_decision_types)}), "
+                f"now {len(self.decisions)} ({', '.join(d['decisionType'] for d in self.decisions)})"
+            )
+        for index, (decision, event) in enumerate(zip(self.decisions, self.recorded, strict=True), start=1):
+            found = _decision_difference(decision, event)
+            if found is not None:
+                return f"decision {index} ({_RECORDED_BY[event.event_type]}): {found}"
+        return None
+
+    @property
     def matches(self) -> bool:
-        """The decider now makes the same kinds of decisions, as many of each, as were recorded."""
-        return Counter(d["decisionType"] for d in self.decisions) == Counter(self.recorded_decision_types)
+        """The decider now makes the same decisions, in the same order, as were recorded (see :attr:`difference`)."""
+        return self.difference is None
+
+
+#: Decision attributes SWF fills in from the registered defaults when a decision leaves them out.
+_DEFAULTED = frozenset(
+    {
+        "scheduleToCloseTimeout",
+        "scheduleToStartTimeout",
+        "startToCloseTimeout",
+        "heartbeatTimeout",
+        "executionStartToCloseTimeout",
+        "taskStartToCloseTimeout",
+        "taskList",
+        "taskPriority",
+        "childPolicy",
+        "tagList",
+        "lambdaRole",
+        "workflowTypeVersion",
+    }
+)
+
+_SHORT = 60
+
+
+def _decision_difference(decision: Mapping[str, Any], event: ev.HistoryEvent) -> str | None:
+    """``"<field>: recorded <value>, now <value>"`` for the first attribute that differs; ``None`` if none does."""
+    recorded_type = _RECORDED_BY[event.event_type]
+    if decision["decisionType"] != recorded_type:
+        return f"decision type: recorded {recorded_type}, now {decision['decisionType']}"
+    now = decision.get(attributes_key(recorded_type)) or {}
+    wire = event.to_wire()
+    then = dict(wire.get(event.event_type[:1].lower() + event.event_type[1:] + "EventAttributes") or {})
+    if "workflowType" in then and recorded_type == "ContinueAsNewWorkflowExecution":
+        then["workflowTypeVersion"] = then["workflowType"].get("version")
+    refused = event.event_type.endswith("Failed")
+    for name in decision_fields(recorded_type):
+        value, recorded = now.get(name), then.get(name)
+        if value is None and name in _DEFAULTED:
+            continue  # SWF recorded the registered default
+        if refused and name not in then:
+            continue  # a refusal records the ids only
+        if value != recorded:
+            return f"{name}: recorded {_short(recorded)}, now {_short(value)}"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHORT else f"{text[: _SHORT - 5]}...{text[-2:]}"
 
 
 def task_for(
@@ -181,11 +258,12 @@ def replay(
 ) -> list[Decision]:
     """The decisions ``decider`` makes for the history (see :func:`task_for`).
 
-    :returns: the decisions in boto3's shape.
+    :returns: the decisions in boto3's shape, as the runtime would send
+        them (reasons and details cut to fit: :func:`swf.models.decisions.fit_decisions`).
     :raises swf.exceptions.ValidationError: a decision SWF would refuse.
     """
     task = task_for(history, at=at, workflow_execution=workflow_execution)
-    return validate_decisions(decider.decide(task))
+    return fit_decisions(decider.decide(task))
 
 
 def replay_each(
@@ -206,7 +284,7 @@ def replay_each(
         task = task_for(source, at=start.event_id, workflow_execution=workflow_execution)
         completed = completed_for.get(start.event_id)
         recorded = [e for e in full if completed is not None and _recorded_by(e, completed)]
-        steps.append(ReplayStep(start.event_id, validate_decisions(decider.decide(task)), recorded, completed))
+        steps.append(ReplayStep(start.event_id, fit_decisions(decider.decide(task)), recorded, completed))
     return steps
 
 
@@ -313,8 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     something other than a list of decisions (one line naming the decider,
     the decision point and the error; its traceback too with
     ``--traceback``), and with ``--each`` when an answered decision point
-    does not match what was recorded (``"matches": false``; the last,
-    unanswered point is not counted); 2 for a history or a decider that
+    does not match what was recorded (``"matches": false`` and its
+    ``"difference"``, also printed as one line on stderr per point; the
+    last, unanswered point is not counted); 2 for a history or a decider that
     cannot be loaded.
     """
     parser = argparse.ArgumentParser(
@@ -336,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.workflow_id or REPLAY_EXECUTION.workflow_id, args.run_id or REPLAY_EXECUTION.run_id
         )
     status = 0
+    differing: list[ReplayStep] = []
     try:
         decider = _Watched(load_decider(args.decider))
         if args.each:
@@ -346,10 +426,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "decisions": step.decisions,
                     "recorded": step.recorded_decision_types,
                     "matches": step.matches,
+                    "difference": step.difference,
                 }
                 for step in steps
             ]
-            if any(step.completed_event_id is not None and not step.matches for step in steps):
+            differing = [step for step in steps if step.completed_event_id is not None and not step.matches]
+            if differing:
                 status = 1
         else:
             output = replay(args.history, decider, at=args.at, workflow_execution=execution)
@@ -377,6 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     json.dump(output, sys.stdout, indent=2)
     sys.stdout.write("\n")
     if status:
+        for step in differing:
+            print(f"swf.replay: DecisionTaskStarted event {step.started_event_id}: {step.difference}", file=sys.stderr)
         print("swf.replay: some decision points do not match what was recorded", file=sys.stderr)
     return status
 

@@ -52,11 +52,13 @@ __all__ = [
     "MAX_VERSION_LENGTH",
     "TRUNCATION_MARKER",
     "Decision",
+    "attributes_key",
     "cancel_timer",
     "cancel_workflow_execution",
     "check_request_size",
     "complete_workflow_execution",
     "continue_as_new_workflow_execution",
+    "decision_fields",
     "fail_workflow_execution",
     "fit_decisions",
     "fit_reason",
@@ -484,7 +486,7 @@ def _fit_free_text(decision: Mapping[str, Any]) -> Mapping[str, Any]:
     decision_type = decision.get("decisionType") if isinstance(decision, Mapping) else None
     if decision_type not in _FREE_TEXT:
         return decision
-    key = _attributes_key(decision_type)
+    key = attributes_key(decision_type)
     attributes = decision.get(key)
     if not isinstance(attributes, Mapping):
         return decision
@@ -637,7 +639,7 @@ def validate_decision(decision: Mapping[str, Any]) -> Decision:
     decision_type = decision.get("decisionType")
     if decision_type not in _RULES:
         raise ValidationError(f"decisionType must be one of {', '.join(DECISION_TYPES)}; got {decision_type!r}")
-    key = _attributes_key(decision_type)
+    key = attributes_key(decision_type)
     extra = set(decision) - {"decisionType", key}
     if extra:
         raise ValidationError(f"{decision_type}: unexpected member(s) {', '.join(sorted(extra))}")
@@ -678,14 +680,24 @@ def validate_decisions(decisions: Iterable[Mapping[str, Any]]) -> list[Decision]
     return result
 
 
-def _attributes_key(decision_type: str) -> str:
-    """``"StartTimer"`` -> ``"startTimerDecisionAttributes"``."""
+def attributes_key(decision_type: str) -> str:
+    """The member holding a decision's attributes: ``"StartTimer"`` -> ``"startTimerDecisionAttributes"``."""
     return decision_type[:1].lower() + decision_type[1:] + "DecisionAttributes"
+
+
+def decision_fields(decision_type: str) -> tuple[str, ...]:
+    """The attributes a decision type takes, as SWF spells them (``("timerId", "control", "startToFireTimeout")``).
+
+    :raises swf.exceptions.ValidationError: an unknown decision type.
+    """
+    if decision_type not in _RULES:
+        raise ValidationError(f"decisionType must be one of {', '.join(DECISION_TYPES)}; got {decision_type!r}")
+    return tuple(_RULES[decision_type])
 
 
 def _build(decision_type: str, **attributes: Any) -> Decision:
     present = {k: v for k, v in attributes.items() if v is not None}
-    decision = {"decisionType": decision_type, _attributes_key(decision_type): present}
+    decision = {"decisionType": decision_type, attributes_key(decision_type): present}
     return validate_decision(_fit_free_text(decision))
 
 

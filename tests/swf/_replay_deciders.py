@@ -35,6 +35,38 @@ class ChangedDecider(RetryDecider):
         return [d.record_marker("v2")] + super().decide(decision_task)
 
 
+class OtherIdDecider(RetryDecider):
+    """Like :class:`RetryDecider` but schedules ``fetch`` under another activity id."""
+
+    def decide(self, decision_task: DecisionTask) -> list[dict[str, Any]]:
+        return [_changed(decision, activityId="fetch-2") for decision in super().decide(decision_task)]
+
+
+class OtherInputDecider(RetryDecider):
+    """Like :class:`RetryDecider` but gives ``fetch`` another input."""
+
+    def decide(self, decision_task: DecisionTask) -> list[dict[str, Any]]:
+        return [_changed(decision, input="y" * 100) for decision in super().decide(decision_task)]
+
+
+class OtherVersionDecider(RetryDecider):
+    """Like :class:`RetryDecider` but schedules version 2 of the activity type."""
+
+    def decide(self, decision_task: DecisionTask) -> list[dict[str, Any]]:
+        return [
+            _changed(decision, activityType={"name": "work", "version": "2"})
+            for decision in super().decide(decision_task)
+        ]
+
+
+def _changed(decision: dict[str, Any], **attributes: Any) -> dict[str, Any]:
+    """A ScheduleActivityTask decision with ``attributes`` replaced; other decisions as they are."""
+    if decision["decisionType"] != "ScheduleActivityTask":
+        return decision
+    key = "scheduleActivityTaskDecisionAttributes"
+    return {**decision, key: {**decision[key], **attributes}}
+
+
 class IdEcho:
     """Completes with the ids the task carries."""
 

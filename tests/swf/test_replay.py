@@ -18,7 +18,15 @@ from swf.exceptions import ValidationError
 from swf.models import DecisionTask, ExecutionRef, History
 from swf.models import decisions as d
 from tests.swf._history_events import HistoryBuilder, LocalFlow
-from tests.swf._replay_deciders import BadDecider, ChangedDecider, IdEcho, RetryDecider
+from tests.swf._replay_deciders import (
+    BadDecider,
+    ChangedDecider,
+    IdEcho,
+    OtherIdDecider,
+    OtherInputDecider,
+    OtherVersionDecider,
+    RetryDecider,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -271,7 +279,47 @@ def test_command_each_exits_1_when_an_answered_point_does_not_match(tmp_path: Pa
     done = _run_cli(str(path), "tests.swf._replay_deciders:ChangedDecider", "--each")
     assert done.returncode == 1
     assert [s["matches"] for s in json.loads(done.stdout)] == [False, False, False]
-    assert done.stderr.splitlines() == ["swf.replay: some decision points do not match what was recorded"]
+    assert done.stderr.splitlines() == [
+        "swf.replay: DecisionTaskStarted event 3: decision count: recorded 1 (ScheduleActivityTask),"
+        " now 2 (RecordMarker, ScheduleActivityTask)",
+        "swf.replay: DecisionTaskStarted event 9: decision count: recorded 1 (ScheduleActivityTask),"
+        " now 2 (RecordMarker, ScheduleActivityTask)",
+        "swf.replay: some decision points do not match what was recorded",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("decider", "difference"),
+    [
+        (OtherIdDecider, "activityId: recorded 'fetch', now 'fetch-2'"),
+        (OtherInputDecider, "input: recorded 'url', now '" + "y" * 54 + "...y'"),  # cut to 60 characters
+        (
+            OtherVersionDecider,
+            "activityType: recorded {'name': 'work', 'version': '1'}, now {'name': 'work', 'version': '2'}",
+        ),
+    ],
+)
+def test_replay_each_compares_whole_decisions(decider: type[RetryDecider], difference: str) -> None:
+    """A decider scheduling the same activity type with another id, input or version no longer matches, saying where."""
+    history = History.from_events(_retried_history().events)
+    steps = rp.replay_each(history, decider())
+    assert [s.matches for s in steps[:2]] == [False, False]
+    assert steps[0].difference == f"decision 1 (ScheduleActivityTask): {difference}"
+    assert rp.replay_each(history, RetryDecider())[0].difference is None
+
+
+def test_command_each_prints_the_field_that_differs(tmp_path: Path) -> None:
+    """--each exits 1 for a changed activity id and prints which decision, which field, recorded and now."""
+    path = tmp_path / "history.json"
+    path.write_text(History.from_events(_retried_history().events).to_json())
+    done = _run_cli(str(path), "tests.swf._replay_deciders:OtherIdDecider", "--each")
+    assert done.returncode == 1
+    steps = json.loads(done.stdout)
+    assert steps[0]["difference"] == "decision 1 (ScheduleActivityTask): activityId: recorded 'fetch', now 'fetch-2'"
+    assert done.stderr.splitlines()[0] == (
+        "swf.replay: DecisionTaskStarted event 3: decision 1 (ScheduleActivityTask):"
+        " activityId: recorded 'fetch', now 'fetch-2'"
+    )
 
 
 def test_command_reports_a_decider_returning_a_non_list(tmp_path: Path) -> None:
