@@ -100,7 +100,29 @@ class TypeAlreadyExistsError(AlreadyExistsError):
 
 
 class WorkflowExecutionAlreadyStartedError(AlreadyExistsError):
-    """An open execution with the same workflow id already runs in the domain."""
+    """An open execution with the same workflow id already runs in the domain.
+
+    :meth:`WorkflowType.start_execution <swf.models.WorkflowType.start_execution>`
+    looks the open execution up and gives its run id here and in the message.
+
+    :param workflow_id: the workflow id that is taken, when known.
+    :param run_id: the run id of the execution already open, when known
+        (``None`` when it closed before it could be looked up, or the
+        look-up failed).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_code: str | None = None,
+        response: Mapping[str, Any] | None = None,
+        workflow_id: str | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        super().__init__(message, error_code=error_code, response=response)
+        self.workflow_id = workflow_id
+        self.run_id = run_id
 
 
 class DeprecatedError(SWFError):

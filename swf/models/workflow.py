@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from swf._convert import Limit, aware, duration_from_wire, duration_to_wire, priority_from_wire, priority_to_wire
 from swf.connection import call, call_pages
-from swf.exceptions import ValidationError
+from swf.exceptions import SWFError, ValidationError, WorkflowExecutionAlreadyStartedError
 from swf.models.base import (
     CHILD_POLICIES,
     CLOSE_STATUSES,
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: SWF allows at most this many tags on an execution.
 MAX_EXECUTION_TAGS = 5
+#: An execution runs at most a year: every open one started within this window.
+_LONGEST_EXECUTION = timedelta(days=366)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -140,7 +142,10 @@ class WorkflowType(_TypeModel):
             :meth:`WorkflowExecution.upstream`).
         :raises swf.exceptions.ValidationError: bad input, naming the field, before any call.
         :raises swf.exceptions.WorkflowExecutionAlreadyStartedError: an open
-            execution already has this workflow id.
+            execution already has this workflow id; its ``run_id`` (also in
+            the message) is read with one more call,
+            ``ListOpenWorkflowExecutions`` filtered by the workflow id
+            (``None`` if that run closed meanwhile or the call failed).
         :raises swf.exceptions.TypeDeprecatedError: the type is deprecated.
         :raises swf.exceptions.DefaultUndefinedError: a value is neither given nor a registered default.
         """
@@ -169,7 +174,10 @@ class WorkflowType(_TypeModel):
             params["childPolicy"] = _check_choice(child_policy, "child_policy", CHILD_POLICIES)
         if lambda_role is not None:
             params["lambdaRole"] = _check_string(lambda_role, "lambda_role", "Arn")
-        answer = call(self._client(), "StartWorkflowExecution", **params)
+        try:
+            answer = call(self._client(), "StartWorkflowExecution", **params)
+        except WorkflowExecutionAlreadyStartedError as err:
+            raise self._already_started(err, workflow_id) from err
         run_id = answer["runId"]
         log.info(
             "started execution %s (run %s) of %s %s in %s",
@@ -191,6 +199,37 @@ class WorkflowType(_TypeModel):
         )
         execution._set("_unknown", _EXECUTION_DETAILS | {"start_timestamp"})
         return execution
+
+    def _already_started(
+        self, err: WorkflowExecutionAlreadyStartedError, workflow_id: str
+    ) -> WorkflowExecutionAlreadyStartedError:
+        """``err`` with the run id of the open execution of ``workflow_id``, read by ``ListOpenWorkflowExecutions``."""
+        run_id: str | None = None
+        try:
+            answer = call(
+                self._client(),
+                "ListOpenWorkflowExecutions",
+                domain=self.domain.name,
+                startTimeFilter={"oldestDate": datetime.now(timezone.utc) - _LONGEST_EXECUTION},
+                executionFilter={"workflowId": workflow_id},
+                maximumPageSize=1,
+            )
+            infos = answer.get("executionInfos") or []
+            if infos:
+                run_id = str(infos[0]["execution"]["runId"])
+                found = f"the open run is {run_id}"
+            else:
+                found = "it closed before its run id could be read"
+        except SWFError as lookup:
+            log.debug("could not read the open run of %s: %s", workflow_id, lookup)
+            found = f"its run id could not be read ({lookup})"
+        return WorkflowExecutionAlreadyStartedError(
+            f"{err.message} ({found})",
+            error_code=err.error_code,
+            response=err.response,
+            workflow_id=workflow_id,
+            run_id=run_id,
+        )
 
 
 class OpenCounts(NamedTuple):

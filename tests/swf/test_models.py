@@ -480,11 +480,14 @@ def test_bad_start_input_is_refused_before_any_call(workflow_type: WorkflowType)
 
 
 def test_duplicate_start_raises(workflow_type: WorkflowType) -> None:
-    """Starting a second open execution with the same workflow id raises WorkflowExecutionAlreadyStartedError."""
-    workflow_type.start_execution("dup")
+    """Starting a second open execution with the same workflow id raises, naming the open run's id."""
+    first = workflow_type.start_execution("dup")
     with pytest.raises(WorkflowExecutionAlreadyStartedError) as caught:
         workflow_type.start_execution("dup")
     assert isinstance(caught.value, AlreadyExistsError)
+    assert (caught.value.workflow_id, caught.value.run_id) == ("dup", first.run_id)
+    assert caught.value.error_code == "WorkflowExecutionAlreadyStartedFault"
+    assert str(caught.value).endswith(f"(the open run is {first.run_id})")
 
 
 def test_start_of_deprecated_type_raises(workflow_type: WorkflowType) -> None:
