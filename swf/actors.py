@@ -35,7 +35,13 @@ from typing import Any, Protocol
 from swf.connection import Connection, _ClientPolicy, call
 from swf.exceptions import ValidationError
 from swf.models.decisions import MAX_DATA_LENGTH, check_request_size, fit_decisions, fit_reason, truncate
-from swf.models.events import DecisionTaskCompleted, DecisionTaskTimedOut, ExecutionRef, TypeRef
+from swf.models.events import (
+    DecisionTaskCompleted,
+    DecisionTaskTimedOut,
+    ExecutionRef,
+    FailWorkflowExecutionFailed,
+    TypeRef,
+)
 from swf.models.history import DecisionTask
 from swf.retry import RetryPolicy
 
@@ -102,16 +108,24 @@ def timed_out_in_a_row(task: DecisionTask) -> int:
 
     Counted from the history, so every decider counts the same: the
     ``DecisionTaskTimedOut`` events (``START_TO_CLOSE``: a decider took the
-    task and did not answer) after the last ``DecisionTaskCompleted``.
+    task and did not answer) after the last ``DecisionTaskCompleted``. A
+    completed task whose ``FailWorkflowExecution`` SWF refused
+    (``FailWorkflowExecutionFailed``, such as ``UNHANDLED_DECISION`` when
+    events arrived meanwhile) does not end the count: the execution is
+    still to be failed.
 
     :param task: a polled decision task with its whole history.
     :returns: 0 when the last decision task before it was answered (or there was none).
     """
     count = 0
+    refused_fails: set[int] = set()
     for event in reversed(task.history):
-        if isinstance(event, DecisionTaskCompleted):
-            break
-        if isinstance(event, DecisionTaskTimedOut) and event.timeout_type == "START_TO_CLOSE":
+        if isinstance(event, FailWorkflowExecutionFailed):
+            refused_fails.add(event.decision_task_completed_event_id)
+        elif isinstance(event, DecisionTaskCompleted):
+            if event.event_id not in refused_fails:
+                break
+        elif isinstance(event, DecisionTaskTimedOut) and event.timeout_type == "START_TO_CLOSE":
             count += 1
     return count
 

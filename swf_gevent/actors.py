@@ -426,8 +426,7 @@ class GreenletDecider(GreenletActor):
     A failed task is left to time out, so SWF hands it out again
     (``decision_task_failed``), unless the execution's last
     ``max_decision_timeouts`` decision tasks all timed out (counted from the
-    history: the ``DecisionTaskTimedOut`` events since its last
-    ``DecisionTaskCompleted``). Then the decider fails the execution
+    history by :func:`swf.actors.timed_out_in_a_row`). Then the decider fails the execution
     (``FailWorkflowExecution``, reason ``"<ExceptionType>: <message>"`` cut
     to 256 characters with a marker, details the whole reason and the
     traceback) and sends ``execution_failed_by_decider``, so a decider that

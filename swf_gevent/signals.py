@@ -102,7 +102,7 @@ decision_task_failed = signals.signal(
 )
 execution_failed_by_decider = signals.signal(
     "execution-failed-by-decider",
-    doc="A decision task failed (decide() raised, or its decisions could not be sent) after the execution's last max_decision_timeouts decision tasks timed out, so the decider failed the execution (FailWorkflowExecution) rather than leave it to loop. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, timeouts (decision tasks timed out in a row, from the history), reason (str, as sent), duration (s).",
+    doc="A decision task failed (decide() raised, or its decisions could not be sent) after the execution's last max_decision_timeouts decision tasks timed out, so the decider answered it with FailWorkflowExecution rather than leave it to loop (should SWF refuse that decision, as UNHANDLED_DECISION, the next failing task sends it again at once). Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, timeouts (decision tasks timed out in a row, from the history), reason (str, as sent), duration (s).",
 )
 activity_task_received = signals.signal(
     "activity-task-received",

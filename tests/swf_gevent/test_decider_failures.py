@@ -203,3 +203,42 @@ def test_only_timeouts_since_the_last_answered_task_count(swf_client: Any, domai
     assert len(history.filter("TimerFired")) == 1
     closed = _failed_event(history)
     assert closed.reason == "RuntimeError: call 4"
+
+
+class _SignalingThenRaising:
+    """Raises on every task; on the second it first signals its own execution, so its answer is refused."""
+
+    def __init__(self, client: Any, domain: str) -> None:
+        self.client = client
+        self.domain = domain
+        self.calls = 0
+
+    def decide(self, task: Any) -> list[dict[str, Any]]:
+        self.calls += 1
+        if self.calls == 2:
+            call(
+                self.client,
+                "SignalWorkflowExecution",
+                domain=self.domain,
+                workflowId=task.workflow_execution.workflow_id,
+                signalName="meanwhile",
+            )
+        raise RuntimeError(f"call {self.calls}")
+
+
+def test_a_refused_fail_does_not_restart_the_count(swf_client: Any, domain: str, receivers: Any) -> None:
+    """When SWF refuses the decider's FailWorkflowExecution (UNHANDLED_DECISION), the next failing task fails it at once."""
+    failed = receivers(signals.execution_failed_by_decider)
+    maker = _SignalingThenRaising(swf_client, domain)
+    decider = GreenletDecider(domain, DECISIONS, maker, client=swf_client, max_decision_timeouts=1)
+    decider.start()
+    try:
+        run_id = _start(swf_client, domain, "wf-refused-fail")
+        failed.wait(2)
+    finally:
+        decider.stop(timeout=5)
+    history = _history(swf_client, domain, "wf-refused-fail", run_id)
+    assert [e.cause for e in history.filter("FailWorkflowExecutionFailed")] == ["UNHANDLED_DECISION"]
+    assert len(history.filter("DecisionTaskTimedOut")) == 1  # none after the refused fail
+    assert maker.calls == 3
+    assert _failed_event(history).reason == "RuntimeError: call 3"
