@@ -461,9 +461,11 @@ class GreenletDecider(GreenletActor):
         max_restart_delay: float = 60.0,
         max_decision_timeouts: int = MAX_DECISION_TIMEOUTS,
     ) -> None:
-        if isinstance(max_decision_timeouts, bool) or not isinstance(max_decision_timeouts, int):
-            raise ValueError(f"max_decision_timeouts must be an integer of at least 0, got {max_decision_timeouts!r}")
-        if max_decision_timeouts < 0:
+        if (
+            isinstance(max_decision_timeouts, bool)
+            or not isinstance(max_decision_timeouts, int)
+            or max_decision_timeouts < 0
+        ):
             raise ValueError(f"max_decision_timeouts must be an integer of at least 0, got {max_decision_timeouts!r}")
         super().__init__(
             Decider(domain, task_list, client=client, identity=identity),
@@ -547,7 +549,7 @@ class GreenletDecider(GreenletActor):
         sent = decision["failWorkflowExecutionDecisionAttributes"]["reason"]
         log.error(
             "decision task %s of workflow %s run %s failed after %d decision tasks in a row timed out; "
-            "the execution was failed: %s",
+            "answered with FailWorkflowExecution: %s",
             task.started_event_id,
             execution.workflow_id,
             execution.run_id,

@@ -6,6 +6,7 @@ times out within a second; outcomes are read from the execution's history.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -149,22 +150,35 @@ def test_long_hand_written_fail_reason_is_sent_cut_and_marked(swf_client: Any, d
     assert closed.details == reason
 
 
-def test_too_many_decisions_fail_the_execution_without_sending_them(
-    swf_client: Any, domain: str, receivers: Any
+@pytest.mark.parametrize(
+    ("decisions", "reason"),
+    [
+        (
+            [d.record_marker(f"m{i}") for i in range(150)],
+            r"ValidationError: decisions: 150 decisions; SWF allows at most 100 per response",
+        ),
+        (
+            [d.record_marker(f"m{i}", "x" * 32768) for i in range(40)],
+            r"ValidationError: RespondDecisionTaskCompleted: the request would be 131\d{4} bytes;"
+            r" SWF takes at most 1048576 per request",
+        ),
+    ],
+    ids=["150-decisions", "1.3-MB"],
+)
+def test_unsendable_decisions_fail_the_execution_without_being_sent(
+    swf_client: Any, domain: str, receivers: Any, decisions: list[dict[str, Any]], reason: str
 ) -> None:
-    """150 decisions are refused before any call; after 2 timeouts the execution is failed with the limit as reason."""
-    markers = [d.record_marker(f"m{i}") for i in range(150)]
+    """150 decisions, or 1.3 MB of them, are refused before any call; after 2 timeouts the execution is failed."""
     answers = CallWatcher(swf_client, "RespondDecisionTaskCompleted")
     try:
-        history = _run(swf_client, domain, _Returning(markers), "wf-many", receivers, max_decision_timeouts=2)
+        history = _run(swf_client, domain, _Returning(decisions), "wf-unsendable", receivers, max_decision_timeouts=2)
     finally:
         answers.close()
     assert len(answers.params) == 1  # only the FailWorkflowExecution answer was sent
     assert len(history.filter("DecisionTaskTimedOut")) == 2
     assert history.filter("MarkerRecorded") == []
-    assert _failed_event(history).reason == (
-        "ValidationError: decisions: 150 decisions; SWF allows at most 100 per response"
-    )
+    sent = _failed_event(history).reason
+    assert sent is not None and re.fullmatch(reason, sent), sent
 
 
 def test_decisions_refused_by_swf_count_as_failed(swf_client: Any, domain: str, receivers: Any) -> None:
