@@ -458,7 +458,8 @@ class WorkflowExecution(Model):
         :param reason: a short reason; ``None`` sends none. One over SWF's 256
             characters is cut, ends with a "truncated" marker, and is kept whole at
             the head of ``details``.
-        :param details: longer details (at most 32768 characters).
+        :param details: longer details; over 32,768 characters (with a moved
+            reason) they keep their head and tail around a marker.
         :param child_policy: what happens to its children, instead of its own
             policy: ``TERMINATE``, ``REQUEST_CANCEL`` or ``ABANDON``.
         :raises swf.exceptions.DoesNotExistError: the execution is unknown or closed.
