@@ -468,8 +468,11 @@ class Fleet:
         elif config.local:
             from swf_gevent.local import LocalSWF
 
-            self.local = LocalSWF("127.0.0.1", port=0, poll_timeout=config.poll_timeout, region=region or "us-east-1")
+            self.local = LocalSWF(
+                "127.0.0.1", port=0, poll_timeout=config.poll_timeout, region=region or "us-east-1", ui=True
+            )
             self.local.start()
+            print(f"web UI of the local endpoint: {self.local.ui_url}", file=sys.stderr, flush=True)
             endpoint_url = self.local.endpoint_url
             region = region or "us-east-1"
             key_id = secret = "local"  # the embedded endpoint checks no signature

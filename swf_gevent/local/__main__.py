@@ -1,6 +1,7 @@
 """``python -m swf_gevent.local``: serve an in-memory SWF endpoint until SIGINT/SIGTERM.
 
-Prints the endpoint URL on one line, then serves; a signal stops it cleanly
+Prints the endpoint URL on one line (and with ``--ui`` the web UI's address,
+``<endpoint URL>/ui/``, on the next), then serves; a signal stops it cleanly
 (exit status 0).
 """
 
@@ -62,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host; the endpoint has NO authentication",
     )
+    parser.add_argument(
+        "--ui",
+        action="store_true",
+        help="also serve the web UI (executions, histories, timelines) under /ui/ on the same port",
+    )
     return parser
 
 
@@ -82,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     # With --allow-remote and a non-loopback host, LocalSWF logs the warning (once).
-    server = LocalSWF(host=args.host, port=args.port, poll_timeout=args.poll_timeout, allow_remote=args.allow_remote)
+    server = LocalSWF(
+        host=args.host, port=args.port, poll_timeout=args.poll_timeout, allow_remote=args.allow_remote, ui=args.ui
+    )
     stopping = gevent.event.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         gevent.signal_handler(signum, stopping.set)
@@ -92,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
         return 1
     print(server.endpoint_url, flush=True)
+    if server.ui_url is not None:
+        print(f"web UI: {server.ui_url}", flush=True)
     try:
         # A timed wait keeps a live timer on the hub, which a signal watcher alone does not.
         while not stopping.wait(60.0):

@@ -181,6 +181,8 @@ class _Application:
         self.engine = engine
         self._engine_error = engine_error
         self._faults = faults
+        #: The web UI's WSGI application, answering ``/ui`` paths, or ``None`` when it is off.
+        self.ui: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]] | None = None
         self._in_flight = 0
         self._idle = gevent.event.Event()
         self._idle.set()
@@ -190,6 +192,9 @@ class _Application:
         return bool(self._idle.wait(timeout))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if self.ui is not None and (path == "/ui" or path.startswith("/ui/")):
+            return self.ui(environ, start_response)
         self._in_flight += 1
         self._idle.clear()
         request_id = str(uuid.uuid4())
@@ -510,6 +515,9 @@ class LocalSWF:
     :param time_skipping: start with time skipping on (see
         :meth:`set_time_skipping`); off by default: the clock follows real
         time and moves ahead only by :meth:`skip`.
+    :param ui: also serve the web UI under ``/ui/`` on the same port
+        (:attr:`ui_url`): domains, executions, histories, timelines, and
+        signal / request cancel / terminate behind a confirmation step.
     :raises ValueError: a non-loopback ``host`` without ``allow_remote``, a
         ``poll_timeout`` that is negative, infinite or NaN, an
         ``idle_timeout`` or ``header_timeout`` that is not a positive number
@@ -527,6 +535,7 @@ class LocalSWF:
         idle_timeout: float | None = None,
         header_timeout: float = HEADER_TIMEOUT,
         time_skipping: bool = False,
+        ui: bool = False,
     ) -> None:
         if not is_loopback(host):
             if not allow_remote:
@@ -551,6 +560,7 @@ class LocalSWF:
         #: Seconds an idle connection is kept; seconds a request's headers get.
         self.idle_timeout = float(idle_timeout)
         self.header_timeout = float(header_timeout)
+        self.ui = ui
         self.state = "new"
         self._clock = Clock()
         self._time_skipping = bool(time_skipping)
@@ -586,6 +596,14 @@ class LocalSWF:
         return f"http://{host}:{self.port}"
 
     @property
+    def ui_url(self) -> str | None:
+        """``http://<host>:<port>/ui/``, the web UI's address, or ``None`` when ``ui`` is off.
+
+        :raises RuntimeError: before :meth:`start`.
+        """
+        return f"{self.endpoint_url}/ui/" if self.ui else None
+
+    @property
     def registry(self) -> Registry:
         """The endpoint's :class:`~swf_gevent.local._registry.Registry` (read it from the server thread only)."""
         if self._app is None:
@@ -614,6 +632,8 @@ class LocalSWF:
             raise self._start_error
         self.state = "started"
         log.info("Local SWF endpoint listening on %s", self.endpoint_url)
+        if self.ui:
+            log.info("Local SWF web UI on %s", self.ui_url)
 
     def stop(self, timeout: float = _DRAIN_TIMEOUT) -> None:
         """Stop serving: refuse new connections, release parked polls, close all, join the thread.
@@ -771,6 +791,10 @@ class LocalSWF:
                 registry = Registry(self._clock, region=self.region)
                 engine, engine_error = self._make_engine(registry)
                 app = _Application(registry, engine, engine_error, self._faults)
+                if self.ui:
+                    from swf_gevent.local._ui import WebUI
+
+                    app.ui = WebUI(registry, engine)
                 server = _Server(
                     _listen(self.host, self.port),
                     app,
