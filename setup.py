@@ -29,6 +29,8 @@ setup(
             "ruff>=0.6",
             "prometheus-client>=0.17",
             "statsd>=4.0",
+            # the web UI's browser tests drive Debian's chromium through its chromedriver
+            "selenium>=4.10",
         ],
         "prometheus": ["prometheus-client>=0.17"],
         "statsd": ["statsd>=4.0"],

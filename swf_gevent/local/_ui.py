@@ -437,9 +437,12 @@ class WebUI:
 
     @staticmethod
     def _io(events: list[dict[str, Any]], started: dict[str, Any], domain: str, workflow_id: str) -> str:
+        """The input beside the result, failure or other close of the execution."""
+        given = started.get("input")
         parts = [
-            "<h2>Input</h2>"
-            + (pretty(started["input"]) if started.get("input") is not None else '<p class="muted">No input.</p>')
+            "<div><h2>Input</h2>"
+            + (pretty(given) if given is not None else '<p class="muted">No input.</p>')
+            + "</div>"
         ]
         for event in reversed(events):
             outcome = _OUTCOME_EVENTS.get(str(event.get("eventType")))
@@ -448,22 +451,17 @@ class WebUI:
             title, member = outcome
             attrs = attributes(event)
             if member == "newExecutionRunId":
-                parts.append(
-                    f"<h2>{text(title)}</h2><p>"
-                    + link(
-                        url("execution", {"domain": domain, "workflowId": workflow_id, "runId": attrs.get(member, "")}),
-                        "the next run",
-                    )
-                    + "</p>"
+                next_run = url(
+                    "execution", {"domain": domain, "workflowId": workflow_id, "runId": attrs.get(member, "")}
                 )
+                shown = f"<p>{link(next_run, 'the next run')}</p>"
             else:
-                parts.append(
-                    f"<h2>{text(title)}</h2>" + (pretty(attrs[member]) if attrs.get(member) is not None else "")
-                )
+                shown = pretty(attrs[member]) if attrs.get(member) is not None else '<p class="muted">None given.</p>'
                 if member != "details" and attrs.get("details") is not None:
-                    parts.append("<b>Details</b>" + pretty(attrs["details"]))
+                    shown += "<b>Details</b>" + pretty(attrs["details"])
+            parts.append(f"<div><h2>{text(title)}</h2>{shown}</div>")
             break
-        return "".join(parts)
+        return f'<section class="io">{"".join(parts)}</section>'
 
     @staticmethod
     def _pending(events: list[dict[str, Any]], counts: dict[str, int], now: float) -> str:
@@ -529,6 +527,8 @@ class WebUI:
                 decision = None
                 open_tasks.clear()
         rows = ([decision] if decision is not None else []) + list(open_tasks.values())
+        if not rows and not any(counts.values()):
+            return '<p class="muted">Nothing pending.</p>'
         summary = (
             f'<p class="muted">Open counts: {counts.get("openActivityTasks", 0)} activity tasks, '
             f"{counts.get('openDecisionTasks', 0)} decision tasks, {counts.get('openTimers', 0)} timers, "

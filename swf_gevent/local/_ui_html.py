@@ -74,6 +74,8 @@ button,.button{font:inherit;padding:5px 14px;border-radius:4px;border:1px solid 
 details summary{cursor:pointer;color:#1d5fbf}
 .timeline{background:#fff;border:1px solid #d9e2ec;padding:8px 8px 4px;overflow-x:auto}
 .timeline svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:#323f4b}
+.timeline svg a text{fill:#1d5fbf;text-decoration:underline}
+.io{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:0 24px}
 .timeline svg text.axis{fill:#7b8794;font-size:11px}
 .legend{display:flex;flex-wrap:wrap;gap:12px;font-size:12px;color:#52606d;margin:6px 0 0}
 .legend i{display:inline-block;width:12px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}

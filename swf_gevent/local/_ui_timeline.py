@@ -199,6 +199,15 @@ def _tick_step(span: float) -> float:
     return float(10 * magnitude)
 
 
+def _tick_label(tick: float, step: float) -> str:
+    """An axis label: ``+250 ms`` below a second's steps, ``+1.5 s`` or ``+2 min`` above."""
+    if step < 1:
+        return f"+{tick * 1000:.0f} ms" if tick < 1 else f"+{tick:.{max(0, -math.floor(math.log10(step)))}f} s"
+    if step < 60:
+        return f"+{tick:.0f} s"
+    return f"+{tick / 60:.0f} min" if step % 60 == 0 else f"+{tick:.0f} s"
+
+
 def timeline_svg(rows: list[Row], now: float) -> str:
     """The rows as one inline ``<svg>``; bars still open reach ``now`` (epoch seconds)."""
     stamps = [bar.scheduled for row in rows for bar in row.bars] + [mark.at for row in rows for mark in row.marks]
@@ -266,7 +275,7 @@ def timeline_svg(rows: list[Row], now: float) -> str:
                 run_width = max((closed - bar.started) * scale, 3.0)
                 parts.append(
                     f'<rect x="{x(bar.started):.1f}" y="{bar_top:.1f}" width="{run_width:.1f}" '
-                    f'height="{BAR_HEIGHT}" rx="3" fill="{colour}"/>'
+                    f'height="{BAR_HEIGHT}" rx="3" fill="{colour}" stroke="#fff" stroke-width="1"/>'
                 )
             parts.append("</g>")
         for mark in row.marks:
