@@ -561,6 +561,7 @@ class LocalSWF:
         self.idle_timeout = float(idle_timeout)
         self.header_timeout = float(header_timeout)
         self.ui = ui
+        self.allow_remote = allow_remote
         self.state = "new"
         self._clock = Clock()
         self._time_skipping = bool(time_skipping)
@@ -794,7 +795,7 @@ class LocalSWF:
                 if self.ui:
                     from swf_gevent.local._ui import WebUI
 
-                    app.ui = WebUI(registry, engine)
+                    app.ui = WebUI(registry, engine, host_allowed=None if self.allow_remote else is_loopback)
                 server = _Server(
                     _listen(self.host, self.port),
                     app,

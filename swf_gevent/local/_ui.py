@@ -116,11 +116,16 @@ class WebUI:
     :param registry: the endpoint's registry (``list_domains``).
     :param engine: the endpoint's engine (execution operations, ``now()``),
         or ``None`` when it could not be loaded (pages then say so).
+    :param host_allowed: whether a request's ``Host`` name (without port) is
+        served; ``None`` serves any. A loopback endpoint passes a loopback
+        check, so that a page of another site whose name was made to resolve
+        to 127.0.0.1 (DNS rebinding) reads nothing and gets no token.
     """
 
-    def __init__(self, registry: Any, engine: Any) -> None:
+    def __init__(self, registry: Any, engine: Any, host_allowed: Callable[[str], bool] | None = None) -> None:
         self.registry = registry
         self.engine = engine
+        self._host_allowed = host_allowed
         #: Per-process token every ``POST /ui/act`` form carries.
         self.csrf_token = secrets.token_urlsafe(32)
 
@@ -130,6 +135,10 @@ class WebUI:
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         headers = list(_HEADERS)
         try:
+            if self._host_allowed is not None:
+                host = urlsplit("//" + environ.get("HTTP_HOST", "")).hostname or ""
+                if not self._host_allowed(host):
+                    raise _Answer("421 Misdirected Request", f"Host {host!r} is not served; use a loopback address.")
             if path == "/ui":
                 start_response("308 Permanent Redirect", [("Location", "/ui/"), ("Content-Length", "0")])
                 return [b""]

@@ -88,13 +88,26 @@ def _by(kind: str) -> Any:
 
 
 def _navigate(browser: Any, by: str, value: str) -> None:
-    """Click the element (a link or a submit button) and wait until the next page replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    """Click the element (a link or a submit button) and wait until the next page has replaced this one.
+
+    While the browser swaps documents, chromedriver may answer a question about
+    the old one with a generic error: the wait asks again until the old page is
+    gone and the new one is loaded.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
     page = browser.find_element(_by("TAG_NAME"), "html")
     browser.find_element(_by(by), value).click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+
+    def replaced(driver: Any) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return bool(driver.execute_script("return document.readyState") == "complete")
+        return False
+
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(replaced)
 
 
 def _listed(browser: Any) -> list[str]:

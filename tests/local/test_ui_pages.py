@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -242,3 +243,32 @@ def test_module_entry_point_prints_the_ui_address(tmp_path: Path) -> None:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_pages_fetch_nothing_from_elsewhere(ui_swf: Any, client: Any) -> None:
+    """Pages hold no script, stylesheet link or external address, and say so in a Content-Security-Policy."""
+    execution = retried_order(client, "shop")
+    for path in ("", "executions?domain=shop", f"execution?{urllib.parse.urlencode({'domain': 'shop', **execution})}"):
+        with urllib.request.urlopen(f"{ui_swf.ui_url}{path}", timeout=10) as answer:
+            policy = answer.headers["Content-Security-Policy"]
+            body = answer.read().decode("utf-8")
+        assert "default-src 'none'" in policy and "script-src" not in policy
+        assert "<script" not in body and "<link" not in body and "<img" not in body
+        assert re.findall(r'(?:href|src|action)="(?!/ui/)([^"]*)"', body) == []
+
+
+def test_requests_for_another_host_name_are_refused(ui_swf: Any, client: Any) -> None:
+    """A loopback endpoint answers 421 to a Host that is not loopback (DNS rebinding), without the form's token."""
+    register(client, "d")
+    execution = start(client, "d", "wf")
+    confirm = f"/ui/confirm?{urllib.parse.urlencode({'action': 'terminate', 'domain': 'd', **execution})}"
+    for host, expected in (("evil.example", 421), ("localhost", 200)):
+        request = urllib.request.Request(ui_swf.endpoint_url + confirm, headers={"Host": f"{host}:{ui_swf.port}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status, body = answer.status, answer.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            with err:
+                status, body = err.code, err.read().decode("utf-8")
+        assert status == expected
+        assert ('name="csrf"' in body) == (expected == 200)

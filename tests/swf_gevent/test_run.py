@@ -182,6 +182,7 @@ def test_command_line_with_embedded_endpoint(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     summary = lines[next(i for i, line in enumerate(lines) if line.startswith("simple-workflow run:")) :]
     assert re.fullmatch(r"simple-workflow run: .* on the local endpoint http://127\.0\.0\.1:\d+", summary[0])
+    assert re.search(r"^web UI of the local endpoint: http://127\.0\.0\.1:\d+/ui/$", result.stderr, re.MULTILINE)
     assert "6/6 started, 6 completed, 0 failed, 0 still open" in summary[1]
     assert re.search(r"activity tasks \d+ in [\d.]+ s: [\d.]+ tasks/s", summary[2])
     assert re.search(r"latency +p50 [\d.]+ ms, p95 [\d.]+ ms", summary[3])
