@@ -272,14 +272,23 @@ class WebUI:
                     text(f"{info['workflowType']['name']} {info['workflowType']['version']}"),
                     badge(status),
                     text(when(info["startTimestamp"])),
-                    text(duration(ended - info["startTimestamp"]) if ended is not None else ""),
+                    text(duration(ended - info["startTimestamp"]))
+                    if ended is not None
+                    else '<span class="muted">running</span>',
                     text(", ".join(info.get("tagList", []))),
                 ]
             )
         base = {"domain": domain, **{name: value for name, value in filters.items() if value}}
         tabs = "".join(
-            link(url("executions", {**base, "status": status}), label, "on" if (status == "closed") == closed else "")
-            for status, label in (("open", "Open"), ("closed", "Closed"))
+            link(
+                url("executions", {**base, "status": status}),
+                f"{label} ({self._count(operation, domain)})",
+                "on" if (status == "closed") == closed else "",
+            )
+            for status, label, operation in (
+                ("open", "Open", "count_open_workflow_executions"),
+                ("closed", "Closed", "count_closed_workflow_executions"),
+            )
         )
         pager = ""
         if answer.get("nextPageToken"):
@@ -578,6 +587,10 @@ class WebUI:
         domain, workflow_id, run_id = (query.get(name, "") for name in ("domain", "workflowId", "runId"))
         if not (domain and workflow_id and run_id):
             raise _Answer("400 Bad Request", "domain, workflowId and runId are required.")
+        execution = {"workflowId": workflow_id, "runId": run_id}
+        info = self.engine.describe_workflow_execution({"domain": domain, "execution": execution})["executionInfo"]
+        if info["executionStatus"] != "OPEN":
+            raise _Answer("409 Conflict", f"{workflow_id} is closed ({info.get('closeStatus')}): nothing to {action}.")
         label = _ACTIONS[action][2]
         fields = {
             "signal": '<label for="signalName">Signal name</label><input id="signalName" name="signalName" required size="40">'

@@ -101,6 +101,7 @@ def test_executions_filters_and_paging(ui_swf: Any, client: Any) -> None:
         start(client, "many", f"run-{number:02d}", tagList=["even" if number % 2 == 0 else "odd"])
     first = _page(ui_swf, "executions", domain="many")
     assert len(_workflow_ids(first)) == 50
+    assert ">Open (55)</a>" in first and ">Closed (0)</a>" in first
     next_link = re.search(r'<a href="([^"]+)" class="button light">Next page', first)
     assert next_link is not None
     second_status, second = get(ui_swf.endpoint_url + html.unescape(next_link.group(1)))
@@ -172,8 +173,12 @@ def test_everything_from_users_is_escaped(ui_swf: Any, client: Any) -> None:
         _page(ui_swf, "executions", domain="d", status="closed"),
         _page(ui_swf, "executions", domain="d", status="closed", workflowId=execution["workflowId"], tag=evil),
         _page(ui_swf, "execution", domain="d", **execution),
-        _page(ui_swf, "confirm", action="terminate", domain="d", **execution),
     ]
+    status, confirm = get(
+        f"{ui_swf.ui_url}confirm?{urllib.parse.urlencode({'action': 'terminate', 'domain': 'd', **execution})}"
+    )
+    assert status == 409 and "is closed (TERMINATED)" in confirm
+    pages.append(confirm)
     for body in pages:
         assert "<img" not in body
         assert 'onerror="' not in body
