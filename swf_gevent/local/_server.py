@@ -11,6 +11,10 @@ JSON is strict: ``NaN``, ``Infinity`` and numbers beyond a float's range
 (not JSON numbers to SWF) and nesting deeper than the parser allows are a
 ``SerializationException``.
 
+With ``ui=True`` the same server also answers ``/ui/`` paths with the web UI
+(:mod:`swf_gevent.local._ui`), which reads and steers the registry and the
+engine through their operations, on the server thread too.
+
 All endpoint state (registry, engine, injected faults) is touched only from
 the server thread, except the fault counters, which sit behind a native lock,
 and the clock, which any thread may read. :meth:`LocalSWF.skip` and

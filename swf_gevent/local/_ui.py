@@ -130,6 +130,10 @@ class WebUI:
         self.csrf_token = secrets.token_urlsafe(32)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Answer one request under ``/ui``: a page, a redirect, or an error page with a one-line message.
+
+        :returns: the body, one ``bytes`` chunk (empty for ``HEAD`` and redirects).
+        """
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
