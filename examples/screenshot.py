@@ -246,6 +246,10 @@ def main() -> int:
             aws_secret_access_key="local",
         )
         execution = run_order(client)
+        info = client.describe_workflow_execution(domain=DOMAIN, execution=execution)["executionInfo"]
+        print(f"order-1042: {info.get('closeStatus', 'still open')}")
+        if info.get("closeStatus") != "COMPLETED":
+            return 1
         page_url = (
             f"{local.ui_url}execution?domain={DOMAIN}&workflowId={execution['workflowId']}&runId={execution['runId']}"
         )

@@ -7,6 +7,8 @@ installed; ``.ci/run`` installs them.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import gevent
 import pytest
 
 from tests.local.engine_support import history, types
+from tests.local.test_cli import REPO_ROOT, _env
 from tests.local.ui_support import completed, retried_order
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -178,3 +181,19 @@ def test_execution_timeline_signal_and_terminate(
     signaled = events[-3]["workflowExecutionSignaledEventAttributes"]
     assert (signaled["signalName"], signaled["input"]) == ("address-changed", '{"city": "Lyon"}')
     assert events[-1]["workflowExecutionTerminatedEventAttributes"]["reason"] == "stuck in cool-off"
+
+
+def test_screenshot_example_writes_the_execution_page(tmp_path: Path) -> None:
+    """``examples/screenshot.py`` (the README's picture) runs its order workflow to completion and writes a PNG."""
+    pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
+    output = tmp_path / "page.png"
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "examples" / "screenshot.py"), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "order-1042: COMPLETED" in result.stdout
+    assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
