@@ -606,7 +606,8 @@ class LocalSWF:
 
         :raises RuntimeError: before :meth:`start`.
         """
-        return f"{self.endpoint_url}/ui/" if self.ui else None
+        endpoint_url = self.endpoint_url  # raises before start, with ui on or off
+        return f"{endpoint_url}/ui/" if self.ui else None
 
     @property
     def registry(self) -> Registry:

@@ -277,3 +277,15 @@ def test_requests_for_another_host_name_are_refused(ui_swf: Any, client: Any) ->
                 status, body = err.code, err.read().decode("utf-8")
         assert status == expected
         assert ('name="csrf"' in body) == (expected == 200)
+
+
+def test_ui_url_needs_a_started_endpoint() -> None:
+    """``ui_url`` raises before start like ``endpoint_url``; after start it is ``<endpoint_url>/ui/``."""
+    from swf_gevent.local import LocalSWF
+
+    server = LocalSWF(poll_timeout=1.0, ui=True)
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = server.ui_url
+    with server:
+        assert server.ui_url == f"{server.endpoint_url}/ui/"
+        assert get(f"{server.endpoint_url}/ui")[0] == 200  # redirected to /ui/
