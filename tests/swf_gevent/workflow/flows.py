@@ -1,0 +1,111 @@
+"""Workflows and activities the workflow tests run."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from swf_gevent import workflow as wf
+from swf_gevent.activities import activity
+
+
+class CardDeclined(Exception):
+    """An activity failure that is never retried."""
+
+
+@activity("double", version="1")
+def double(n: int) -> int:
+    return n * 2
+
+
+@activity("add", version="1")
+def add(pair: list[int]) -> int:
+    return pair[0] + pair[1]
+
+
+@activity("flaky", version="1")
+def flaky(spec: dict[str, Any]) -> str:
+    raise RuntimeError(f"fails always ({spec})")
+
+
+@activity("decline", version="1")
+def decline(_: Any) -> None:
+    raise CardDeclined("card 4242 declined")
+
+
+@activity("undo", version="1")
+def undo(what: str) -> str:
+    return f"undone {what}"
+
+
+@wf.workflow("sequence", version="1")
+def sequence(ctx: wf.Context, n: int) -> dict[str, Any]:
+    a = ctx.execute(double, n)
+    b = ctx.execute(double, a)
+    c = ctx.execute(add, [a, b])
+    return {"a": a, "b": b, "c": c}
+
+
+@wf.workflow("fan-out", version="1")
+def fan_out(ctx: wf.Context, count: int) -> int:
+    return sum(ctx.map(double, range(count)))
+
+
+@wf.workflow("retrying", version="1")
+def retrying(ctx: wf.Context, _: Any) -> str:
+    policy = wf.RetryPolicy(initial_interval=timedelta(seconds=1), backoff=2.0, max_attempts=3)
+    try:
+        ctx.execute(flaky, {"x": 1}, retry=policy)
+    except wf.ActivityFailed as err:
+        return f"{err.activity_id} failed on attempt {err.attempt}: {err.error_type}"
+    return "succeeded"
+
+
+@wf.workflow("non-retryable", version="1")
+def non_retryable(ctx: wf.Context, _: Any) -> int:
+    policy = wf.RetryPolicy(initial_interval=timedelta(seconds=1), max_attempts=5, non_retryable=("CardDeclined",))
+    try:
+        ctx.execute(decline, None, retry=policy)
+    except wf.ActivityFailed as err:
+        return err.attempt
+    return 0
+
+
+@wf.workflow("signals", version="1")
+def two_signals(ctx: wf.Context, _: Any) -> list[Any]:
+    first = ctx.wait_signal("step", timeout=timedelta(seconds=30))
+    second = ctx.wait_signal("step", timeout=timedelta(seconds=30))
+    try:
+        third = ctx.wait_signal("step", timeout=timedelta(seconds=1))
+    except wf.TimedOut:
+        third = "timed out"
+    return [first, second, third]
+
+
+@wf.workflow("failing-child", version="1")
+def failing_child(ctx: wf.Context, _: Any) -> None:
+    raise wf.Fail("child gave up", "details of the child")
+
+
+@wf.workflow("parent", version="1")
+def parent(ctx: wf.Context, _: Any) -> dict[str, Any]:
+    try:
+        ctx.child(failing_child, None)
+    except wf.ChildFailed as err:
+        return {"child": err.workflow_id, "status": err.status, "reason": err.reason}
+    return {}
+
+
+@wf.workflow("compensating", version="1")
+def compensating(ctx: wf.Context, _: Any) -> None:
+    ctx.execute(double, 1)
+    try:
+        ctx.sleep(timedelta(seconds=60))
+    except wf.Cancelled:
+        ctx.execute(undo, "double")
+        raise
+
+
+@wf.workflow("failing", version="1")
+def failing(ctx: wf.Context, _: Any) -> None:
+    ctx.execute(decline, None)
