@@ -26,7 +26,8 @@ def replay(
 
     :param history: the whole history (``run.history()``, ``History.load(path)``) or a decision task.
     :param workflows: the ``@wf.workflow`` definitions; the one for the history's workflow type is used.
-    :param workflow_execution: ids to give the replay when the source has none.
+    :param workflow_execution: ids to give the replay when the source has none; give the
+        recorded workflow id when the workflow starts children with default ids (derived from it).
     :returns: the decisions the code makes after the last recorded event
         (``[]`` when the last decision task was answered).
     :raises swf_gevent.workflow.NondeterminismError: the code issues other commands than were

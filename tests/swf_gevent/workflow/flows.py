@@ -109,3 +109,22 @@ def compensating(ctx: wf.Context, _: Any) -> None:
 @wf.workflow("failing", version="1")
 def failing(ctx: wf.Context, _: Any) -> None:
     ctx.execute(decline, None)
+
+
+@wf.workflow("child-ok", version="1")
+def child_ok(ctx: wf.Context, n: int) -> int:
+    return n + 1
+
+
+@wf.workflow("other-child", version="1")
+def other_child(ctx: wf.Context, n: int) -> int:
+    return n + 2
+
+
+@wf.workflow("mutable", version="1")
+def mutable(ctx: wf.Context, _: Any) -> int:
+    a = ctx.execute(double, 1)
+    ctx.sleep(timedelta(seconds=1))
+    b = ctx.execute(add, [a, a])
+    result: int = ctx.child(child_ok, b)
+    return result
