@@ -183,7 +183,9 @@ class Context:
             return self._run.spawn(self._retrying, definition, activity_id, encoded, retry, task_list)
         return self._run.schedule(definition, activity_id, encoded, 1, task_list)
 
-    def _prepare(self, activity: Callable[..., Any], value: Any, activity_id: str | None) -> tuple[Any, str, str | None]:
+    def _prepare(
+        self, activity: Callable[..., Any], value: Any, activity_id: str | None
+    ) -> tuple[Any, str, str | None]:
         definition = getattr(activity, _ACTIVITY_MARK, None)
         if not isinstance(definition, ActivityDefinition):
             raise WorkflowCodeError(f"{activity!r} is not an @activity function")
@@ -356,7 +358,7 @@ class Context:
         raise ContinueAsNew(state)
 
 
-class ContinueAsNew(BaseException):  # noqa: N818 - a control-flow exception, not an error
+class ContinueAsNew(BaseException):
     """Raised by :meth:`Context.continue_as_new`; a ``BaseException`` so ``except Exception`` lets it through."""
 
     def __init__(self, state: Any) -> None:

@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import greenlet
+import greenlet  # type: ignore[import-untyped]
 
 from swf.models import decisions
 from swf.models import events as ev
@@ -58,13 +58,13 @@ from swf.replay import recorded_decision_type
 from swf_gevent import signals
 from swf_gevent.signals import emit
 from swf_gevent.workflow.context import (
+    PACKAGE_DIR,
     ActivityHandle,
     ChildHandle,
     Context,
     ContinueAsNew,
     Handle,
     TimerHandle,
-    PACKAGE_DIR,
     caller_site,
     frame_site,
 )
@@ -103,8 +103,21 @@ _KEY_ATTRIBUTES = ("activity_id", "timer_id", "workflow_id", "marker_name")
 class _Command:
     """One decision the workflow asked for, from its issue to its outcome."""
 
-    __slots__ = ("seq", "decision_type", "key", "type_ref", "build", "site", "handle", "category", "decode")
-    __slots__ += ("event_id", "open", "on_fire", "attempt")
+    __slots__ = (
+        "seq",
+        "decision_type",
+        "key",
+        "type_ref",
+        "build",
+        "site",
+        "handle",
+        "category",
+        "decode",
+        "event_id",
+        "open",
+        "on_fire",
+        "attempt",
+    )
 
     def __init__(
         self,
@@ -240,7 +253,9 @@ class WorkflowRun:
             if isinstance(done_by, int) and recorded_decision_type(event, done_by) is not None:
                 recorded.setdefault(done_by, []).append(event)
         checkpoints = [
-            (s, completed.get(s.event_id)) for i, s in enumerate(starts) if s.event_id in completed or i == len(starts) - 1
+            (s, completed.get(s.event_id))
+            for i, s in enumerate(starts)
+            if s.event_id in completed or i == len(starts) - 1
         ]
         self._driver = greenlet.getcurrent()
         self._spawn_main(events[0])
@@ -313,7 +328,9 @@ class WorkflowRun:
                 )
                 self._finished = True
                 return
-            self._close(self._command("CompleteWorkflowExecution", "", lambda: decisions.complete_workflow_execution(result)))
+            self._close(
+                self._command("CompleteWorkflowExecution", "", lambda: decisions.complete_workflow_execution(result))
+            )
 
     def fail_command(self, reason: str, details: str | None) -> _Command:
         if details is not None and len(details) > decisions.MAX_DATA_LENGTH - len(reason) - 2:
@@ -606,7 +623,7 @@ class WorkflowRun:
             f"workflow {self.definition.name}/{self.definition.version} execution "
             f"{self.execution.workflow_id} run {self.execution.run_id}: decision task completed at event "
             f"{completed.event_id} (started at event {started.event_id}) {was}, but the code now {now}"
-            f"{' at ' + site if site else ''}. Guard the change with ctx.patched(\"change-id\"), "
+            f'{" at " + site if site else ""}. Guard the change with ctx.patched("change-id"), '
             "or register the new code as a new workflow version."
         )
         return NondeterminismError(message, site)

@@ -128,3 +128,35 @@ def mutable(ctx: wf.Context, _: Any) -> int:
     b = ctx.execute(add, [a, a])
     result: int = ctx.child(child_ok, b)
     return result
+
+
+@wf.workflow("busy", version="1")
+def busy(ctx: wf.Context, n: int) -> dict[str, Any]:
+    token = ctx.side_effect(lambda: __import__("uuid").uuid4().hex)
+    doubled = ctx.map(double, range(n), max_concurrency=None if n > 50 else 3)
+    handles = [ctx.start(double, i, id=f"fan-{i}") for i in range(3)]
+    first = ctx.wait_any(*handles)
+    timer = ctx.timer(timedelta(seconds=5))
+    if ctx.patched("extra-add"):
+        ctx.execute(add, [1, 2])
+    rest = ctx.gather(*handles)
+    try:
+        got = ctx.wait_signal("go", timeout=timedelta(seconds=3))
+    except wf.TimedOut:
+        got = None
+    timer.cancel()
+    child = ctx.child(child_ok, sum(doubled))
+    try:
+        ctx.execute(flaky, {}, retry=wf.RetryPolicy(initial_interval=timedelta(seconds=1), max_attempts=2))
+    except wf.ActivityFailed:
+        pass
+    return {"token": token, "first": first.activity_id, "rest": rest, "signal": got, "child": child}
+
+
+@wf.workflow("looping", version="1")
+def looping(ctx: wf.Context, state: dict[str, Any] | None) -> dict[str, Any]:
+    if state is None:
+        ctx.wait_signal("ready")
+        ctx.continue_as_new({"run": 2})
+    assert state is not None
+    return {"run": state["run"], "go": ctx.wait_signal("go"), "history": ctx.info.history_length > 0}

@@ -12,8 +12,8 @@ import gevent
 
 from swf.connection import call, call_pages
 from swf.models import History
-from swf_gevent.actors import GreenletActivityWorker, GreenletDecider
 from swf_gevent.activities import ActivityRegistry
+from swf_gevent.actors import GreenletActivityWorker, GreenletDecider
 from swf_gevent.workflow import WorkflowDecider, WorkflowDefinition
 
 DECISIONS = "wf-decisions"

@@ -111,3 +111,16 @@ def test_activity_failure_fails_the_execution(swf_client: Any, domain_name: str)
     [failed] = events.filter(ev.WorkflowExecutionFailed)
     assert isinstance(failed, ev.WorkflowExecutionFailed)
     assert failed.reason is not None and failed.reason.startswith("ActivityFailed: activity decline-1 attempt 1")
+
+
+def test_continue_as_new_carries_unconsumed_signals(swf_client: Any, domain_name: str) -> None:
+    """A signal not consumed by a run that continues as new is delivered to the next run."""
+    with gevent.Timeout(30), running(swf_client, domain_name, [flows.looping], ALL_ACTIVITIES):
+        run_id = start(swf_client, domain_name, flows.looping, None, "loop-1")
+        signal(swf_client, domain_name, "loop-1", "ready", None)
+        signal(swf_client, domain_name, "loop-1", "go", {"n": 7})
+        first = wait_closed(swf_client, domain_name, "loop-1", run_id)
+        [continued] = first.filter(ev.WorkflowExecutionContinuedAsNew)
+        assert isinstance(continued, ev.WorkflowExecutionContinuedAsNew)
+        second = wait_closed(swf_client, domain_name, "loop-1", continued.new_execution_run_id)
+    assert _result(second) == {"run": 2, "go": {"n": 7}, "history": True}

@@ -1,0 +1,151 @@
+"""The replayer over hand-kept histories: random outcome orders, refusals, held tasks, SWF's limits."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from swf.models import events as ev
+from swf.models.events import ExecutionRef
+from swf_gevent import workflow as wf
+from swf_gevent.workflow.testing import replay
+from tests.swf._history_events import HistoryBuilder
+from tests.swf_gevent.workflow import flows
+from tests.swf_gevent.workflow.simulated import Simulation
+
+
+def test_200_randomized_histories_replay_clean() -> None:
+    """200 executions with outcomes, signals and timed-out tasks in random orders replay with no error."""
+    for seed in range(200):
+        rng = random.Random(seed)
+        n = 105 if seed % 25 == 0 else rng.randint(0, 8)
+        sim = Simulation(flows.busy, n, rng, signals=rng.randint(0, 2), timeouts=0.1)
+        history = sim.run()
+        assert history.state.close_event is not None, seed
+        assert history.state.close_event.event_type == "WorkflowExecutionCompleted", seed
+        assert replay(history, workflows=[flows.busy], workflow_execution=ExecutionRef("sim-1", "run-1")) == []
+
+
+def test_more_than_100_decisions_split_over_tasks() -> None:
+    """A map of 250 activities is answered 99 at a time, each time with a zero-second timer for the next task."""
+    sim = Simulation(flows.fan_out, 250, random.Random(1))
+    history = sim.run()
+    assert max(len(answer) for answer in sim.answers) == 100
+    assert len(history.filter(ev.ActivityTaskScheduled)) == 250
+    next_timers = [e for e in history.filter(ev.TimerStarted) if isinstance(e, ev.TimerStarted)]
+    assert [t.timer_id for t in next_timers] == ["_next-1", "_next-2"]
+    assert all(
+        t.start_to_fire_timeout is not None and t.start_to_fire_timeout.total_seconds() == 0 for t in next_timers
+    )
+    assert json.loads(history.state.close_event.raw["workflowExecutionCompletedEventAttributes"]["result"]) == 250 * 249
+
+
+def test_open_activities_capped_and_queued() -> None:
+    """With a cap of 10 open activities, no more than 10 are ever open; the rest wait for a free place."""
+
+    class Capped(Simulation):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.decider = wf.WorkflowDecider([flows.fan_out], max_open=10, hold=False)
+
+    sim = Capped(flows.fan_out, 40, random.Random(2))
+    history = sim.run()
+    assert len(history.filter(ev.ActivityTaskScheduled)) == 40
+    open_now = peak = 0
+    for event in history:
+        if isinstance(event, ev.ActivityTaskScheduled):
+            open_now += 1
+            peak = max(peak, open_now)
+        elif isinstance(event, ev.ActivityTaskCompleted):
+            open_now -= 1
+    assert peak == 10
+
+
+def test_rate_refusals_are_reissued_after_a_backoff_timer() -> None:
+    """Schedules refused for rate are re-issued with the same activity id after an internal back-off timer."""
+    sim = Simulation(flows.sequence, 3, random.Random(3), refusals=2)
+    history = sim.run()
+    refused = [e for e in history.filter(ev.ScheduleActivityTaskFailed) if isinstance(e, ev.ScheduleActivityTaskFailed)]
+    assert [e.activity_id for e in refused] == ["double-1", "double-1"]
+    scheduled = [
+        e.activity_id for e in history.filter(ev.ActivityTaskScheduled) if isinstance(e, ev.ActivityTaskScheduled)
+    ]
+    assert scheduled == ["double-1", "double-2", "add-1"]
+    assert {e.activity_id for e in refused} <= set(scheduled)
+    timers = [e.timer_id for e in history.filter(ev.TimerStarted) if isinstance(e, ev.TimerStarted)]
+    assert timers and all(t.startswith("_backoff-") for t in timers)
+    assert json.loads(history.state.close_event.raw["workflowExecutionCompletedEventAttributes"]["result"])["c"] == 18
+
+
+def _bug_history(timeouts: int) -> Any:
+    b = HistoryBuilder(workflow_input="1", workflow_type=("buggy", "1"))
+    for _ in range(timeouts):
+        b.add(
+            "DecisionTaskTimedOut",
+            timeoutType="START_TO_CLOSE",
+            scheduledEventId=b.decision_started - 1,
+            startedEventId=b.decision_started,
+        )
+        b.start_decision()
+    from swf.models import History
+
+    return History.from_events(b.events)
+
+
+@wf.workflow("buggy", version="1", max_held_tasks=2)
+def buggy(ctx: wf.Context, n: int) -> None:
+    raise KeyError("no such order")
+
+
+def test_bug_holds_the_task_then_fails_the_execution() -> None:
+    """A workflow bug holds the task (decide raises) until max_held_tasks timed-out tasks, then fails the execution."""
+    from swf.replay import task_for
+
+    decider = wf.WorkflowDecider([buggy])
+    with pytest.raises(wf.WorkflowCodeError, match=r"KeyError: 'no such order' \(at .*test_randomized.py:\d+\)"):
+        decider.decide(task_for(_bug_history(1)))
+    [fail] = decider.decide(task_for(_bug_history(2)))
+    assert fail["decisionType"] == "FailWorkflowExecution"
+    reason = fail["failWorkflowExecutionDecisionAttributes"]["reason"]
+    assert reason.startswith("WorkflowCodeError: workflow buggy/1 execution")
+    assert len(reason) <= 256
+
+
+def test_unhandled_close_is_reissued() -> None:
+    """A close refused with UNHANDLED_DECISION is decided again at the next task."""
+    b = HistoryBuilder(workflow_input="1", workflow_type=("sequence", "1"))
+    results = iter([2, 4, 6])
+    for name in ("double", "double", "add"):
+        completed = b.complete_decision()
+        n = sum(
+            1
+            for e in b.events
+            if e["eventType"] == "ActivityTaskScheduled"
+            and name in e["activityTaskScheduledEventAttributes"]["activityId"]
+        )
+        scheduled = b.add(
+            "ActivityTaskScheduled",
+            activityType={"name": name, "version": "1"},
+            activityId=f"{name}-{n + 1}",
+            taskList={"name": "a"},
+            decisionTaskCompletedEventId=completed,
+        )
+        started = b.start_activity(scheduled)
+        b.add(
+            "ActivityTaskCompleted",
+            scheduledEventId=scheduled,
+            startedEventId=started,
+            result=json.dumps(next(results)),
+        )
+        b.start_decision()
+    completed = b.complete_decision()
+    b.add("CompleteWorkflowExecutionFailed", cause="UNHANDLED_DECISION", decisionTaskCompletedEventId=completed)
+    b.add("WorkflowExecutionSignaled", signalName="late", input="1")
+    b.start_decision()
+    from swf.models import History
+
+    [again] = replay(History.from_events(b.events), workflows=[flows.sequence])
+    assert again["decisionType"] == "CompleteWorkflowExecution"
