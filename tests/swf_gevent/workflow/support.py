@@ -101,12 +101,19 @@ def history(client: Any, domain: str, workflow_id: str, run_id: str) -> History:
 
 
 def wait_closed(client: Any, domain: str, workflow_id: str, run_id: str, poll: float = 0.05) -> History:
-    """Poll the history until the execution has closed (the caller's gevent.Timeout bounds it)."""
-    while True:
-        events = history(client, domain, workflow_id, run_id)
-        if events.state.close_event is not None:
-            return events
+    """Poll ``DescribeWorkflowExecution`` until the execution has closed, then its whole history.
+
+    The caller's ``gevent.Timeout`` bounds the wait.
+    """
+    execution = {"workflowId": workflow_id, "runId": run_id}
+    while (
+        call(client, "DescribeWorkflowExecution", domain=domain, execution=execution)["executionInfo"][
+            "executionStatus"
+        ]
+        == "OPEN"
+    ):
         gevent.sleep(poll)
+    return history(client, domain, workflow_id, run_id)
 
 
 def signal(client: Any, domain: str, workflow_id: str, name: str, value: Any) -> None:

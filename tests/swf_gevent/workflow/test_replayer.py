@@ -1,4 +1,4 @@
-"""The replayer over hand-kept histories: random outcome orders, refusals, held tasks, SWF's limits."""
+"""The replayer over hand-kept histories: random outcome orders, refusals, held tasks, SWF's limits, signals."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def test_bug_holds_the_task_then_fails_the_execution() -> None:
     from swf.replay import task_for
 
     decider = wf.WorkflowDecider([buggy])
-    with pytest.raises(wf.WorkflowCodeError, match=r"KeyError: 'no such order' \(at .*test_randomized.py:\d+\)"):
+    with pytest.raises(wf.WorkflowCodeError, match=r"KeyError: 'no such order' \(at .*test_replayer.py:\d+\)"):
         decider.decide(task_for(_bug_history(1)))
     [fail] = decider.decide(task_for(_bug_history(2)))
     assert fail["decisionType"] == "FailWorkflowExecution"
@@ -149,3 +149,54 @@ def test_unhandled_close_is_reissued() -> None:
 
     [again] = replay(History.from_events(b.events), workflows=[flows.sequence])
     assert again["decisionType"] == "CompleteWorkflowExecution"
+
+
+@wf.workflow("unencodable", version="1")
+def unencodable(ctx: wf.Context, n: int) -> object:
+    return object()
+
+
+@wf.workflow("sequence", version="1")
+def sequence_changed(ctx: wf.Context, n: int) -> int:
+    result: int = ctx.execute(flows.add, [n, n])
+    return result
+
+
+def test_held_task_sends_one_line_signals() -> None:
+    """A held task sends workflow_task_held with a one-line reason; non-determinism also sends its own signal."""
+    from swf.replay import task_for
+    from swf_gevent import signals
+
+    held: list[dict[str, Any]] = []
+    nondeterministic: list[dict[str, Any]] = []
+
+    def on_held(sender: Any, **payload: Any) -> None:
+        held.append(payload)
+
+    def on_nondeterminism(sender: Any, **payload: Any) -> None:
+        nondeterministic.append(payload)
+
+    signals.workflow_task_held.connect(on_held)
+    signals.workflow_nondeterminism.connect(on_nondeterminism)
+    try:
+        b = HistoryBuilder(workflow_input="1", workflow_type=("unencodable", "1"))
+        from swf.models import History
+
+        with pytest.raises(wf.WorkflowCodeError):
+            wf.WorkflowDecider([unencodable]).decide(task_for(History.from_events(b.events)))
+        sim = Simulation(flows.sequence, 3, random.Random(4))
+        history = sim.run()
+        with pytest.raises(wf.NondeterminismError):
+            wf.WorkflowDecider([sequence_changed]).decide(
+                task_for(history, at=history.filter(ev.DecisionTaskStarted)[-1].event_id)
+            )
+    finally:
+        signals.workflow_task_held.disconnect(on_held)
+        signals.workflow_nondeterminism.disconnect(on_nondeterminism)
+    assert [p["error"] for p in held][0].endswith(
+        "the workflow's result cannot be encoded as JSON: Object of type object is not JSON serializable"
+    )
+    assert all("\n" not in p["error"] for p in held) and len(held) == 2
+    assert held[0]["held"] == 1 and held[0]["workflow_id"] == "replay"
+    [event] = nondeterministic
+    assert isinstance(event["error"], wf.NondeterminismError) and "test_replayer.py" in event["error"].site
