@@ -160,3 +160,22 @@ def looping(ctx: wf.Context, state: dict[str, Any] | None) -> dict[str, Any]:
         ctx.continue_as_new({"run": 2})
     assert state is not None
     return {"run": state["run"], "go": ctx.wait_signal("go"), "history": ctx.info.history_length > 0}
+
+
+@wf.workflow("ordered-map", version="1")
+def ordered_map(ctx: wf.Context, n: int) -> dict[str, Any]:
+    started = ctx.now().isoformat()
+    replaying_at_start = ctx.info.is_replaying
+    values = ctx.map(double, range(n), max_concurrency=4)
+    children = [ctx.start_child(child_ok, i) for i in range(2)]
+    return {
+        "values": values,
+        "children": [h.workflow_id for h in children] + ctx.gather(*children),
+        "started": started,
+        "replaying_at_start": replaying_at_start,
+    }
+
+
+@wf.workflow("long-reason", version="1")
+def long_reason(ctx: wf.Context, _: Any) -> None:
+    raise wf.Fail("x" * 1000, "the details")

@@ -34,6 +34,7 @@ class Simulation:
         signals: int = 0,
         timeouts: float = 0.0,
         refusals: int = 0,
+        workflow_id: str = "sim-1",
     ) -> None:
         self.workflow = workflow
         self.rng = rng
@@ -42,6 +43,7 @@ class Simulation:
         self.signals = signals
         self.timeouts = timeouts
         self.refusals = refusals
+        self.workflow_id = workflow_id
         self.activities: dict[int, tuple[str, str, Any]] = {}  # scheduled id -> (activity id, name, input)
         self.timers: dict[int, str] = {}  # started id -> timer id
         self.children: dict[int, tuple[str, Any]] = {}  # initiated id -> (workflow id, input)
@@ -56,7 +58,7 @@ class Simulation:
     def task(self) -> DecisionTask:
         return DecisionTask(
             task_token="sim",
-            workflow_execution=ExecutionRef("sim-1", "run-1"),
+            workflow_execution=ExecutionRef(self.workflow_id, "run-1"),
             workflow_type=TypeRef(*self.workflow.key),
             started_event_id=self.builder.decision_started,
             previous_started_event_id=0,
@@ -159,7 +161,12 @@ class Simulation:
                 )
                 closed = True
             elif kind == "FailWorkflowExecution":
-                b.add("WorkflowExecutionFailed", reason=attrs.get("reason", ""), decisionTaskCompletedEventId=completed)
+                b.add(
+                    "WorkflowExecutionFailed",
+                    reason=attrs.get("reason", ""),
+                    details=attrs.get("details", ""),
+                    decisionTaskCompletedEventId=completed,
+                )
                 closed = True
             else:
                 raise AssertionError(f"the simulation does not record {kind}")

@@ -200,3 +200,40 @@ def test_held_task_sends_one_line_signals() -> None:
     assert held[0]["held"] == 1 and held[0]["workflow_id"] == "replay"
     [event] = nondeterministic
     assert isinstance(event["error"], wf.NondeterminismError) and "test_replayer.py" in event["error"].site
+
+
+def _completed_result(history: Any) -> Any:
+    return json.loads(history.state.close_event.raw["workflowExecutionCompletedEventAttributes"]["result"])
+
+
+def test_map_results_in_input_order_whatever_the_completion_order() -> None:
+    """ctx.map returns results in input order over random completion orders; now() and is_replaying are replayed."""
+    for seed in range(20):
+        history = Simulation(flows.ordered_map, 12, random.Random(seed)).run()
+        result = _completed_result(history)
+        assert result["values"] == [2 * i for i in range(12)], seed
+        assert result["children"] == ["sim-1.child-ok-1", "sim-1.child-ok-2", 1, 2]
+        first_started = history.filter(ev.DecisionTaskStarted)[0].timestamp
+        assert result["started"] == first_started.isoformat()
+        assert result["replaying_at_start"] is True  # the first task is replayed when the last one closes
+
+
+def test_long_child_ids_are_hashed_to_256_characters() -> None:
+    """A default child id longer than 256 characters is cut and ends with a hash, stable across replays."""
+    long_id = "w" * 250
+    history = Simulation(flows.ordered_map, 1, random.Random(0), workflow_id=long_id).run()
+    initiated = [e for e in history.filter(ev.StartChildWorkflowExecutionInitiated)]
+    ids = [e.workflow_id for e in initiated]
+    assert all(len(i) == 256 and i.startswith(long_id[:200]) for i in ids)
+    assert len(set(ids)) == 2
+
+
+def test_long_fail_reason_is_cut_with_a_marker_and_kept_in_details() -> None:
+    """wf.Fail with a 1,000-character reason fails with a 256-character reason; details start with the whole reason."""
+    from swf.models.decisions import TRUNCATION_MARKER
+
+    history = Simulation(flows.long_reason, None, random.Random(0)).run()
+    [failed] = history.filter(ev.WorkflowExecutionFailed)
+    attributes = failed.raw["workflowExecutionFailedEventAttributes"]
+    assert len(attributes["reason"]) == 256 and attributes["reason"].endswith(TRUNCATION_MARKER)
+    assert attributes["details"] == "x" * 1000 + "\n\nthe details"
