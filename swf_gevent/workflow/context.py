@@ -390,11 +390,21 @@ def caller_site() -> str:
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def frame_site(frame: Any) -> str:
-    """``"file:line"`` of the innermost frame of ``frame``'s chain outside this package, or ``""``."""
+def frame_site(frame: Any, *, skip_gevent: bool = False) -> str:
+    """``"file:line"`` of the innermost frame of ``frame``'s chain outside this package, or ``""``.
+
+    :param skip_gevent: skip gevent's and greenlet's frames too (a switch to the hub).
+    """
+    skipped = [PACKAGE_DIR]
+    if skip_gevent:
+        for name in ("gevent", "greenlet"):
+            module = sys.modules.get(name)
+            if module is not None and getattr(module, "__file__", None):
+                skipped.append(os.path.dirname(os.path.abspath(str(module.__file__))) + os.sep)
+    prefixes = tuple(skipped)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(PACKAGE_DIR):
+        if not filename.startswith(prefixes):
             return f"{filename}:{frame.f_lineno}"
         frame = frame.f_back
     return ""

@@ -41,6 +41,7 @@ import functools
 import hashlib
 import json
 import logging
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
@@ -198,6 +199,7 @@ class WorkflowRun:
         self._finished = False
         self._killing = False
         self._bug: BaseException | None = None
+        self._previous_trace: Callable[[str, tuple[Any, Any]], None] | None = None
         self._markers: dict[str, list[str | None]] = {}
         for event in task.history:
             if isinstance(event, ev.MarkerRecorded):
@@ -260,6 +262,7 @@ class WorkflowRun:
         self._driver = greenlet.getcurrent()
         self._spawn_main(events[0])
         index = 0
+        self._previous_trace = greenlet.settrace(self._trace)
         try:
             for started, answered in checkpoints:
                 while index < len(events) and events[index].event_id <= started.event_id:
@@ -281,6 +284,23 @@ class WorkflowRun:
             return []
         finally:
             self._kill_threads()
+            greenlet.settrace(self._previous_trace)
+
+    def _trace(self, event: str, args: tuple[Any, Any]) -> None:
+        """The switch tracer: workflow code that switches anywhere but to the replayer (I/O, gevent.sleep) is a bug."""
+        if event in ("switch", "throw") and self._bug is None:
+            origin, target = args
+            if origin is not self._driver and target is not self._driver and self._owns(origin):
+                self._bug = WorkflowCodeError(
+                    "workflow code switched to another greenlet (blocking I/O, gevent.sleep, a lock...)"
+                    f" at {frame_site(origin.gr_frame or sys._getframe(0), skip_gevent=True) or 'an unknown line'};"
+                    " do such work in an activity"
+                )
+        if self._previous_trace is not None:
+            self._previous_trace(event, args)
+
+    def _owns(self, glet: Any) -> bool:
+        return any(thread.greenlet is glet for thread in self._threads)
 
     def _spawn_main(self, started: HistoryEvent) -> None:
         assert isinstance(started, ev.WorkflowExecutionStarted)

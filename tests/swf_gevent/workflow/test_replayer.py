@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -237,3 +238,27 @@ def test_long_fail_reason_is_cut_with_a_marker_and_kept_in_details() -> None:
     attributes = failed.raw["workflowExecutionFailedEventAttributes"]
     assert len(attributes["reason"]) == 256 and attributes["reason"].endswith(TRUNCATION_MARKER)
     assert attributes["details"] == "x" * 1000 + "\n\nthe details"
+
+
+@wf.workflow("sleepy", version="1")
+def sleepy(ctx: wf.Context, _: Any) -> int:
+    import gevent
+
+    gevent.sleep(0)  # <- blocks
+    return 1
+
+
+def test_workflow_code_switching_to_the_hub_is_held_naming_the_line() -> None:
+    """Workflow code that yields to the gevent hub (I/O, gevent.sleep) is a bug named with its file:line."""
+    import gevent
+
+    from swf.models import History
+    from swf.replay import task_for
+
+    b = HistoryBuilder(workflow_input="1", workflow_type=("sleepy", "1"))
+    line = next(n for n, text in enumerate(Path(__file__).read_text().splitlines(), 1) if text.endswith("# <- blocks"))
+    with (
+        gevent.Timeout(10),
+        pytest.raises(wf.WorkflowCodeError, match=rf"switched to another greenlet .* at {__file__}:{line};"),
+    ):
+        wf.WorkflowDecider([sleepy]).decide(task_for(History.from_events(b.events)))
