@@ -194,6 +194,7 @@ class WorkflowRun:
         self._open: Counter[str] = Counter()
         self._signals: dict[str, deque[str | None]] = {}
         self._threads: list[_Thread] = []
+        self._greenlets: set[greenlet.greenlet] = set()
         self._current: _Thread | None = None
         self._driver: greenlet.greenlet | None = None
         self._finished = False
@@ -300,7 +301,7 @@ class WorkflowRun:
             self._previous_trace(event, args)
 
     def _owns(self, glet: Any) -> bool:
-        return any(thread.greenlet is glet for thread in self._threads)
+        return glet in self._greenlets
 
     def _spawn_main(self, started: HistoryEvent) -> None:
         assert isinstance(started, ev.WorkflowExecutionStarted)
@@ -385,6 +386,7 @@ class WorkflowRun:
 
     def _new_thread(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> _Thread:
         thread = _Thread(greenlet.greenlet(functools.partial(fn, *args), parent=self._driver))
+        self._greenlets.add(thread.greenlet)
         self._threads.append(thread)
         return thread
 
