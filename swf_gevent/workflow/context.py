@@ -9,6 +9,7 @@ wrap such work in an activity, or in :meth:`Context.side_effect`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -236,18 +237,28 @@ class Context:
         work: Sequence[Any] = list(items)
         if max_concurrency is not None and max_concurrency < 1:
             raise WorkflowCodeError(f"max_concurrency must be at least 1, got {max_concurrency!r}")
+        limit = max_concurrency or max(len(work), 1)
+        if isinstance(getattr(fn, _ACTIVITY_MARK, None), ActivityDefinition):
+            # Activities need no branch of their own: a window of handles, refilled as they finish.
+            handles: list[Handle] = []
+            window: list[Handle] = []
+            for item in work:
+                if len(window) >= limit:
+                    self._run.wait_until(lambda: any(h.done for h in window))
+                    window[:] = [h for h in window if not h.done]
+                handles.append(self.start(fn, item))
+                window.append(handles[-1])
+            return self.gather(*handles)
         results: list[Any] = [None] * len(work)
         cursor = [0]
-        is_activity = isinstance(getattr(fn, _ACTIVITY_MARK, None), ActivityDefinition)
 
         def branch() -> None:
             while cursor[0] < len(work):
                 index = cursor[0]
                 cursor[0] += 1
-                results[index] = self.execute(fn, work[index]) if is_activity else fn(work[index])
+                results[index] = fn(work[index])
 
-        branches = [self._run.spawn(branch) for _ in range(min(len(work), max_concurrency or len(work)))]
-        self.gather(*branches)
+        self.gather(*(self._run.spawn(branch) for _ in range(min(len(work), limit))))
         return results
 
     # -- time --------------------------------------------------------------
@@ -390,11 +401,22 @@ def caller_site() -> str:
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+@functools.lru_cache(maxsize=512)
+def _in_package(filename: str) -> bool:
+    return filename.startswith(PACKAGE_DIR)
+
+
 def frame_site(frame: Any, *, skip_gevent: bool = False) -> str:
     """``"file:line"`` of the innermost frame of ``frame``'s chain outside this package, or ``""``.
 
     :param skip_gevent: skip gevent's and greenlet's frames too (a switch to the hub).
     """
+    if not skip_gevent:
+        while frame is not None:
+            if not _in_package(frame.f_code.co_filename):
+                return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            frame = frame.f_back
+        return ""
     skipped = [PACKAGE_DIR]
     if skip_gevent:
         for name in ("gevent", "greenlet"):

@@ -179,3 +179,11 @@ def ordered_map(ctx: wf.Context, n: int) -> dict[str, Any]:
 @wf.workflow("long-reason", version="1")
 def long_reason(ctx: wf.Context, _: Any) -> None:
     raise wf.Fail("x" * 1000, "the details")
+
+
+@wf.workflow("branch-map", version="1")
+def branch_map(ctx: wf.Context, n: int) -> list[int]:
+    def twice_plus_one(i: int) -> int:
+        return int(ctx.execute(double, i)) + 1
+
+    return ctx.map(twice_plus_one, range(n), max_concurrency=3)

@@ -262,3 +262,12 @@ def test_workflow_code_switching_to_the_hub_is_held_naming_the_line() -> None:
         pytest.raises(wf.WorkflowCodeError, match=rf"switched to another greenlet .* at {__file__}:{line};"),
     ):
         wf.WorkflowDecider([sleepy]).decide(task_for(History.from_events(b.events)))
+
+
+def test_map_of_workflow_code_runs_branches_in_input_order() -> None:
+    """ctx.map of workflow code (not an activity) runs at most max_concurrency branches; results in input order."""
+    for seed in range(10):
+        sim = Simulation(flows.branch_map, 7, random.Random(seed))
+        history = sim.run()
+        assert _completed_result(history) == [2 * i + 1 for i in range(7)], seed
+        assert max(sum(d["decisionType"] == "ScheduleActivityTask" for d in answer) for answer in sim.answers) <= 3
