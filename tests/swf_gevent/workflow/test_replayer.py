@@ -271,3 +271,18 @@ def test_map_of_workflow_code_runs_branches_in_input_order() -> None:
         history = sim.run()
         assert _completed_result(history) == [2 * i + 1 for i in range(7)], seed
         assert max(sum(d["decisionType"] == "ScheduleActivityTask" for d in answer) for answer in sim.answers) <= 3
+
+
+def test_stock_metrics_handler_counts_workflow_signals() -> None:
+    """The stock MetricsHandler counts workflow replays like every signal of the catalogue."""
+    from swf_gevent.handlers import MetricsHandler, counter_name
+
+    handler = MetricsHandler()
+    handler.connect()
+    try:
+        sim = Simulation(flows.sequence, 3, random.Random(5))
+        sim.run()
+    finally:
+        handler.disconnect()
+    assert handler.counts["workflow-replayed"] == len(sim.answers)
+    assert counter_name("workflow-task-held") == "workflow_tasks_held"
