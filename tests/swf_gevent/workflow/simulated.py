@@ -19,7 +19,7 @@ from swf.models.events import ExecutionRef, TypeRef, event_from_wire
 from swf_gevent.workflow import WorkflowDecider, WorkflowDefinition
 from tests.swf._history_events import HistoryBuilder
 
-ACTIVITIES = {"double": lambda n: n * 2, "add": lambda pair: pair[0] + pair[1]}
+ACTIVITIES = {"double": lambda n: n * 2, "add": lambda pair: pair[0] + pair[1], "count": lambda text: len(text.split())}
 
 
 class Simulation:
@@ -35,6 +35,7 @@ class Simulation:
         timeouts: float = 0.0,
         refusals: int = 0,
         workflow_id: str = "sim-1",
+        signal_name: str = "go",
     ) -> None:
         self.workflow = workflow
         self.rng = rng
@@ -44,6 +45,7 @@ class Simulation:
         self.timeouts = timeouts
         self.refusals = refusals
         self.workflow_id = workflow_id
+        self.signal_name = signal_name
         self.activities: dict[int, tuple[str, str, Any]] = {}  # scheduled id -> (activity id, name, input)
         self.timers: dict[int, str] = {}  # started id -> timer id
         self.children: dict[int, tuple[str, Any]] = {}  # initiated id -> (workflow id, input)
@@ -223,4 +225,4 @@ class Simulation:
                 )
             else:
                 self.signals -= 1
-                b.add("WorkflowExecutionSignaled", signalName="go", input=json.dumps(self.signals))
+                b.add("WorkflowExecutionSignaled", signalName=self.signal_name, input=json.dumps(self.signals))
