@@ -88,6 +88,8 @@ log = logging.getLogger(__name__)
 
 #: Open activities, timers and children each kept below SWF's 1,000 by default.
 DEFAULT_MAX_OPEN = 900
+#: Commands that may wait to be sent at once; more is taken for a runaway loop (a bug).
+MAX_QUEUED = 100_000
 #: The input key a continued run's envelope uses to carry unconsumed signals.
 CONTINUED_KEY = "$continued"
 _CLOSE_TYPES = frozenset(
@@ -564,6 +566,10 @@ class WorkflowRun:
         return _Command(self._seq, decision_type, key, build, caller_site(), **kwargs)
 
     def _issue(self, decision_type: str, key: str, build: Callable[[], Decision], **kwargs: Any) -> _Command:
+        if len(self._pending) >= MAX_QUEUED:
+            raise WorkflowCodeError(
+                f"more than {MAX_QUEUED} commands wait to be sent: does the workflow start work in a loop without waiting?"
+            )
         command = self._command(decision_type, key, build, **kwargs)
         self._pending.append(command)
         return command

@@ -187,3 +187,15 @@ def branch_map(ctx: wf.Context, n: int) -> list[int]:
         return int(ctx.execute(double, i)) + 1
 
     return ctx.map(twice_plus_one, range(n), max_concurrency=3)
+
+
+@wf.workflow("counter", version="1", continue_as_new_after=100)
+def counter(ctx: wf.Context, state: dict[str, Any]) -> dict[str, Any]:
+    while state["i"] < state["until"]:
+        if ctx.info.continue_as_new_suggested:
+            ctx.continue_as_new(state)
+        ctx.sleep(timedelta(0))
+        state["i"] += 1
+        if state["i"] == state["until"] // 2:
+            state["got"] = ctx.wait_signal("go")
+    return state

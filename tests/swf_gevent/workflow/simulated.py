@@ -162,6 +162,17 @@ class Simulation:
                     "WorkflowExecutionCompleted", result=attrs.get("result", ""), decisionTaskCompletedEventId=completed
                 )
                 closed = True
+            elif kind == "ContinueAsNewWorkflowExecution":
+                b.add(
+                    "WorkflowExecutionContinuedAsNew",
+                    input=attrs.get("input", ""),
+                    newExecutionRunId="next-run",
+                    taskList={"name": "d"},
+                    childPolicy="TERMINATE",
+                    workflowType={"name": self.workflow.name, "version": self.workflow.version},
+                    decisionTaskCompletedEventId=completed,
+                )
+                closed = True
             elif kind == "FailWorkflowExecution":
                 b.add(
                     "WorkflowExecutionFailed",

@@ -286,3 +286,24 @@ def test_stock_metrics_handler_counts_workflow_signals() -> None:
         handler.disconnect()
     assert handler.counts["workflow-replayed"] == len(sim.answers)
     assert counter_name("workflow-task-held") == "workflow_tasks_held"
+
+
+def test_continue_as_new_keeps_runs_under_the_threshold_and_carries_signals() -> None:
+    """A 5,000-iteration loop continues as new when suggested: every run stays near 100 events; a signal crosses runs."""
+    state: Any = {"i": 0, "until": 5000, "got": None}
+    value: Any = state
+    lengths = []
+    for run in range(1000):
+        sim = Simulation(flows.counter, value, random.Random(run), signals=1 if run == 0 else 0)
+        history = sim.run(max_tasks=200)
+        lengths.append(len(history))
+        close = history.state.close_event
+        assert close is not None
+        if close.event_type == "WorkflowExecutionCompleted":
+            break
+        assert close.event_type == "WorkflowExecutionContinuedAsNew"
+        value = json.loads(close.raw["workflowExecutionContinuedAsNewEventAttributes"]["input"])
+    result = _completed_result(history)
+    assert result["i"] == 5000 and result["got"] == 0
+    assert len(lengths) > 10 and max(lengths) <= 110
+    assert replay(history, workflows=[flows.counter], workflow_execution=ExecutionRef("sim-1", "run-1")) == []
