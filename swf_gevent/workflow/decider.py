@@ -287,7 +287,11 @@ class WorkflowRun:
             return []
         finally:
             self._kill_threads()
-            greenlet.settrace(self._previous_trace)
+            self._greenlets.clear()
+            if greenlet.gettrace() == self._trace:
+                greenlet.settrace(self._previous_trace)
+            # else a tracer installed on top of this one (another run, held by its own
+            # bug) restores this one when it ends; with no greenlet left, it only chains.
 
     def _trace(self, event: str, args: tuple[Any, Any]) -> None:
         """The switch tracer: workflow code that switches anywhere but to the replayer (I/O, gevent.sleep) is a bug."""
@@ -472,7 +476,7 @@ class WorkflowRun:
     ) -> ActivityHandle:
         """Queue ``ScheduleActivityTask`` for an ``@activity`` definition."""
 
-        def timeout(value: timedelta | None) -> timedelta | decisions._Default:
+        def timeout(value: timedelta | None) -> decisions.Timeout:
             return value if value is not None else decisions.DEFAULT
 
         decision = decisions.schedule_activity_task(
