@@ -215,7 +215,15 @@ class Context:
 
         :raises: the first failure in argument order, once all are done.
         """
-        self._run.wait_until(lambda: all(h.done for h in handles))
+        cursor = 0
+
+        def all_done() -> bool:
+            nonlocal cursor
+            while cursor < len(handles) and handles[cursor].done:
+                cursor += 1
+            return cursor == len(handles)
+
+        self._run.wait_until(all_done)
         return [h.result() for h in handles]
 
     def wait_any(self, *handles: H) -> H:

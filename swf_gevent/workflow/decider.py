@@ -50,6 +50,7 @@ from typing import Any
 
 import greenlet  # type: ignore[import-untyped]
 
+from swf.exceptions import ValidationError
 from swf.models import decisions
 from swf.models import events as ev
 from swf.models.decisions import Decision
@@ -204,34 +205,7 @@ class WorkflowRun:
         self._bug: BaseException | None = None
         self._previous_trace: Callable[[str, tuple[Any, Any]], None] | None = None
         self._markers: dict[str, list[str | None]] = {}
-        for event in task.history:
-            if isinstance(event, ev.MarkerRecorded):
-                self._markers.setdefault(event.marker_name, []).append(event.details)
         self.context = Context(self)
-        self._handlers: dict[type[HistoryEvent], Callable[[Any], None]] = {
-            ev.WorkflowExecutionStarted: self._on_started,
-            ev.ActivityTaskCompleted: self._on_activity_completed,
-            ev.ActivityTaskFailed: self._on_activity_failed,
-            ev.ActivityTaskTimedOut: self._on_activity_timed_out,
-            ev.ActivityTaskCanceled: self._on_activity_canceled,
-            ev.ScheduleActivityTaskFailed: self._on_refused,
-            ev.StartTimerFailed: self._on_refused,
-            ev.TimerFired: self._on_timer_fired,
-            ev.TimerCanceled: self._on_timer_canceled,
-            ev.StartChildWorkflowExecutionFailed: self._on_child_start_failed,
-            ev.ChildWorkflowExecutionStarted: self._on_child_started,
-            ev.ChildWorkflowExecutionCompleted: self._on_child_completed,
-            ev.ChildWorkflowExecutionFailed: self._on_child_closed,
-            ev.ChildWorkflowExecutionTimedOut: self._on_child_closed,
-            ev.ChildWorkflowExecutionCanceled: self._on_child_closed,
-            ev.ChildWorkflowExecutionTerminated: self._on_child_closed,
-            ev.WorkflowExecutionSignaled: self._on_signaled,
-            ev.WorkflowExecutionCancelRequested: self._on_cancel_requested,
-            ev.CompleteWorkflowExecutionFailed: self._on_close_failed,
-            ev.FailWorkflowExecutionFailed: self._on_close_failed,
-            ev.CancelWorkflowExecutionFailed: self._on_close_failed,
-            ev.ContinueAsNewWorkflowExecutionFailed: self._on_close_failed,
-        }
 
     # -- the replay ---------------------------------------------------------
 
@@ -254,6 +228,8 @@ class WorkflowRun:
                 completed[event.started_event_id] = event
             elif isinstance(event, ev.DecisionTaskStarted) and event.event_id <= self.task.started_event_id:
                 starts.append(event)
+            elif isinstance(event, ev.MarkerRecorded):
+                self._markers.setdefault(event.marker_name, []).append(event.details)
             done_by = getattr(event, "decision_task_completed_event_id", None)
             if isinstance(done_by, int) and recorded_decision_type(event, done_by) is not None:
                 recorded.setdefault(done_by, []).append(event)
@@ -269,9 +245,9 @@ class WorkflowRun:
         try:
             for started, answered in checkpoints:
                 while index < len(events) and events[index].event_id <= started.event_id:
-                    handler = self._handlers.get(type(events[index]))
+                    handler = _HANDLERS.get(type(events[index]))
                     if handler is not None:
-                        handler(events[index])
+                        handler(self, events[index])
                     index += 1
                 self.now = started.timestamp
                 self.history_length = started.event_id
@@ -282,7 +258,7 @@ class WorkflowRun:
                     raise self._code_error(self._bug)
                 answer = self._select()
                 if answered is None:
-                    return [command.build() for command in answer]
+                    return self._build(answer)
                 self._match(answer, recorded.get(answered.event_id, []), started, answered)
             return []
         finally:
@@ -479,21 +455,25 @@ class WorkflowRun:
         def timeout(value: timedelta | None) -> decisions.Timeout:
             return value if value is not None else decisions.DEFAULT
 
-        decision = decisions.schedule_activity_task(
-            activity_id,
-            (definition.name, definition.version),
-            input=encoded,
-            task_list=task_list or definition.task_list,
-            start_to_close_timeout=timeout(definition.start_to_close_timeout),
-            schedule_to_start_timeout=timeout(definition.schedule_to_start_timeout),
-            schedule_to_close_timeout=timeout(definition.schedule_to_close_timeout),
-            heartbeat_timeout=timeout(definition.heartbeat_timeout),
-        )
+        _check_sizes("activity id", activity_id, encoded)
+
+        def build() -> Decision:
+            return decisions.schedule_activity_task(
+                activity_id,
+                (definition.name, definition.version),
+                input=encoded,
+                task_list=task_list or definition.task_list,
+                start_to_close_timeout=timeout(definition.start_to_close_timeout),
+                schedule_to_start_timeout=timeout(definition.schedule_to_start_timeout),
+                schedule_to_close_timeout=timeout(definition.schedule_to_close_timeout),
+                heartbeat_timeout=timeout(definition.heartbeat_timeout),
+            )
+
         handle = ActivityHandle(self, activity_id, attempt)
         self._issue(
             "ScheduleActivityTask",
             activity_id,
-            lambda: decision,
+            build,
             type_ref=definition.key,
             handle=handle,
             category="activity",
@@ -505,9 +485,10 @@ class WorkflowRun:
     def start_timer(self, duration: timedelta) -> TimerHandle:
         """Queue ``StartTimer`` with id ``"t-{n}"``."""
         timer_id = self.next_id("t")
-        decision = decisions.start_timer(timer_id, duration)
         handle = TimerHandle(self, timer_id)
-        self._issue("StartTimer", timer_id, lambda: decision, handle=handle, category="timer")
+        self._issue(
+            "StartTimer", timer_id, lambda: decisions.start_timer(timer_id, duration), handle=handle, category="timer"
+        )
         return handle
 
     def cancel_timer(self, handle: TimerHandle) -> None:
@@ -524,20 +505,24 @@ class WorkflowRun:
     def start_child(self, workflow: WorkflowDefinition, encoded: str | None, workflow_id: str | None) -> ChildHandle:
         """Queue ``StartChildWorkflowExecution``."""
         child_id = workflow_id or _child_id(self.execution.workflow_id, self.next_id(workflow.name))
-        decision = decisions.start_child_workflow_execution(
-            child_id,
-            workflow.key,
-            input=encoded,
-            task_list=workflow.task_list,
-            execution_start_to_close_timeout=workflow.execution_timeout or decisions.DEFAULT,
-            task_start_to_close_timeout=workflow.decision_timeout or decisions.DEFAULT,
-            child_policy=workflow.child_policy,
-        )
+        _check_sizes("child workflow id", child_id, encoded)
+
+        def build() -> Decision:
+            return decisions.start_child_workflow_execution(
+                child_id,
+                workflow.key,
+                input=encoded,
+                task_list=workflow.task_list,
+                execution_start_to_close_timeout=workflow.execution_timeout or decisions.DEFAULT,
+                task_start_to_close_timeout=workflow.decision_timeout or decisions.DEFAULT,
+                child_policy=workflow.child_policy,
+            )
+
         handle = ChildHandle(self, child_id)
         self._issue(
             "StartChildWorkflowExecution",
             child_id,
-            lambda: decision,
+            build,
             type_ref=workflow.key,
             handle=handle,
             category="child",
@@ -546,8 +531,8 @@ class WorkflowRun:
 
     def record_marker(self, name: str, details: str | None) -> None:
         """Queue ``RecordMarker``."""
-        decision = decisions.record_marker(name, details)
-        self._issue("RecordMarker", name, lambda: decision)
+        _check_sizes("marker name", name, details)
+        self._issue("RecordMarker", name, lambda: decisions.record_marker(name, details))
 
     def marker_details(self, name: str, ordinal: int) -> str | None:
         """Details of the ``ordinal``-th (1-based) marker ``name`` of the history, ``None`` if there is none."""
@@ -615,6 +600,16 @@ class WorkflowRun:
                 self._open[command.category] += 1
                 command.open = True
         return sendable
+
+    def _build(self, answer: list[_Command]) -> list[Decision]:
+        built = []
+        for command in answer:
+            try:
+                built.append(command.build())
+            except ValidationError as err:
+                where = f" at {command.site}" if command.site else ""
+                raise WorkflowCodeError(f"{command.describe()}{where}: {err}") from err
+        return built
 
     def _match(
         self,
@@ -818,6 +813,33 @@ class WorkflowRun:
             self._bug = WorkflowCodeError(f"SWF refused {command.decision_type} ({cause})")
 
 
+#: The replayer's handler of each event type it delivers.
+_HANDLERS: dict[type[HistoryEvent], Callable[[WorkflowRun, Any], None]] = {
+    ev.WorkflowExecutionStarted: WorkflowRun._on_started,
+    ev.ActivityTaskCompleted: WorkflowRun._on_activity_completed,
+    ev.ActivityTaskFailed: WorkflowRun._on_activity_failed,
+    ev.ActivityTaskTimedOut: WorkflowRun._on_activity_timed_out,
+    ev.ActivityTaskCanceled: WorkflowRun._on_activity_canceled,
+    ev.ScheduleActivityTaskFailed: WorkflowRun._on_refused,
+    ev.StartTimerFailed: WorkflowRun._on_refused,
+    ev.TimerFired: WorkflowRun._on_timer_fired,
+    ev.TimerCanceled: WorkflowRun._on_timer_canceled,
+    ev.StartChildWorkflowExecutionFailed: WorkflowRun._on_child_start_failed,
+    ev.ChildWorkflowExecutionStarted: WorkflowRun._on_child_started,
+    ev.ChildWorkflowExecutionCompleted: WorkflowRun._on_child_completed,
+    ev.ChildWorkflowExecutionFailed: WorkflowRun._on_child_closed,
+    ev.ChildWorkflowExecutionTimedOut: WorkflowRun._on_child_closed,
+    ev.ChildWorkflowExecutionCanceled: WorkflowRun._on_child_closed,
+    ev.ChildWorkflowExecutionTerminated: WorkflowRun._on_child_closed,
+    ev.WorkflowExecutionSignaled: WorkflowRun._on_signaled,
+    ev.WorkflowExecutionCancelRequested: WorkflowRun._on_cancel_requested,
+    ev.CompleteWorkflowExecutionFailed: WorkflowRun._on_close_failed,
+    ev.FailWorkflowExecutionFailed: WorkflowRun._on_close_failed,
+    ev.CancelWorkflowExecutionFailed: WorkflowRun._on_close_failed,
+    ev.ContinueAsNewWorkflowExecutionFailed: WorkflowRun._on_close_failed,
+}
+
+
 def _same(command: _Command, event: HistoryEvent) -> bool:
     if recorded_decision_type(event, getattr(event, "decision_task_completed_event_id", 0)) != command.decision_type:
         return False
@@ -828,6 +850,16 @@ def _same(command: _Command, event: HistoryEvent) -> bool:
         return False
     typed = getattr(event, "activity_type", None) or getattr(event, "workflow_type", None)
     return command.type_ref is None or typed is None or (typed.name, typed.version) == command.type_ref
+
+
+def _check_sizes(what: str, identifier: str, data: str | None) -> None:
+    """SWF's length limits, checked at the call (the rest of the checks run when the decision is sent)."""
+    if not identifier or len(identifier) > decisions.MAX_ID_LENGTH:
+        raise WorkflowCodeError(f"{what} must be 1-{decisions.MAX_ID_LENGTH} characters, got {len(identifier)}")
+    if data is not None and len(data) > decisions.MAX_DATA_LENGTH:
+        raise WorkflowCodeError(
+            f"{what} {identifier}: {len(data)} characters of data; SWF allows {decisions.MAX_DATA_LENGTH}"
+        )
 
 
 def held_tasks(task: DecisionTask) -> int:
