@@ -221,7 +221,7 @@ class WorkflowRun:
         if not events or not isinstance(events[0], ev.WorkflowExecutionStarted):
             raise WorkflowCodeError("the history does not start with WorkflowExecutionStarted (a partial history?)")
         completed: dict[int, ev.DecisionTaskCompleted] = {}
-        recorded: dict[int, list[HistoryEvent]] = {}
+        recorded: dict[int, list[tuple[HistoryEvent, str]]] = {}
         starts: list[ev.DecisionTaskStarted] = []
         for event in events:
             if isinstance(event, ev.DecisionTaskCompleted):
@@ -231,8 +231,10 @@ class WorkflowRun:
             elif isinstance(event, ev.MarkerRecorded):
                 self._markers.setdefault(event.marker_name, []).append(event.details)
             done_by = getattr(event, "decision_task_completed_event_id", None)
-            if isinstance(done_by, int) and recorded_decision_type(event, done_by) is not None:
-                recorded.setdefault(done_by, []).append(event)
+            if done_by is not None:
+                decision_type = recorded_decision_type(event, done_by)
+                if decision_type is not None:
+                    recorded.setdefault(done_by, []).append((event, decision_type))
         checkpoints = [
             (s, completed.get(s.event_id))
             for i, s in enumerate(starts)
@@ -614,18 +616,20 @@ class WorkflowRun:
     def _match(
         self,
         answer: list[_Command],
-        recorded: list[HistoryEvent],
+        recorded: list[tuple[HistoryEvent, str]],
         started: ev.DecisionTaskStarted,
         completed: ev.DecisionTaskCompleted,
     ) -> None:
         for i, command in enumerate(answer):
-            event = recorded[i] if i < len(recorded) else None
-            if event is None or not _same(command, event):
+            if i >= len(recorded):
+                raise self._mismatch(started, completed, None, command)
+            event, decision_type = recorded[i]
+            if decision_type != command.decision_type or not _same(command, event):
                 raise self._mismatch(started, completed, event, command)
             command.event_id = event.event_id
             self._bound[event.event_id] = command
         if len(recorded) > len(answer):
-            raise self._mismatch(started, completed, recorded[len(answer)], None)
+            raise self._mismatch(started, completed, recorded[len(answer)][0], None)
 
     def _mismatch(
         self,
@@ -841,8 +845,7 @@ _HANDLERS: dict[type[HistoryEvent], Callable[[WorkflowRun, Any], None]] = {
 
 
 def _same(command: _Command, event: HistoryEvent) -> bool:
-    if recorded_decision_type(event, getattr(event, "decision_task_completed_event_id", 0)) != command.decision_type:
-        return False
+    """Same id and type as the recorded event (the decision type is compared by the caller)."""
     if command.decision_type in _CLOSE_TYPES:
         return True
     key = next((getattr(event, a) for a in _KEY_ATTRIBUTES if isinstance(getattr(event, a, None), str)), None)
