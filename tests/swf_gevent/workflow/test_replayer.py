@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -307,3 +308,48 @@ def test_continue_as_new_keeps_runs_under_the_threshold_and_carries_signals() ->
     assert result["i"] == 5000 and result["got"] == 0
     assert len(lengths) > 10 and max(lengths) <= 110
     assert replay(history, workflows=[flows.counter], workflow_execution=ExecutionRef("sim-1", "run-1")) == []
+
+
+@wf.workflow("refusals", version="1")
+def refusals(ctx: wf.Context, _: Any) -> list[str]:
+    seen = []
+    try:
+        ctx.execute(flows.double, 1)
+    except wf.ScheduleFailed as err:
+        seen.append(f"{err.subject} {err.cause}")
+    try:
+        ctx.execute(flows.double, 2, retry=wf.RetryPolicy(initial_interval=timedelta(seconds=3), max_attempts=2))
+    except wf.ActivityTimedOut as err:
+        seen.append(f"{err.activity_id} {err.timeout_type} attempt {err.attempt}")
+    return seen
+
+
+def test_refusals_and_timeouts_reach_the_workflow() -> None:
+    """A refused schedule raises wf.ScheduleFailed with SWF's cause; a timed-out activity is retried, then raises wf.ActivityTimedOut."""
+    from swf.models import History
+
+    b = HistoryBuilder(workflow_input="null", workflow_type=("refusals", "1"))
+    completed = b.complete_decision()
+    b.add(
+        "ScheduleActivityTaskFailed",
+        activityType={"name": "double", "version": "1"},
+        activityId="double-1",
+        cause="ACTIVITY_TYPE_DOES_NOT_EXIST",
+        decisionTaskCompletedEventId=completed,
+    )
+    b.start_decision()
+    for attempt in (1, 2):
+        completed = b.complete_decision()
+        scheduled = b.schedule_activity("double-2")
+        b.events[-1]["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "double"
+        started = b.start_activity(scheduled)
+        b.add("ActivityTaskTimedOut", timeoutType="START_TO_CLOSE", scheduledEventId=scheduled, startedEventId=started)
+        b.start_decision()
+        if attempt == 1:
+            completed = b.complete_decision()
+            timer = b.timer("t-1", 3)
+            b.add("TimerFired", timerId="t-1", startedEventId=timer)
+            b.start_decision()
+    [complete] = replay(History.from_events(b.events), workflows=[refusals])
+    result = json.loads(complete["completeWorkflowExecutionDecisionAttributes"]["result"])
+    assert result == ["double-1 ACTIVITY_TYPE_DOES_NOT_EXIST", "double-2 START_TO_CLOSE attempt 2"]
