@@ -188,7 +188,7 @@ class WorkflowRun:
         self.checkpoints = 0
         self.cancel_requested = False
         self._seq = 0
-        self._counters: Counter[str] = Counter()
+        self._counters: Counter[tuple[str, str]] = Counter()
         self._pending: list[_Command] = []
         self._deferred: list[_Command] = []
         self._backoff: _Command | None = None
@@ -444,10 +444,10 @@ class WorkflowRun:
         self._new_thread(branch, ())
         return handle
 
-    def next_id(self, name: str) -> str:
-        """``"{name}-{n}"``, n counted per name from 1."""
-        self._counters[name] += 1
-        return f"{name}-{self._counters[name]}"
+    def next_id(self, name: str, kind: str = "activity") -> str:
+        """``"{name}-{n}"``, n counted from 1 per name within a kind (activity, timer, child)."""
+        self._counters[(kind, name)] += 1
+        return f"{name}-{self._counters[(kind, name)]}"
 
     def schedule(
         self, definition: Any, activity_id: str, encoded: str | None, attempt: int, task_list: str | None
@@ -486,7 +486,7 @@ class WorkflowRun:
 
     def start_timer(self, duration: timedelta) -> TimerHandle:
         """Queue ``StartTimer`` with id ``"t-{n}"``."""
-        timer_id = self.next_id("t")
+        timer_id = self.next_id("t", "timer")
         handle = TimerHandle(self, timer_id)
         self._issue(
             "StartTimer", timer_id, lambda: decisions.start_timer(timer_id, duration), handle=handle, category="timer"
@@ -506,7 +506,7 @@ class WorkflowRun:
 
     def start_child(self, workflow: WorkflowDefinition, encoded: str | None, workflow_id: str | None) -> ChildHandle:
         """Queue ``StartChildWorkflowExecution``."""
-        child_id = workflow_id or _child_id(self.execution.workflow_id, self.next_id(workflow.name))
+        child_id = workflow_id or _child_id(self.execution.workflow_id, self.next_id(workflow.name, "child"))
         _check_sizes("child workflow id", child_id, encoded)
 
         def build() -> Decision:
@@ -584,7 +584,7 @@ class WorkflowRun:
         if len(sendable) > decisions.MAX_DECISIONS:
             rest = sorted(rest + sendable[decisions.MAX_DECISIONS - 1 :], key=lambda c: c.seq)
             sendable = sendable[: decisions.MAX_DECISIONS - 1]
-            timer_id = self.next_id("_next")
+            timer_id = self.next_id("_next", "timer")
             self._seq += 1
             sendable.append(
                 _Command(
@@ -735,7 +735,7 @@ class WorkflowRun:
             if self._backoff is None:
                 self._backoffs += 1
                 delay = timedelta(seconds=min(2 ** (self._backoffs - 1), 60))
-                timer_id = self.next_id("_backoff")
+                timer_id = self.next_id("_backoff", "timer")
                 self._backoff = self._issue(
                     "StartTimer",
                     timer_id,
