@@ -387,6 +387,9 @@ class WorkflowRun:
                 self._current = thread
                 try:
                     thread.greenlet.switch()
+                except Exception as err:  # raised past the workflow code (a close it cannot build): a bug
+                    self._bug = err
+                    self._finished = True
                 finally:
                     self._current = None
                 if self._finished:

@@ -353,3 +353,18 @@ def test_refusals_and_timeouts_reach_the_workflow() -> None:
     [complete] = replay(History.from_events(b.events), workflows=[refusals])
     result = json.loads(complete["completeWorkflowExecutionDecisionAttributes"]["result"])
     assert result == ["double-1 ACTIVITY_TYPE_DOES_NOT_EXIST", "double-2 START_TO_CLOSE attempt 2"]
+
+
+@wf.workflow("bad-state", version="1")
+def bad_state(ctx: wf.Context, _: Any) -> None:
+    ctx.continue_as_new({"when": object()})
+
+
+def test_continue_as_new_with_a_state_json_cannot_hold_is_a_bug() -> None:
+    """continue_as_new with a state JSON cannot hold holds the task with a one-line WorkflowCodeError."""
+    from swf.models import History
+    from swf.replay import task_for
+
+    b = HistoryBuilder(workflow_input="null", workflow_type=("bad-state", "1"))
+    with pytest.raises(wf.WorkflowCodeError, match="TypeError: Object of type object is not JSON serializable"):
+        wf.WorkflowDecider([bad_state]).decide(task_for(History.from_events(b.events)))
