@@ -325,7 +325,9 @@ def load_decider(spec: str) -> DecisionMaker:
     """Import ``"package.module:Name"`` and return the decider.
 
     A class is instantiated with no arguments; any other object with a
-    ``decide`` method is returned as is.
+    ``decide`` method is returned as is -- a ``@wf.workflow`` definition of
+    ``swf_gevent.workflow`` is one (it decides its own workflow type), so
+    workflows replay with no import of ``swf_gevent`` here.
 
     :raises swf.exceptions.ValidationError: a malformed spec, a module that
         cannot be imported (missing, a syntax error, raising as it runs), a
