@@ -947,6 +947,14 @@ class WorkflowDecider:
                     line,
                 )
                 return [run.fail_command(f"{type(err).__name__}: {line}", str(err)).build()]
+            log.warning(
+                "workflow %s run %s: decision task %d held (%d in a row): %s",
+                run.execution.workflow_id,
+                run.execution.run_id,
+                decision_task.started_event_id,
+                held + 1,
+                line,
+            )
             emit(signals.workflow_task_held, self, task=decision_task, error=line, held=held + 1)
             raise
         emit(
