@@ -368,3 +368,21 @@ def test_continue_as_new_with_a_state_json_cannot_hold_is_a_bug() -> None:
     b = HistoryBuilder(workflow_input="null", workflow_type=("bad-state", "1"))
     with pytest.raises(wf.WorkflowCodeError, match="TypeError: Object of type object is not JSON serializable"):
         wf.WorkflowDecider([bad_state]).decide(task_for(History.from_events(b.events)))
+
+
+def test_refused_continue_as_new_is_reissued_with_late_signals() -> None:
+    """A continue-as-new refused with UNHANDLED_DECISION is decided again, carrying the signal that came meanwhile."""
+    from swf.models import History
+
+    b = HistoryBuilder(workflow_input="null", workflow_type=("looping", "1"))
+    b.complete_decision()
+    b.add("WorkflowExecutionSignaled", signalName="ready", input="null")
+    b.start_decision()
+    completed = b.complete_decision()
+    b.add("ContinueAsNewWorkflowExecutionFailed", cause="UNHANDLED_DECISION", decisionTaskCompletedEventId=completed)
+    b.add("WorkflowExecutionSignaled", signalName="go", input='{"n": 7}')
+    b.start_decision()
+    [again] = replay(History.from_events(b.events), workflows=[flows.looping])
+    assert again["decisionType"] == "ContinueAsNewWorkflowExecution"
+    carried = json.loads(again["continueAsNewWorkflowExecutionDecisionAttributes"]["input"])
+    assert carried == {"$continued": {"input": {"run": 2}, "signals": [["go", '{"n": 7}']]}}
