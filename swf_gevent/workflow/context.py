@@ -153,7 +153,7 @@ class Context:
         retry: RetryPolicy | None = None,
         task_list: str | None = None,
     ) -> Any:
-        """Run an ``@activity`` function as an activity task and return its decoded result.
+        """Run an ``@activity`` function as an activity task (``ScheduleActivityTask``); its decoded result.
 
         :param activity: a function marked with :func:`swf_gevent.activities.activity`.
         :param input: its argument, encoded by the activity's codec (JSON).
@@ -178,7 +178,7 @@ class Context:
         retry: RetryPolicy | None = None,
         task_list: str | None = None,
     ) -> Handle:
-        """Schedule an activity and return at once; ``handle.result()`` waits (see :meth:`execute`)."""
+        """Schedule an activity (``ScheduleActivityTask``) and return at once; ``handle.result()`` waits (see :meth:`execute`)."""
         definition, activity_id, encoded = self._prepare(activity, input, id)
         if retry is not None:
             return self._run.spawn(self._retrying, definition, activity_id, encoded, retry, task_list)
@@ -282,7 +282,7 @@ class Context:
         return self._run.start_timer(duration)
 
     def sleep(self, duration: timedelta) -> None:
-        """Wait ``duration`` on an SWF timer."""
+        """Wait ``duration`` (whole seconds, rounded up) on an SWF timer."""
         self.timer(duration).result()
 
     # -- signals -----------------------------------------------------------
@@ -315,7 +315,7 @@ class Context:
         *,
         workflow_id: str | None = None,
     ) -> Any:
-        """Run a child execution and return its decoded result.
+        """Run a child execution (``StartChildWorkflowExecution``) and return its decoded result.
 
         :param workflow: a ``@wf.workflow`` definition.
         :param workflow_id: ``"{this workflow id}.{name}-{n}"`` by default.
@@ -339,7 +339,7 @@ class Context:
     # -- markers -----------------------------------------------------------
 
     def side_effect(self, fn: Callable[[], Any]) -> Any:
-        """Run ``fn`` once and record its result as a marker; replays return the recorded value.
+        """Run ``fn`` once and record its result as a marker (``RecordMarker`` ``side-effect``); replays return the recorded value.
 
         :param fn: takes nothing, returns what JSON holds.
         """
@@ -353,7 +353,7 @@ class Context:
     def patched(self, change_id: str) -> bool:
         """Whether this execution runs the new code of change ``change_id``.
 
-        True when first run (a ``patched`` marker is recorded); when replaying
+        True when first run (a ``RecordMarker`` named ``patched`` with the id as details); when replaying
         a history recorded before the change (no such marker), False: take
         the old path there.
         """
@@ -370,7 +370,7 @@ class Context:
     # -- closing -----------------------------------------------------------
 
     def continue_as_new(self, state: Any = None) -> None:
-        """Close this run and start a new one of the same workflow with input ``state``.
+        """Close this run and start a new one of the same workflow with input ``state`` (``ContinueAsNewWorkflowExecution``).
 
         Signals not yet consumed are carried into the new run. Does not return.
         """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from swf.exceptions import ValidationError
 from swf.models import events as ev
 from swf.models.decisions import Decision
 from swf.models.events import ExecutionRef
@@ -42,8 +43,6 @@ def replay(
 def _whole_task(history: History | DecisionTask, workflow_execution: ExecutionRef | None) -> Any:
     if isinstance(history, DecisionTask):
         return history
-    from swf.exceptions import ValidationError
-
     started = history.state.started
     if started is None:
         raise ValidationError("the history has no WorkflowExecutionStarted event")
