@@ -29,8 +29,11 @@ with ``UNHANDLED_DECISION`` is re-issued at the next checkpoint.
 Bugs (an unexpected exception in workflow code, non-determinism) hold the
 decision task: :meth:`WorkflowDecider.decide` raises, the task is not
 answered and SWF hands it out again after its timeout. After the
-definition's ``max_held_tasks`` consecutive ``DecisionTaskTimedOut`` events
-the execution is failed with the error as its reason.
+definition's ``max_held_tasks`` decision tasks timed out in a row
+(:func:`swf.actors.timed_out_in_a_row`, read from the history) the execution
+is failed with the error as its reason -- before the
+:class:`~swf_gevent.actors.GreenletDecider`'s own ``max_decision_timeouts``
+for deciders that raise, with the default counts.
 
 This module imports ``greenlet`` and ``swf``, never gevent.
 """
@@ -50,6 +53,7 @@ from typing import Any
 
 import greenlet  # type: ignore[import-untyped]
 
+from swf.actors import timed_out_in_a_row
 from swf.exceptions import ValidationError
 from swf.models import decisions
 from swf.models import events as ev
@@ -868,17 +872,6 @@ def _check_sizes(what: str, identifier: str, data: str | None) -> None:
         )
 
 
-def held_tasks(task: DecisionTask) -> int:
-    """``DecisionTaskTimedOut`` events since the last ``DecisionTaskCompleted``: the tasks held in a row."""
-    held = 0
-    for event in task.history:
-        if isinstance(event, ev.DecisionTaskCompleted):
-            held = 0
-        elif isinstance(event, ev.DecisionTaskTimedOut):
-            held += 1
-    return held
-
-
 def _child_id(parent: str, suffix: str) -> str:
     workflow_id = f"{parent}.{suffix}"
     if len(workflow_id) <= decisions.MAX_ID_LENGTH:
@@ -937,7 +930,7 @@ class WorkflowDecider:
             if isinstance(err, NondeterminismError):
                 emit(signals.workflow_nondeterminism, self, task=decision_task, error=err)
             line = str(err).splitlines()[0] if str(err) else type(err).__name__
-            held = held_tasks(decision_task)
+            held = timed_out_in_a_row(decision_task)
             if self.hold and held >= definition.max_held_tasks:
                 log.error(
                     "workflow %s run %s: failing after %d held decision tasks: %s",
