@@ -25,7 +25,9 @@ the AWS ``error_code``, ``message`` and the raw ``response``::
     │                                           refused before any call is made
     ├── CredentialsError                        no or unreadable credentials
     ├── ConnectionError                         endpoint unreachable, timeouts
-    └── ResponseError                           any other fault code
+    ├── ResponseError                           any other fault code
+    └── (WorkflowError)                         the workflow layer's branch, drawn in
+                                                swf_gevent.workflow.errors
 """
 
 from __future__ import annotations

@@ -47,7 +47,16 @@ from swf.models.decisions import Decision, attributes_key, decision_fields, fit_
 from swf.models.events import ExecutionRef
 from swf.models.history import DecisionTask, History, read_json
 
-__all__ = ["DecisionMaker", "ReplayStep", "load_decider", "main", "replay", "replay_each", "task_for"]
+__all__ = [
+    "DecisionMaker",
+    "ReplayStep",
+    "load_decider",
+    "main",
+    "recorded_decision_type",
+    "replay",
+    "replay_each",
+    "task_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -302,11 +311,23 @@ def _recorded_by(event: ev.HistoryEvent, completed_event_id: int) -> bool:
     return not (event.event_type.endswith("Failed") and bool(getattr(event, "initiated_event_id", 0)))
 
 
+def recorded_decision_type(event: ev.HistoryEvent, completed_event_id: int) -> str | None:
+    """The decision type whose taking recorded ``event`` at once, in the task completed by ``completed_event_id``.
+
+    ``"ScheduleActivityTask"`` for ``ActivityTaskScheduled`` or
+    ``ScheduleActivityTaskFailed``...; ``None`` for an event that is not the
+    immediate record of a decision of that task (a later outcome).
+    """
+    return _RECORDED_BY[event.event_type] if _recorded_by(event, completed_event_id) else None
+
+
 def load_decider(spec: str) -> DecisionMaker:
     """Import ``"package.module:Name"`` and return the decider.
 
     A class is instantiated with no arguments; any other object with a
-    ``decide`` method is returned as is.
+    ``decide`` method is returned as is -- a ``@wf.workflow`` definition of
+    ``swf_gevent.workflow`` is one (it decides its own workflow type), so
+    workflows replay with no import of ``swf_gevent`` here.
 
     :raises swf.exceptions.ValidationError: a malformed spec, a module that
         cannot be imported (missing, a syntax error, raising as it runs), a

@@ -71,6 +71,9 @@ COUNTER_NAMES: dict[str, str] = {
     "heartbeat-sent": "heartbeats_sent",
     "heartbeat-failed": "heartbeats_failed",
     "hub-blocked": "hub_blocked",
+    "workflow-replayed": "workflow_replays",
+    "workflow-task-held": "workflow_tasks_held",
+    "workflow-nondeterminism": "workflow_nondeterminism_errors",
 }
 
 #: Signals carrying a ``duration`` the exporting handlers observe: (histogram
@@ -277,6 +280,8 @@ _WARNINGS = frozenset(
         "heartbeat-failed",
         "hub-blocked",
         "activity-task-gone",
+        "workflow-task-held",
+        "workflow-nondeterminism",
     }
 )
 _INFOS = frozenset(

@@ -55,6 +55,9 @@ __all__ = [
     "poll_failed",
     "retry_policy",
     "signals",
+    "workflow_nondeterminism",
+    "workflow_replayed",
+    "workflow_task_held",
 ]
 
 log = logging.getLogger(__name__)
@@ -135,6 +138,19 @@ heartbeat_failed = signals.signal(
 hub_blocked = signals.signal(
     "hub-blocked",
     doc="A greenlet held the gevent hub longer than the set limit. Sender: None. Payload: duration (s, at least the limit), greenlet (repr str).",
+)
+
+workflow_replayed = signals.signal(
+    "workflow-replayed",
+    doc="A workflow decider replayed a decision task's history and answered it. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, workflow_name, events (int), checkpoints (int), decisions (int), duration (s).",
+)
+workflow_task_held = signals.signal(
+    "workflow-task-held",
+    doc="Workflow code raised unexpectedly or no longer matches its history: the decision task is left unanswered, to be retried after its timeout. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, error (one-line str), held (int, tasks held in a row with this one).",
+)
+workflow_nondeterminism = signals.signal(
+    "workflow-nondeterminism",
+    doc="Replaying a history, workflow code issued other commands than were recorded. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, error (NondeterminismError, naming file:line).",
 )
 
 

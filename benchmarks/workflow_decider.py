@@ -1,0 +1,184 @@
+"""Decision CPU per decision task: the demo as a workflow against the hand-written decider.
+
+Runs every data file of ``examples/data`` through ``text-pipeline`` version 1
+(:class:`text_pipeline.TextPipeline`, the hand-written decider -- the
+baseline) and version 2 (``text_pipeline_workflow.text_pipeline``, the same
+work as plain Python code replayed by :class:`swf_gevent.workflow.WorkflowDecider`)
+on the local endpoint (in its own process), with in-process deciders and
+activity workers. Then, offline, each decider decides every decision task of
+its recorded histories again, the typed history built beforehand (parsing is
+the same for both and excluded in the ``decide`` rows, included in the
+``parse + decide`` rows: what a decider pays per polled task, HTTP aside);
+best of N rounds. Prints µs per decision task for each and the ratio to the
+baseline (target: at most 1.3).
+
+Run by hand from the repository root: ``python benchmarks/workflow_decider.py [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
+
+import gevent
+import text_pipeline
+import text_pipeline_workflow
+
+from benchmarks._endpoint import start_endpoint
+from swf.connection import call, call_pages, make_client
+from swf.models import History
+from swf.models import events as ev
+from swf.models.history import DecisionTask
+from swf.replay import task_for
+from swf_gevent.activities import ActivityRegistry
+from swf_gevent.actors import GreenletActivityWorker, GreenletDecider
+from swf_gevent.workflow import WorkflowDecider
+
+
+def _record(url: str) -> dict[str, list[History]]:
+    client = make_client(
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        max_attempts=1,
+        max_pool_connections=32,
+    )
+    domain = f"bench-{uuid.uuid4().hex[:8]}"
+    registry = ActivityRegistry.from_functions([text_pipeline.split, text_pipeline.count, text_pipeline.merge])
+    call(client, "RegisterDomain", name=domain, workflowExecutionRetentionPeriodInDays="1")
+    for version in ("1", "2"):
+        call(
+            client,
+            "RegisterWorkflowType",
+            domain=domain,
+            name="text-pipeline",
+            version=version,
+            defaultTaskList={"name": f"pipeline-{version}"},
+            defaultExecutionStartToCloseTimeout="600",
+            defaultTaskStartToCloseTimeout="30",
+            defaultChildPolicy="TERMINATE",
+        )
+    for definition in registry:
+        call(
+            client,
+            "RegisterActivityType",
+            domain=domain,
+            name=definition.name,
+            version=definition.version,
+            defaultTaskList={"name": "text"},
+            defaultTaskScheduleToStartTimeout="600",
+            defaultTaskScheduleToCloseTimeout="600",
+            defaultTaskStartToCloseTimeout="600",
+            defaultTaskHeartbeatTimeout="NONE",
+        )
+    actors: list[Any] = [
+        GreenletDecider(domain, "pipeline-1", text_pipeline.TextPipeline(), client=client, slots=4),
+        GreenletDecider(
+            domain, "pipeline-2", WorkflowDecider([text_pipeline_workflow.text_pipeline]), client=client, slots=4
+        ),
+        GreenletActivityWorker(domain, "text", registry, client=client, slots=50),
+    ]
+    for actor in actors:
+        actor.start()
+    files = sorted(path.name for path in (ROOT / "examples" / "data").glob("*.txt"))
+    runs = {}
+    try:
+        for name in files:
+            for version in ("1", "2"):
+                runs[(name, version)] = call(
+                    client,
+                    "StartWorkflowExecution",
+                    domain=domain,
+                    workflowId=f"{name}-{version}",
+                    workflowType={"name": "text-pipeline", "version": version},
+                    input=json.dumps({"file": name}),
+                )["runId"]
+        histories: dict[str, list[History]] = {"1": [], "2": []}
+        with gevent.Timeout(300):
+            for (name, version), run_id in runs.items():
+                execution = {"workflowId": f"{name}-{version}", "runId": run_id}
+                while True:
+                    info = call(client, "DescribeWorkflowExecution", domain=domain, execution=execution)
+                    if info["executionInfo"]["executionStatus"] != "OPEN":
+                        break
+                    gevent.sleep(0.1)
+                pages = call_pages(client, "GetWorkflowExecutionHistory", domain=domain, execution=execution)
+                histories[version].append(History.from_pages(list(pages)))
+    finally:
+        for actor in actors:
+            actor.stop(timeout=10)
+    return histories
+
+
+def _tasks(histories: list[History]) -> list[DecisionTask]:
+    """Every decision task of the histories, each with a history object of its own (no cached state)."""
+    tasks = []
+    for history in histories:
+        for start in history.filter(ev.DecisionTaskStarted):
+            task = task_for(history, at=start.event_id)
+            tasks.append(task)
+    return tasks
+
+
+def _time(decider: Any, histories: list[History], rounds: int, *, parse: bool) -> tuple[float, int]:
+    """Best CPU seconds over ``rounds`` to decide every task; with ``parse``, reading each task's JSON too."""
+    best = float("inf")
+    count = 0
+    for _ in range(rounds):
+        tasks = _tasks(histories)
+        documents = [task.to_document() for task in tasks] if parse else []
+        count = len(tasks)
+        began = time.process_time()
+        if parse:
+            for document in documents:
+                decider.decide(DecisionTask.from_pages([document]))
+        else:
+            for task in tasks:
+                decider.decide(task)
+        best = min(best, time.process_time() - began)
+    return best, count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per decider; the best is kept")
+    args = parser.parse_args()
+    process, url = start_endpoint(poll_timeout=1.0)
+    try:
+        histories = _record(url)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    events_1 = sum(len(h) for h in histories["1"])
+    events_2 = sum(len(h) for h in histories["2"])
+    print(f"{'decider':<34} {'what':<16} {'tasks':>6} {'events':>7} {'µs/task':>9} {'x baseline':>11}")
+    for what, parse in (("decide", False), ("parse + decide", True)):
+        baseline, tasks_1 = _time(text_pipeline.TextPipeline(), histories["1"], args.rounds, parse=parse)
+        workflow, tasks_2 = _time(
+            WorkflowDecider([text_pipeline_workflow.text_pipeline]), histories["2"], args.rounds, parse=parse
+        )
+        rows = [
+            ("TextPipeline (hand-written, v1)", tasks_1, events_1, baseline),
+            ("text_pipeline workflow (v2)", tasks_2, events_2, workflow),
+        ]
+        for name, tasks, events, seconds in rows:
+            per_task = seconds / tasks
+            ratio = per_task / (baseline / tasks_1)
+            print(f"{name:<34} {what:<16} {tasks:>6} {events:>7} {per_task * 1e6:>9.0f} {ratio:>11.2f}")
+
+
+if __name__ == "__main__":
+    main()
