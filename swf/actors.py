@@ -275,6 +275,8 @@ class Decider(Actor):
         task_token: str,
         decisions: Iterable[Mapping[str, Any]] | None = None,
         execution_context: str | None = None,
+        *,
+        retry: object = _ClientPolicy.CLIENT,
     ) -> None:
         """Answer a decision task (``RespondDecisionTaskCompleted``).
 
@@ -287,6 +289,8 @@ class Decider(Actor):
             closes the task without decisions.
         :param execution_context: free text kept with the execution (at most
             32,768 characters).
+        :param retry: the call's :class:`swf.retry.RetryPolicy` (``None``:
+            sent once); the connection's by default.
         :raises swf.exceptions.ValidationError: an oversized context, more than
             100 decisions, a bad decision, or a request over
             :data:`swf.models.decisions.MAX_REQUEST_BYTES` (nothing was sent);
@@ -298,7 +302,7 @@ class Decider(Actor):
         if execution_context is not None:
             params["executionContext"] = execution_context
         check_request_size(params, "RespondDecisionTaskCompleted")
-        call(self.client, "RespondDecisionTaskCompleted", **params)
+        call(self.client, "RespondDecisionTaskCompleted", retry=retry, **params)
 
 
 class ActivityWorker(Actor):

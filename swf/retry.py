@@ -17,7 +17,11 @@ What is retried is decided from the translated error alone
   reset, connect or read timeout);
 - :class:`~swf.exceptions.ResponseError` answered with an HTTP 5xx status, or
   with one of the transient codes ``RequestTimeout``,
-  ``RequestTimeoutException``, ``PriorRequestNotComplete``.
+  ``RequestTimeoutException``, ``PriorRequestNotComplete``;
+- ``LimitExceededException``, AWS's "slow down" (botocore counts it among
+  the throttles): its backoff starts from ``slow_down_delay`` (1 s by
+  default), not ``base_delay``. SWF's own ``LimitExceededFault`` (a resource
+  limit such as open executions) is not retried.
 
 Every other error is the caller's (``UnknownResourceFault``,
 ``ValidationException``, ``TypeAlreadyExistsFault``, no credentials...) and is
@@ -47,7 +51,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TypeVar
 
@@ -75,6 +79,8 @@ RetryHook = Callable[[str, int, float, SWFError], None]
 Duration = timedelta | float | int
 
 _TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+#: Error codes asking the caller to slow down more than a throttle does.
+_SLOW_DOWN_CODES = frozenset({"LimitExceededException"})
 _TOO_MANY_REQUESTS = 429
 # 2 ** 62 times any base delay is past every sensible cap; the bound keeps
 # ``2.0 ** n`` from overflowing for huge attempt numbers.
@@ -89,12 +95,15 @@ def is_retryable(error: BaseException) -> bool:
     :returns: ``True`` for a :class:`~swf.exceptions.ThrottlingError`, a
         :class:`~swf.exceptions.ConnectionError`, and a
         :class:`~swf.exceptions.ResponseError` with an HTTP 5xx or 429 status
-        or a transient error code; ``False`` otherwise.
+        or a transient error code, and ``LimitExceededException``; ``False``
+        otherwise.
     """
     if isinstance(error, (ThrottlingError, ConnectionError)):
         return True
     if not isinstance(error, SWFError):
         return False
+    if error.error_code in _SLOW_DOWN_CODES:
+        return True
     status = _http_status(error)
     if status == _TOO_MANY_REQUESTS:
         return True
@@ -143,7 +152,8 @@ class RetryPolicy:
     or the cap is reached: ``max_attempts`` attempts were made, or
     ``deadline`` has passed since attempt 1 was sent (a delay that would end
     past the deadline is shortened to end at it). Then the last error is
-    raised as it was.
+    raised as it was. After ``LimitExceededException`` the ceiling starts
+    from ``slow_down_delay`` instead of ``base_delay``.
 
     Durations are given as :class:`~datetime.timedelta` or as seconds (int or
     float) and stored as ``timedelta``; the callables receive and return
@@ -152,9 +162,13 @@ class RetryPolicy:
     Equality, hash and repr cover the numbers only, not the callables.
 
     :param max_attempts: total attempts of one call, retries included, at
-        least 1 (1 never retries). Default 10.
+        least 1 (1 never retries); ``None`` for no limit but ``deadline``
+        (then retried until the deadline, or for ever without one). Default 10.
     :param base_delay: ceiling of the first backoff delay; each later ceiling
         doubles. Default 0.1 s.
+    :param slow_down_delay: ceiling of the first backoff delay after
+        ``LimitExceededException``, doubling likewise (never below
+        ``base_delay``). Default 1 s.
     :param max_delay: cap on any single backoff delay. Default 10 s.
     :param deadline: no attempt starts later than this after the first one
         was sent; ``None`` for no limit but ``max_attempts``. Default 120 s,
@@ -177,10 +191,11 @@ class RetryPolicy:
     :raises TypeError: a field of the wrong type, named in the message.
     """
 
-    max_attempts: int
+    max_attempts: int | None
     base_delay: timedelta
     max_delay: timedelta
     deadline: timedelta | None
+    slow_down_delay: timedelta
     sleep: Callable[[float], None] = field(compare=False, repr=False)
     on_retry: RetryHook | None = field(compare=False, repr=False)
     clock: Callable[[], float] = field(compare=False, repr=False)
@@ -189,20 +204,22 @@ class RetryPolicy:
     def __init__(
         self,
         *,
-        max_attempts: int = 10,
+        max_attempts: int | None = 10,
         base_delay: Duration = timedelta(milliseconds=100),
         max_delay: Duration = timedelta(seconds=10),
         deadline: Duration | None = timedelta(seconds=120),
+        slow_down_delay: Duration = timedelta(seconds=1),
         sleep: Callable[[float], None] = _sleep,
         on_retry: RetryHook | None = None,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
     ) -> None:
-        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int):
-            raise TypeError(f"max_attempts must be an int, got {max_attempts!r}")
-        if max_attempts < 1:
+        if max_attempts is not None and (isinstance(max_attempts, bool) or not isinstance(max_attempts, int)):
+            raise TypeError(f"max_attempts must be an int or None, got {max_attempts!r}")
+        if max_attempts is not None and max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts!r}")
         base = _seconds("base_delay", base_delay)
+        slow = max(_seconds("slow_down_delay", slow_down_delay), base)
         cap = _seconds("max_delay", max_delay)
         if cap < base:
             raise ValueError(f"max_delay ({cap} s) must not be below base_delay ({base} s)")
@@ -221,33 +238,61 @@ class RetryPolicy:
         set_field(self, "base_delay", timedelta(seconds=base))
         set_field(self, "max_delay", timedelta(seconds=cap))
         set_field(self, "deadline", None if limit is None else timedelta(seconds=limit))
+        set_field(self, "slow_down_delay", timedelta(seconds=slow))
         set_field(self, "sleep", sleep)
         set_field(self, "on_retry", on_retry)
         set_field(self, "clock", clock)
         set_field(self, "jitter", jitter)
 
-    def ceiling(self, attempt: int) -> float:
+    def ceiling(self, attempt: int, error: SWFError | None = None) -> float:
         """The most the policy waits after failed attempt ``attempt``.
 
         :param attempt: the number of the attempt that failed, from 1.
-        :returns: ``min(max_delay, base_delay * 2 ** (attempt - 1))`` in seconds.
+        :param error: the error of that attempt; ``LimitExceededException``
+            starts from ``slow_down_delay``.
+        :returns: ``min(max_delay, first * 2 ** (attempt - 1))`` in seconds,
+            ``first`` being ``base_delay`` or ``slow_down_delay``.
         :raises ValueError: ``attempt`` below 1.
         """
         if attempt < 1:
             raise ValueError(f"attempt must be at least 1, got {attempt!r}")
-        base = self.base_delay.total_seconds()
-        cap = self.max_delay.total_seconds()
+        slow = error is not None and error.error_code in _SLOW_DOWN_CODES
+        base = (self.slow_down_delay if slow else self.base_delay).total_seconds()
+        cap = max(self.max_delay.total_seconds(), base)
         return min(cap, base * 2.0 ** min(attempt - 1, _MAX_EXPONENT))
 
-    def backoff(self, attempt: int) -> float:
+    def backoff(self, attempt: int, error: SWFError | None = None) -> float:
         """A delay to sleep after failed attempt ``attempt``: full jitter under :meth:`ceiling`.
 
         :param attempt: the number of the attempt that failed, from 1.
-        :returns: seconds, in ``[0, ceiling(attempt)]``.
+        :param error: the error of that attempt, as for :meth:`ceiling`.
+        :returns: seconds, in ``[0, ceiling(attempt, error)]``.
         :raises ValueError: ``attempt`` below 1.
         """
-        ceiling = self.ceiling(attempt)
+        ceiling = self.ceiling(attempt, error)
         return min(ceiling, max(0.0, ceiling * self.jitter()))
+
+    def with_deadline(self, deadline: Duration | None) -> RetryPolicy:
+        """This policy, its deadline shortened to ``deadline`` (never lengthened).
+
+        For a call whose answer stops mattering at a known time: an answer to a
+        task that SWF times out after its start-to-close timeout.
+
+        :param deadline: the longest time retries may take from the first
+            attempt; ``None`` keeps the policy as it is. A deadline at or below
+            0 is raised to 1 ms, so one attempt is still sent.
+        :returns: a policy equal but for ``deadline``; ``self`` when unchanged.
+        :raises TypeError: ``deadline`` is not a duration.
+        """
+        if deadline is None:
+            return self
+        seconds = deadline.total_seconds() if isinstance(deadline, timedelta) else deadline
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise TypeError(f"deadline must be a timedelta, a number of seconds or None, got {deadline!r}")
+        seconds = max(float(seconds), 0.001)
+        if self.deadline is not None and self.deadline.total_seconds() <= seconds:
+            return self
+        return replace(self, deadline=timedelta(seconds=seconds))
 
     def run(self, operation: str, send: Callable[[], T]) -> T:
         """Call ``send()`` until it returns, retrying retryable errors under this policy.
@@ -261,7 +306,9 @@ class RetryPolicy:
             :class:`~swf.exceptions.SWFError` on failure.
         :returns: what ``send`` returned.
         :raises swf.exceptions.SWFError: at once when not retryable; the last
-            error when the attempts or the deadline ran out.
+            error when the attempts or the deadline ran out. With neither a
+            ``max_attempts`` nor a ``deadline``, retries last as long as
+            retryable errors do.
         """
         started = self.clock()
         attempt = 0
@@ -281,11 +328,11 @@ class RetryPolicy:
     def _next_delay(self, operation: str, attempt: int, started: float, error: SWFError) -> float | None:
         """The backoff after failed ``attempt``, or ``None`` when the policy gives up."""
         reason = _describe(error)
-        if attempt >= self.max_attempts:
+        if self.max_attempts is not None and attempt >= self.max_attempts:
             if self.max_attempts > 1:
                 log.info("%s: %s on attempt %d of %d; giving up", operation, reason, attempt, self.max_attempts)
             return None
-        delay = self.backoff(attempt)
+        delay = self.backoff(attempt, error)
         if self.deadline is not None:
             remaining = self.deadline.total_seconds() - (self.clock() - started)
             if remaining <= 0:

@@ -8,6 +8,12 @@ interrupted (the task was canceled, is gone, or the worker shuts down)
 kills the child it was waiting on, so its CPU is freed at once; a thread
 cannot be killed and runs on, its result dropped.
 
+``sys.exit()``, ``KeyboardInterrupt`` or any other ``BaseException`` a
+function raises in a thread or a child comes back as an ordinary error
+(:class:`ActivityExit`, :class:`RemoteError`), so it fails its task and ends
+neither the worker nor the process (gevent's thread pool would otherwise
+hand a ``SystemExit`` to the hub, which ends the process).
+
 The process pool a worker uses by default is made on first use, one per
 process (:func:`default_process_pool`), and closed at exit.
 """
@@ -29,7 +35,7 @@ from gevent.threadpool import ThreadPool
 
 from swf_gevent._process_child import read_frame, write_frame
 
-__all__ = ["ProcessPool", "RemoteError", "default_process_pool", "run_in_thread"]
+__all__ = ["ActivityExit", "ProcessPool", "RemoteError", "default_process_pool", "run_in_thread"]
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +55,47 @@ class RemoteError(Exception):
         self.remote_traceback = remote_traceback
 
 
+class ActivityExit(Exception):
+    """An activity function raised a ``BaseException`` that is not an ``Exception`` (``SystemExit``...).
+
+    Carried as an ordinary error, so that it fails the task and ends nothing.
+
+    :param error: what the function raised; the task's reason is ``"<its type>: <its message>"``.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+
+
 def run_in_thread(function: Callable[..., Any], *args: Any, pool: ThreadPool | None = None, **kwargs: Any) -> Any:
     """``function(*args, **kwargs)`` in a thread of ``pool``; blocks this greenlet only.
 
     :param pool: the gevent thread pool; the hub's (``gevent.get_hub().threadpool``) by default.
     :returns: what ``function`` returned.
     :raises Exception: what ``function`` raised, with its traceback.
+    :raises ActivityExit: ``function`` raised ``SystemExit``, ``KeyboardInterrupt``
+        or another ``BaseException`` that is not an ``Exception``.
     """
     threads = pool if pool is not None else gevent.get_hub().threadpool
-    return threads.spawn(function, *args, **kwargs).get()
+    ok, value = threads.spawn(_outcome, function, args, kwargs).get()
+    if ok:
+        return value
+    if isinstance(value, Exception):
+        raise value
+    raise ActivityExit(value) from value
+
+
+def _outcome(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
+    """``(True, result)`` or ``(False, what it raised)``: nothing is raised in the pool's thread.
+
+    gevent's thread pool reports a thread's exception to the hub, which prints
+    it and, for ``SystemExit``, ends the process.
+    """
+    try:
+        return True, function(*args, **kwargs)
+    except BaseException as err:  # every outcome goes back to the waiting greenlet
+        return False, err
 
 
 class _Child:

@@ -4,7 +4,9 @@ Run as ``python -m swf_gevent._process_child``. It reads calls from stdin
 and writes answers to stdout, each one frame: a 4-byte big-endian length,
 then a pickle. A call is ``(function, argument)`` (the function pickled by
 reference, so it must be importable by module and name); the answer is
-``("ok", value)`` or ``("error", type name, message, traceback text)``.
+``("ok", value)`` or ``("error", type name, message, traceback text)``,
+also when the function raised ``SystemExit`` or ``KeyboardInterrupt``: the
+child answers and stays up for the next call.
 What the function prints goes to stderr, so it cannot break the frames.
 Imports nothing of gevent: the child is a plain Python process.
 """
@@ -67,7 +69,7 @@ def main() -> None:
         try:
             answer: tuple[Any, ...] = ("ok", function(argument))
             body = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as err:
+        except BaseException as err:  # SystemExit, KeyboardInterrupt too: the task fails, the child stays
             answer = ("error", type(err).__name__, str(err), traceback.format_exc())
             body = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         answers.write(_HEADER.pack(len(body)) + body)

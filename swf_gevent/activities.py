@@ -13,8 +13,10 @@ The function gets the task input decoded by its codec (JSON by default,
 the task's result. A function that declares a parameter named ``context``
 also gets an :class:`ActivityContext` (task token, ids, execution,
 :meth:`~ActivityContext.heartbeat`, cancellation state). Raising fails the
-task: reason ``"<ExceptionType>: <message>"``, details the traceback.
-Raising :class:`ActivityCanceled` reports the task canceled.
+task: reason ``"<ExceptionType>: <message>"``, details the traceback; so
+does ``sys.exit()`` (reason ``"SystemExit: 3"``) or ``KeyboardInterrupt``,
+which never end the worker. Raising :class:`ActivityCanceled` reports the
+task canceled.
 
 Where the function runs is its ``executor``: ``"hub"`` (the default: in the
 worker's greenlet, for I/O-bound work that yields), ``"thread"`` (gevent's
@@ -102,8 +104,14 @@ JSON = JsonCodec()
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ActivityCanceled(Exception):
-    """Raise from an activity function to report the task canceled.
+class ActivityCanceled(BaseException):
+    """The task's cancellation: raised inside the function when SWF asks, or raised by it to report the task canceled.
+
+    A ``BaseException``, as gevent's ``GreenletExit`` and asyncio's
+    ``CancelledError`` are, so that ``except Exception`` in a retry loop
+    does not swallow it. Catch it by name to clean up; return afterwards to
+    complete the task anyway, or let it (or anything else) propagate to have
+    the task answered canceled.
 
     :param details: text sent with ``RespondActivityTaskCanceled``.
     """
@@ -337,8 +345,10 @@ class ActivityContext:
     The worker heartbeats on its own while the function runs, sending the
     latest details given to :meth:`heartbeat`. When SWF answers a heartbeat
     that cancellation was requested, :attr:`cancel_requested` becomes true
-    and :class:`ActivityCanceled` is raised inside the function (in the hub;
-    a function in a thread sees only the flag, and its result is dropped).
+    and :class:`ActivityCanceled` is raised inside the function once (in the
+    hub; a function in a thread sees only the flag, and its result is
+    dropped), never while the function is inside its own :meth:`heartbeat`
+    call to SWF: that call raises it once it returned.
 
     :param task: the task being performed.
     :param heartbeat: sends one heartbeat with optional details and returns
@@ -382,9 +392,12 @@ class ActivityContext:
         out, or its execution closed), the function is ended right here and
         its task is not answered.
 
-        :returns: ``True`` when cancellation was requested; then raise
-            :class:`ActivityCanceled` to report it (the next automatic
-            heartbeat raises it inside the function otherwise).
+        :returns: whether cancellation was requested: from a thread, the
+            flag; from the hub, ``True`` only after :class:`ActivityCanceled`
+            was raised once and caught.
+        :raises ActivityCanceled: from the hub, the first time the worker
+            learns that cancellation was requested (from this heartbeat, or
+            an automatic one that answered while this call was under way).
         """
         if details is not None:
             self.details = details

@@ -27,21 +27,37 @@ or twice, is harmless.
 
 Supervision: the poll loop never dies of SWF errors (a failing poll is
 retried with a growing pause, 0.1 s up to 10 s, and ``poll_failed`` is
-sent). Any other error escaping the loop is a crash: the actor logs it,
+sent). It yields to the hub after every poll, and an empty poll that comes
+back at once (under :data:`FAST_EMPTY_POLL` seconds, where SWF holds an empty
+poll for 60 s: an endpoint without long polls, or a test double) is followed
+by a pause growing from 0.05 s to 2 s, reset by the next task or slow empty
+poll, so such an endpoint is not polled in a tight loop. Any other error escaping the loop is a crash: the actor logs it,
 sends ``actor_crashed`` and restarts the loop after ``restart_delay``
 seconds, doubling on each crash up to ``max_restart_delay`` and reset by
 the next successful poll. Running tasks are not touched by a restart.
 
-What user code raises never kills an actor: a failing activity function
-fails its task (``RespondActivityTaskFailed``: reason
+What user code raises never kills an actor nor ends the process: a failing
+activity function fails its task (``RespondActivityTaskFailed``: reason
 ``"<ExceptionType>: <message>"``, at most 256 characters, details the
-traceback, at most 32,768), a result over 32,768 characters fails it with a
-reason saying so, and a failing ``decide`` leaves its decision task to time
-out so SWF hands it out again, until the execution's decision tasks timed
-out ``max_decision_timeouts`` times in a row: then the decider fails the
-execution (:class:`GreenletDecider`). Respond calls are retried under
-``respond_retry`` (:data:`RESPOND_RETRY` by default), so a throttled answer
-is not lost.
+traceback, at most 32,768); so does ``sys.exit()``, ``KeyboardInterrupt`` or
+any other ``BaseException`` it raises (reason ``"SystemExit: 3"``), in the
+hub, a thread or a child process. A result over 32,768 characters fails the
+task with a reason saying so, and a failing ``decide`` leaves its decision
+task to time out so SWF hands it out again, until the execution's decision
+tasks timed out ``max_decision_timeouts`` times in a row: then the decider
+fails the execution (:class:`GreenletDecider`).
+
+Answers (``RespondActivityTaskCompleted``, ``Failed``, ``Canceled`` and
+``RespondDecisionTaskCompleted``) are retried under ``respond_retry``
+(:data:`RESPOND_RETRY` by default: no cap on attempts, jittered backoff
+capped at 5 s) for as long as SWF can still take them: until SWF answers
+that the task is gone (``UnknownResourceFault``), or until the task's own
+timeout, counted from when it was polled (an activity task: the shorter of
+its type's start-to-close and schedule-to-close timeouts as its
+:class:`~swf_gevent.activities.ActivityDefinition` gives them, no limit when
+both are ``None``; a decision task: the ``startToCloseTimeout`` of its
+``DecisionTaskScheduled`` event). So a throttle storm delays an answer but
+does not lose it.
 
 Heartbeats, while an activity task runs whose type has a heartbeat timeout:
 a heartbeat greenlet beside the function sends
@@ -52,12 +68,17 @@ characters). Each call is sent once (``heartbeat_retry``,
 policy:
 
 - cancel requested: :attr:`ActivityContext.cancel_requested` is set and
-  :class:`ActivityCanceled` is raised inside the function (once); when it
-  propagates, the task is answered canceled (``RespondActivityTaskCanceled``).
-  A function that catches it and returns completes the task instead.
+  :class:`ActivityCanceled` (a ``BaseException``, so ``except Exception``
+  does not swallow it) is raised inside the function once, at a point where
+  nothing can wrap it: never inside the function's own
+  :meth:`ActivityContext.heartbeat` call to SWF, which raises it itself once
+  its call returned. When the function then ends by raising anything, the
+  task is answered canceled (``RespondActivityTaskCanceled``); a function
+  that catches :class:`ActivityCanceled` and returns completes the task.
 - task gone (``UnknownResourceFault``: it timed out, or its execution was
-  closed or terminated): the function is killed, the task is not answered,
-  and ``activity_task_gone`` is sent.
+  closed or terminated): the function is killed (delivered the same way),
+  the task is not answered even if the function returns, and
+  ``activity_task_gone`` is sent.
 - throttled: that beat is skipped (``heartbeat_failed``); the next one is
   sent on time.
 - any other error (connection, 5xx): logged, ``heartbeat_failed``, and the
@@ -89,9 +110,10 @@ from gevent.threadpool import ThreadPool
 from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, DomainLike, timed_out_in_a_row
 from swf.exceptions import DoesNotExistError, SWFError, ThrottlingError, ValidationError
 from swf.models.decisions import MAX_DATA_LENGTH, fail_workflow_execution
+from swf.models.events import DecisionTaskScheduled
 from swf.retry import NO_RETRY, RetryPolicy
 from swf_gevent import signals
-from swf_gevent._executors import ProcessPool, RemoteError, default_process_pool, run_in_thread
+from swf_gevent._executors import ActivityExit, ProcessPool, RemoteError, default_process_pool, run_in_thread
 from swf_gevent._hub_monitor import HubMonitor
 from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityDefinition, ActivityRegistry
 from swf_gevent.signals import emit
@@ -99,6 +121,7 @@ from swf_gevent.signals import emit
 __all__ = [
     "ActorState",
     "DecisionMaker",
+    "FAST_EMPTY_POLL",
     "GreenletActivityWorker",
     "GreenletActor",
     "GreenletDecider",
@@ -113,6 +136,8 @@ log = logging.getLogger(__name__)
 
 _BACKOFF_FIRST = 0.1
 _BACKOFF_MAX = 10.0
+_EMPTY_PAUSE_FIRST = 0.05  # seconds after the first empty poll that came back at once; doubles
+_EMPTY_PAUSE_MAX = 2.0
 _FULL_POOL_CHECK = 0.5  # seconds between looks at the stop request while every slot is busy
 _FAIL_BACK_WAIT = 30.0  # seconds given to the answers of failed-back tasks before they are killed
 _MIN_HEARTBEAT_INTERVAL = 0.05
@@ -124,13 +149,19 @@ MAX_DECISION_TIMEOUTS = 5
 #: The reason of an activity task failed back because its worker is stopping.
 SHUTDOWN_REASON = "WorkerShutdown: the worker stopped before the task finished"
 
-#: How respond calls (``RespondActivityTask*``) are retried by default: up
-#: to 8 attempts, delays from 0.1 s doubling up to 5 s, none started past 60 s.
+#: Seconds under which an empty poll counts as answered at once (SWF holds
+#: an empty poll for 60 s); such polls are followed by a growing pause.
+FAST_EMPTY_POLL = 0.25
+
+#: How answers (``RespondActivityTask*``, ``RespondDecisionTaskCompleted``)
+#: are retried by default: no cap on attempts, jittered delays from 0.1 s
+#: doubling up to 5 s (``LimitExceededException``: from 1 s); each answer's
+#: deadline is its task's own timeout (:meth:`swf.retry.RetryPolicy.with_deadline`).
 RESPOND_RETRY = RetryPolicy(
-    max_attempts=8,
+    max_attempts=None,
     base_delay=timedelta(milliseconds=100),
     max_delay=timedelta(seconds=5),
-    deadline=timedelta(seconds=60),
+    deadline=None,
 )
 
 
@@ -159,6 +190,11 @@ class _TaskGone(BaseException):
     """Thrown into a running activity function whose task SWF no longer knows."""
 
 
+#: What the worker raises inside a running function, least to most severe:
+#: a later, more severe one is still delivered after a lesser one.
+_INTERRUPTS: tuple[type[BaseException], ...] = (ActivityCanceled, _WorkerShutdown, _TaskGone)
+
+
 class _PollAbandoned(Exception):
     """Raised instead of a poll's next retry attempt once stop was asked: the poll brought nothing."""
 
@@ -171,6 +207,10 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
     :param restart_delay: seconds before the loop is restarted after its
         first crash (above 0); doubles with each crash in a row.
     :param max_restart_delay: the longest pause before a restart, seconds.
+    :param respond_retry: the retry policy of the answers to tasks: by
+        default :data:`RESPOND_RETRY`, each retry sent as ``call_retried`` by
+        this actor; ``None`` sends each once. Each answer's deadline is
+        shortened to its task's own timeout.
     :raises ValueError: ``slots`` below 1, or a restart delay not above 0
         (or the maximum below the first), naming the parameter.
     """
@@ -182,6 +222,7 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         *,
         restart_delay: float = 1.0,
         max_restart_delay: float = 60.0,
+        respond_retry: RetryPolicy | None = RESPOND_RETRY,
     ) -> None:
         if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
             raise ValueError(f"slots must be a positive integer, got {slots!r}")
@@ -195,6 +236,8 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         super().__init__()
         self.actor = actor
         self._pool = Pool(slots)
+        self._respond_policy = respond_retry
+        self._respond_policy_ready = respond_retry is not RESPOND_RETRY
         self._state = ActorState.NEW
         self._stop_requested = Event()
         self._deadline: float | None = None
@@ -237,6 +280,20 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
     def running_tasks(self) -> int:
         """How many tasks are running now."""
         return len(self._pool)
+
+    @property
+    def respond_retry(self) -> RetryPolicy | None:
+        """The retry policy of the answers to tasks (the default one is derived on first use, not per idle actor)."""
+        if not self._respond_policy_ready:
+            # The default: the same policy, its retries sent as call_retried by this actor.
+            self._respond_policy = signals.retry_policy(RESPOND_RETRY, sender=self)
+            self._respond_policy_ready = True
+        return self._respond_policy
+
+    def _answer_retry(self, seconds_left: float | None) -> RetryPolicy | None:
+        """:attr:`respond_retry` with its deadline shortened to ``seconds_left`` (``None``: as it is)."""
+        policy = self.respond_retry
+        return policy if policy is None else policy.with_deadline(seconds_left)
 
     @property
     def poll_retry(self) -> RetryPolicy | None:
@@ -352,6 +409,7 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
     def _loop(self) -> None:
         """Poll while slots are free, until stop is asked."""
         backoff = _BACKOFF_FIRST
+        empty_pause = _EMPTY_PAUSE_FIRST
         while not self._stop_requested.is_set():
             if self._pool.full():
                 self._wait_for_slot()
@@ -359,6 +417,7 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
             began = time.monotonic()
             try:
                 task = self._poll()
+                gevent.sleep(0)  # a poll answered without I/O (a test double) must not starve the hub
             except _PollAbandoned:
                 log.debug("%r: a poll retrying at the stop request was abandoned", self)
                 continue
@@ -371,17 +430,20 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
             backoff = _BACKOFF_FIRST
             self._restart_next = self._restart_first
             if task is None:
-                emit(signals.poll_empty, self, duration=time.monotonic() - began)
+                took = time.monotonic() - began
+                emit(signals.poll_empty, self, duration=took)
+                if took < FAST_EMPTY_POLL:  # no long poll behind it: do not ask again at once
+                    self._stop_requested.wait(empty_pause)
+                    empty_pause = min(empty_pause * 2, _EMPTY_PAUSE_MAX)
+                else:
+                    empty_pause = _EMPTY_PAUSE_FIRST
             else:
+                empty_pause = _EMPTY_PAUSE_FIRST
                 self._pool.spawn(self._handle, task)
 
     def _wait_for_slot(self) -> None:
-        """Block until a slot is free or stop is asked, whichever comes first."""
-        slots = getattr(self._pool, "_semaphore", None)  # gevent's Pool counts its slots with it
-        if slots is None:
-            self._pool.wait_available(timeout=_FULL_POOL_CHECK)
-        else:
-            gevent.wait([self._stop_requested, slots], count=1)
+        """Block until a slot is free, or at most :data:`_FULL_POOL_CHECK` seconds (the loop looks at stop)."""
+        self._pool.wait_available(timeout=_FULL_POOL_CHECK)
 
     def _drain(self) -> None:
         """After the loop: wait for running tasks until the deadline, then fail back the rest."""
@@ -446,6 +508,8 @@ class GreenletDecider(GreenletActor):
         time out in a row before the next failing one fails the execution
         (0 fails it on the first failure).
     :raises ValueError: ``max_decision_timeouts`` not an integer of at least 0.
+    :param respond_retry: see :class:`GreenletActor`; the deadline of each
+        answer is its decision task's ``startToCloseTimeout``.
     """
 
     def __init__(
@@ -460,6 +524,7 @@ class GreenletDecider(GreenletActor):
         restart_delay: float = 1.0,
         max_restart_delay: float = 60.0,
         max_decision_timeouts: int = MAX_DECISION_TIMEOUTS,
+        respond_retry: RetryPolicy | None = RESPOND_RETRY,
     ) -> None:
         if (
             isinstance(max_decision_timeouts, bool)
@@ -472,6 +537,7 @@ class GreenletDecider(GreenletActor):
             slots,
             restart_delay=restart_delay,
             max_restart_delay=max_restart_delay,
+            respond_retry=respond_retry,
         )
         self.decider: Decider = self.actor  # type: ignore[assignment]
         self.decision_maker = decision_maker
@@ -480,6 +546,16 @@ class GreenletDecider(GreenletActor):
 
     def _poll(self) -> Any:
         return self.decider.poll(retry=self.poll_retry)
+
+    def _decision_retry(self, task: Any, began: float) -> RetryPolicy | None:
+        """:attr:`respond_retry` until SWF times the task out (its ``DecisionTaskScheduled`` timeout, from ``began``)."""
+        for event in reversed(task.history):
+            if isinstance(event, DecisionTaskScheduled) and event.event_id < task.started_event_id:
+                timeout = event.start_to_close_timeout
+                if timeout is not None:
+                    return self._answer_retry(timeout.total_seconds() - (time.monotonic() - began))
+                break
+        return self.respond_retry
 
     def _handle(self, task: Any) -> None:
         emit(signals.decision_task_received, self, task=task)
@@ -490,7 +566,7 @@ class GreenletDecider(GreenletActor):
             self._failed(task, err, began)
             return
         try:
-            self.decider.complete(task.task_token, decisions)
+            self.decider.complete(task.task_token, decisions, retry=self._decision_retry(task, began))
         except ValidationError as err:  # refused before the call, or SWF's ValidationException
             self._failed(task, err, began)
             return
@@ -569,16 +645,36 @@ class GreenletDecider(GreenletActor):
 
 
 class _Run:
-    """One activity task being performed: what heartbeats and shutdown need to reach it."""
+    """One activity task being performed: what heartbeats and shutdown need to reach it.
 
-    __slots__ = ("task", "greenlet", "context", "in_function", "cancel_raised")
+    An interrupt (:data:`_INTERRUPTS`) is kept in ``pending`` until it can be
+    delivered: thrown into the task's greenlet while the function runs and
+    is not inside the worker's own call to SWF (``in_call``), or raised by
+    :meth:`ActivityContext.heartbeat` once its call returned.
+    """
+
+    __slots__ = ("task", "greenlet", "context", "in_function", "in_call", "pending", "delivered", "began")
 
     def __init__(self, task: ActivityTask, greenlet: Any) -> None:
         self.task = task
         self.greenlet = greenlet
         self.context: ActivityContext | None = None
         self.in_function = False  # interrupts are delivered only while the function runs
-        self.cancel_raised = False
+        self.in_call = False  # the function is inside its own heartbeat call: delivered after it
+        self.pending: BaseException | None = None
+        self.delivered: set[type[BaseException]] = set()
+        self.began = time.monotonic()
+
+    def was_delivered(self, kind: type[BaseException]) -> bool:
+        """Whether an interrupt of ``kind`` was raised in the function."""
+        return kind in self.delivered
+
+    def take_pending(self) -> BaseException | None:
+        """The pending interrupt, now counted as delivered; ``None`` when there is none."""
+        error, self.pending = self.pending, None
+        if error is not None:
+            self.delivered.add(type(error))
+        return error
 
 
 class GreenletActivityWorker(GreenletActor):
@@ -598,7 +694,9 @@ class GreenletActivityWorker(GreenletActor):
     :param max_restart_delay: see :class:`GreenletActor`.
     :param respond_retry: the retry policy of ``RespondActivityTaskCompleted``,
         ``Failed`` and ``Canceled``: by default :data:`RESPOND_RETRY`, each
-        retry sent as ``call_retried`` by this worker; ``None`` sends each once.
+        retry sent as ``call_retried`` by this worker; ``None`` sends each
+        once. Each answer's deadline is shortened to the task's own timeout
+        (see the module doc).
     :param heartbeat_retry: the retry policy of automatic and explicit
         heartbeats; :data:`swf.retry.NO_RETRY` by default (a throttled beat
         is skipped, not retried for minutes).
@@ -633,24 +731,14 @@ class GreenletActivityWorker(GreenletActor):
             slots,
             restart_delay=restart_delay,
             max_restart_delay=max_restart_delay,
+            respond_retry=respond_retry,
         )
         self.worker: ActivityWorker = self.actor  # type: ignore[assignment]
         self.activities = registry
-        self._respond_retry = respond_retry
-        self._respond_policy_ready = respond_retry is not RESPOND_RETRY
         self.heartbeat_retry = heartbeat_retry
         self._thread_pool = thread_pool
         self._process_pool = process_pool
         self._runs: dict[Any, _Run] = {}
-
-    @property
-    def respond_retry(self) -> RetryPolicy | None:
-        """The retry policy of the respond calls (the default one is derived on first use, not per idle worker)."""
-        if not self._respond_policy_ready:
-            # The default: the same policy, its retries sent as call_retried by this worker.
-            self._respond_retry = signals.retry_policy(RESPOND_RETRY, sender=self)
-            self._respond_policy_ready = True
-        return self._respond_retry
 
     def _poll(self) -> ActivityTask | None:
         return self.worker.poll(retry=self.poll_retry)
@@ -659,7 +747,9 @@ class GreenletActivityWorker(GreenletActor):
         run = _Run(task, gevent.getcurrent())
         self._runs[run.greenlet] = run
         emit(signals.activity_task_received, self, task=task)
-        began = time.monotonic()
+        began = run.began
+        error: BaseException | None = None
+        result: str | None = None
         try:
             try:
                 if self._failing_back:
@@ -668,52 +758,72 @@ class GreenletActivityWorker(GreenletActor):
             finally:
                 run.in_function = False
                 self._runs.pop(run.greenlet, None)
-        except ActivityCanceled as canceled:
-            if self._answer(task, began, "cancel", self.worker.cancel, canceled.details):
-                emit(
-                    signals.activity_task_canceled,
-                    self,
-                    task=task,
-                    details=canceled.details,
-                    duration=time.monotonic() - began,
-                )
-        except _TaskGone:
+        except gevent.GreenletExit:  # the cold kill: nothing is answered
+            raise
+        except BaseException as err:  # everything else the function (or its interrupts) raised is an outcome
+            error = err
+        if isinstance(error, _TaskGone) or run.was_delivered(_TaskGone):
             log.info(
                 "activity %s of workflow %s is gone (timed out or its execution closed); killed, not answered",
                 task.activity_id,
                 task.workflow_execution.workflow_id,
             )
             emit(signals.activity_task_gone, self, task=task, duration=time.monotonic() - began)
-        except _WorkerShutdown:
-            self._report_failure(task, began, SHUTDOWN_REASON, None)
-        except Exception as err:  # the function's failure is the task's failure
-            reason, details = _describe(err)
-            self._report_failure(task, began, reason, details)
-        else:
-            if self._answer(task, began, "complete", self.worker.complete, result):
+        elif error is None:
+            if self._answer(run, "complete", self.worker.complete, result):
                 emit(signals.activity_task_completed, self, task=task, result=result, duration=time.monotonic() - began)
+        elif isinstance(error, _WorkerShutdown) or run.was_delivered(_WorkerShutdown):
+            self._report_failure(run, SHUTDOWN_REASON, None)
+        elif isinstance(error, ActivityCanceled) or run.was_delivered(ActivityCanceled):
+            details = error.details if isinstance(error, ActivityCanceled) else _describe(error)[0]
+            if self._answer(run, "cancel", self.worker.cancel, details):
+                emit(
+                    signals.activity_task_canceled,
+                    self,
+                    task=task,
+                    details=details,
+                    duration=time.monotonic() - began,
+                )
+        else:  # the function's failure is the task's failure, SystemExit and KeyboardInterrupt included
+            reason, details = _describe(error)
+            self._report_failure(run, reason, details)
 
-    def _report_failure(self, task: ActivityTask, began: float, reason: str, details: str | None) -> None:
-        log.debug("activity %s failed: %s", task.activity_id, reason)
-        if self._answer(task, began, "fail", self.worker.fail, details, reason):
+    def _report_failure(self, run: _Run, reason: str, details: str | None) -> None:
+        log.debug("activity %s failed: %s", run.task.activity_id, reason)
+        if self._answer(run, "fail", self.worker.fail, details, reason):
             emit(
                 signals.activity_task_failed,
                 self,
-                task=task,
+                task=run.task,
                 reason=reason,
                 details=details,
-                duration=time.monotonic() - began,
+                duration=time.monotonic() - run.began,
             )
 
-    def _answer(self, task: ActivityTask, began: float, verb: str, answer: Callable[..., None], *args: Any) -> bool:
-        """Send one answer about ``task``; ``False`` when SWF refused it or it could not be sent.
+    def _time_left(self, run: _Run) -> float | None:
+        """Seconds until SWF times the task out, from its type's timeouts; ``None`` when it never does."""
+        name, version = run.task.activity_type
+        definition = self.activities.get(name, version)
+        if definition is None:
+            return None
+        limits = [
+            limit.total_seconds()
+            for limit in (definition.start_to_close_timeout, definition.schedule_to_close_timeout)
+            if limit is not None
+        ]
+        return min(limits) - (time.monotonic() - run.began) if limits else None
 
-        A refusal because the task is gone sends ``activity_task_gone``; any
+    def _answer(self, run: _Run, verb: str, answer: Callable[..., None], *args: Any) -> bool:
+        """Send one answer about the task; ``False`` when SWF refused it or it could not be sent.
+
+        Retried under :attr:`respond_retry` until the task's own timeout. A
+        refusal because the task is gone sends ``activity_task_gone``; any
         other failure (retries exhausted) is logged, and the task is left to
         its SWF timeout.
         """
+        task = run.task
         try:
-            answer(task.task_token, *args, retry=self.respond_retry)
+            answer(task.task_token, *args, retry=self._answer_retry(self._time_left(run)))
         except DoesNotExistError:
             log.info(
                 "activity %s of workflow %s: %s refused, the task is gone (timed out or its execution closed)",
@@ -721,7 +831,7 @@ class GreenletActivityWorker(GreenletActor):
                 task.workflow_execution.workflow_id,
                 verb,
             )
-            emit(signals.activity_task_gone, self, task=task, duration=time.monotonic() - began)
+            emit(signals.activity_task_gone, self, task=task, duration=time.monotonic() - run.began)
             return False
         except SWFError as err:
             log.warning(
@@ -753,6 +863,9 @@ class GreenletActivityWorker(GreenletActor):
             if self._failing_back:
                 raise _WorkerShutdown()
             run.in_function = True
+            pending = run.take_pending()  # an interrupt that came before the function started
+            if pending is not None:
+                raise pending
             value = self._call(definition, payload, run.context)
         finally:
             run.in_function = False
@@ -767,7 +880,12 @@ class GreenletActivityWorker(GreenletActor):
         function = definition.function
         kwargs = {"context": context} if definition.wants_context else {}
         if definition.executor == "hub":
-            return function(payload, **kwargs)
+            try:
+                return function(payload, **kwargs)
+            except (Exception, gevent.GreenletExit, *_INTERRUPTS):
+                raise
+            except BaseException as err:  # SystemExit, KeyboardInterrupt...: a failure, never the process's end
+                raise ActivityExit(err) from err
         if definition.executor == "thread":
             return run_in_thread(function, payload, pool=self._thread_pool, **kwargs)
         pool = self._process_pool if self._process_pool is not None else default_process_pool()
@@ -782,17 +900,38 @@ class GreenletActivityWorker(GreenletActor):
     def _explicit_heartbeat(self, run: _Run, details: str | None) -> bool:
         """A heartbeat the function asked for, under the same policy as the automatic ones.
 
-        Gone: the function ends here (not answered). Throttled or failed:
-        logged and skipped. Returns whether cancellation was requested.
+        No interrupt is thrown into the function during the call: one that
+        arrived meanwhile, or the cancellation this call learned of, is
+        raised here once the call returned. Gone: :class:`_TaskGone` (not
+        answered). Throttled or failed: logged and skipped. Returns whether
+        cancellation was requested (true only after :class:`ActivityCanceled`
+        was raised once and caught).
         """
+        run.in_call = True
         try:
-            return self._heartbeat(run, details)
+            cancel_requested = self._heartbeat(run, details)
         except DoesNotExistError:
-            raise _TaskGone() from None
+            self._interrupt(run, _TaskGone())
+            cancel_requested = False
         except SWFError as err:
             log.info("heartbeat of activity %s skipped: %s", run.task.activity_id, err)
             emit(signals.heartbeat_failed, self, task=run.task, error=err)
-            return run.context is not None and run.context.cancel_requested
+            cancel_requested = False
+        finally:
+            run.in_call = False
+        if cancel_requested:
+            self._cancel_requested(run)
+        pending = run.take_pending()
+        if pending is not None:
+            raise pending
+        return run.context is not None and run.context.cancel_requested
+
+    def _cancel_requested(self, run: _Run) -> None:
+        """Record that SWF asked to cancel the task, and have :class:`ActivityCanceled` raised in it once."""
+        if run.context is not None and not run.context.cancel_requested:
+            run.context.cancel_requested = True
+            log.info("activity %s: cancellation requested", run.task.activity_id)
+        self._interrupt(run, ActivityCanceled())
 
     def _heartbeat_loop(self, run: _Run, timeout: timedelta) -> None:
         """Heartbeat every third of ``timeout`` while the function runs, under the written policy."""
@@ -817,19 +956,29 @@ class GreenletActivityWorker(GreenletActor):
                 emit(signals.heartbeat_failed, self, task=task, error=err)
                 pause = interval / 4
                 continue
-            if cancel_requested and not run.cancel_raised:
-                run.cancel_raised = True
-                if context is not None:
-                    context.cancel_requested = True
-                log.info("activity %s: cancellation requested", task.activity_id)
-                self._interrupt(run, ActivityCanceled())
+            if cancel_requested:
+                self._cancel_requested(run)
 
     def _interrupt(self, run: _Run, error: BaseException) -> None:
-        """Raise ``error`` inside the task's greenlet if its function is still running."""
+        """Have ``error`` raised inside the task's function once, where nothing can wrap it.
+
+        Kept in ``run.pending`` unless an interrupt of the same kind was
+        delivered already or a more severe one waits. Thrown into the task's
+        greenlet from the hub while the function runs outside the worker's own
+        SWF calls; during such a call, :meth:`_explicit_heartbeat` raises it
+        after the call returned.
+        """
+        rank = _INTERRUPTS.index(type(error))
+        if type(error) in run.delivered:
+            return
+        if run.pending is not None and _INTERRUPTS.index(type(run.pending)) >= rank:
+            return
+        run.pending = error
 
         def deliver() -> None:
-            if run.in_function and not run.greenlet.dead:
-                run.greenlet.throw(error)
+            if run.pending is None or not run.in_function or run.in_call or run.greenlet.dead:
+                return  # delivered meanwhile, not yet in the function, or its heartbeat call raises it
+            run.greenlet.throw(run.take_pending())
 
         gevent.get_hub().loop.run_callback(deliver)
 
@@ -842,4 +991,6 @@ def _describe(error: BaseException) -> tuple[str, str]:
     """``(reason, details)`` of a function's failure: ``"Type: message"`` and the traceback."""
     if isinstance(error, RemoteError):
         return f"{error.type_name}: {error.message}", error.remote_traceback
+    if isinstance(error, ActivityExit):
+        error = error.error
     return f"{type(error).__name__}: {error}", "".join(traceback.format_exception(error))
