@@ -411,6 +411,58 @@ def test_errors_classified_retryable() -> None:
     assert not is_retryable(RuntimeError("not an SWF error"))
 
 
+def test_limit_exceeded_exception_backs_off_from_one_second() -> None:
+    """LimitExceededException is retried with ceilings from 1 s (a throttle from 0.1 s); SWF's LimitExceededFault is not."""
+    slow = ResponseError("LimitExceededException", error_code="LimitExceededException")
+    throttle = ThrottlingError("ThrottlingException", error_code="ThrottlingException")
+    assert is_retryable(slow)
+    assert not is_retryable(ResponseError("LimitExceededFault", error_code="LimitExceededFault"))
+    assert [DEFAULT_RETRY.ceiling(n, slow) for n in (1, 2, 3, 5)] == pytest.approx([1, 2, 4, 10])
+    assert [DEFAULT_RETRY.ceiling(n, throttle) for n in (1, 2, 3)] == pytest.approx([0.1, 0.2, 0.4])
+    sleeps: list[float] = []
+    attempts = iter([slow, None])
+
+    def send() -> str:
+        error = next(attempts)
+        if error is not None:
+            raise error
+        return "ok"
+
+    policy = RetryPolicy(sleep=sleeps.append, jitter=lambda: 1.0)
+    assert policy.run("RespondActivityTaskCompleted", send) == "ok"
+    assert sleeps == [1.0]
+
+
+def test_with_deadline_only_shortens() -> None:
+    """with_deadline keeps the shorter deadline, and gives an unlimited policy one; None changes nothing."""
+    unlimited = RetryPolicy(max_attempts=None, deadline=None)
+    assert unlimited.with_deadline(5).deadline == timedelta(seconds=5)
+    assert unlimited.with_deadline(None) is unlimited
+    assert DEFAULT_RETRY.with_deadline(500) is DEFAULT_RETRY
+    assert DEFAULT_RETRY.with_deadline(timedelta(seconds=3)).deadline == timedelta(seconds=3)
+    assert DEFAULT_RETRY.with_deadline(-1).deadline == timedelta(milliseconds=1)
+
+
+def test_no_attempt_cap_retries_until_the_deadline() -> None:
+    """max_attempts=None retries past ten attempts, until the deadline passes."""
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    def send() -> str:
+        raise ThrottlingError("ThrottlingException", error_code="ThrottlingException")
+
+    policy = RetryPolicy(
+        max_attempts=None, deadline=30, max_delay=1, sleep=sleep, clock=lambda: now[0], jitter=lambda: 1.0
+    )
+    with pytest.raises(ThrottlingError):
+        policy.run("RespondActivityTaskCompleted", send)
+    assert len(sleeps) > 25 and now[0] == pytest.approx(30)
+
+
 def test_durations_accept_seconds_or_timedelta() -> None:
     """Seconds and timedeltas give equal policies, stored as timedelta; callables do not count in equality."""
     seconds = RetryPolicy(base_delay=0.25, max_delay=3, deadline=30)
