@@ -42,7 +42,7 @@ import gevent.socket
 from gevent import monkey
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
-from swf_gevent.local._faults import Fault
+from swf_gevent.local._faults import FAULT_KINDS, Fault, FaultTable
 from swf_gevent.local._registry import Registry
 from swf_gevent.local._tasks import poller_gone
 from swf_gevent.local._timers import Clock
@@ -100,7 +100,6 @@ _REGISTRY_OPERATIONS = frozenset(
         "ListTagsForResource",
     }
 )
-_FAULT_KINDS = ("throttle", "drop")
 #: Operations that park until a task comes; withdrawn when their client goes away.
 _POLL_OPERATIONS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
 _READ = 1  # the event loop's "readable" event mask
@@ -122,31 +121,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class _Faults:
-    """Injected faults: ``{operation: [kind, kind, ...]}`` consumed in order, under a native lock."""
-
-    def __init__(self) -> None:
-        self._lock = _allocate_lock()
-        self._pending: dict[str, list[str]] = {}
-
-    def add(self, operation: str, kind: str, count: int) -> None:
-        with self._lock:
-            self._pending.setdefault(operation, []).extend([kind] * count)
-
-    def take(self, operation: str, kind: str) -> bool:
-        """Consume the next fault of ``operation`` if it is of ``kind``; ``True`` if consumed."""
-        if not self._pending:
-            return False
-        with self._lock:
-            queue = self._pending.get(operation)
-            if not queue or queue[0] != kind:
-                return False
-            queue.pop(0)
-            if not queue:
-                del self._pending[operation]
-            return True
 
 
 def _refuse_constant(name: str) -> Any:
@@ -180,7 +154,7 @@ class _Application:
     :param faults: injected faults.
     """
 
-    def __init__(self, registry: Registry, engine: Any, engine_error: str, faults: _Faults) -> None:
+    def __init__(self, registry: Registry, engine: Any, engine_error: str, faults: FaultTable) -> None:
         self.registry = registry
         self.engine = engine
         self._engine_error = engine_error
@@ -473,7 +447,7 @@ class _Server(WSGIServer):  # type: ignore[misc]
         self,
         listener: Any,
         application: Any,
-        faults: _Faults,
+        faults: FaultTable,
         *,
         idle_timeout: float,
         header_timeout: float,
@@ -569,7 +543,7 @@ class LocalSWF:
         self.state = "new"
         self._clock = Clock()
         self._time_skipping = bool(time_skipping)
-        self._faults = _Faults()
+        self._faults = FaultTable()
         self._loop: Any = None
         self._stop_event: gevent.event.Event | None = None
         self._start_error: BaseException | None = None
@@ -682,11 +656,37 @@ class LocalSWF:
         """
         if operation not in operation_names():
             raise ValueError(f"operation must be an SWF operation name, got {operation!r}")
-        if kind not in _FAULT_KINDS:
-            raise ValueError(f"kind must be one of {_FAULT_KINDS}, got {kind!r}")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {FAULT_KINDS}, got {kind!r}")
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count!r}")
         self._faults.add(operation, kind, count)
+
+    def inject_fault_window(
+        self, operation: str, kind: str = "throttle", *, seconds: float, fraction: float = 1.0
+    ) -> None:
+        """For ``seconds`` from now, make ``fraction`` of the calls of ``operation`` fail.
+
+        A storm rather than a count: with ``fraction=0.5`` every second call
+        fails, evenly spread, until the time is up. Faults from
+        :meth:`inject_fault` are taken first. Windows on one operation add up.
+
+        :param operation: an SWF operation name, ``"RespondActivityTaskCompleted"``.
+        :param kind: ``"throttle"`` or ``"drop"``, as for :meth:`inject_fault`.
+        :param seconds: how long the window lasts, above 0.
+        :param fraction: the share of calls that fail, above 0 and at most 1.
+        :raises ValueError: an unknown operation or kind, ``seconds`` not above
+            0 or ``fraction`` outside ``(0, 1]``.
+        """
+        if operation not in operation_names():
+            raise ValueError(f"operation must be an SWF operation name, got {operation!r}")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {FAULT_KINDS}, got {kind!r}")
+        if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"seconds must be a finite number above 0, got {seconds!r}")
+        if not (isinstance(fraction, (int, float)) and 0 < fraction <= 1):
+            raise ValueError(f"fraction must be above 0 and at most 1, got {fraction!r}")
+        self._faults.add_window(operation, kind, float(seconds), float(fraction))
 
     # -- time -------------------------------------------------------------------------
 
