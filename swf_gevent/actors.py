@@ -63,7 +63,8 @@ Heartbeats, while an activity task runs whose type has a heartbeat timeout:
 a heartbeat greenlet beside the function sends
 ``RecordActivityTaskHeartbeat`` every third of that timeout with the latest
 details the function gave (:meth:`ActivityContext.heartbeat`, at most 2,048
-characters). Each call is sent once (``heartbeat_retry``,
+characters), and goes on until the task is answered, so an answer retried
+through a throttle storm does not let the task's heartbeat timeout pass. Each call is sent once (``heartbeat_retry``,
 :data:`swf.retry.NO_RETRY` by default), never held in a long retry. The
 policy:
 
@@ -653,7 +654,7 @@ class _Run:
     :meth:`ActivityContext.heartbeat` once its call returned.
     """
 
-    __slots__ = ("task", "greenlet", "context", "in_function", "in_call", "pending", "delivered", "began")
+    __slots__ = ("task", "greenlet", "context", "in_function", "in_call", "pending", "delivered", "began", "beating")
 
     def __init__(self, task: ActivityTask, greenlet: Any) -> None:
         self.task = task
@@ -664,6 +665,7 @@ class _Run:
         self.pending: BaseException | None = None
         self.delivered: set[type[BaseException]] = set()
         self.began = time.monotonic()
+        self.beating: Any = None  # the heartbeat greenlet: beats until the task is answered
 
     def was_delivered(self, kind: type[BaseException]) -> bool:
         """Whether an interrupt of ``kind`` was raised in the function."""
@@ -747,21 +749,29 @@ class GreenletActivityWorker(GreenletActor):
         run = _Run(task, gevent.getcurrent())
         self._runs[run.greenlet] = run
         emit(signals.activity_task_received, self, task=task)
-        began = run.began
         error: BaseException | None = None
         result: str | None = None
         try:
             try:
-                if self._failing_back:
-                    raise _WorkerShutdown()
-                result = self._perform(run)
-            finally:
-                run.in_function = False
-                self._runs.pop(run.greenlet, None)
-        except gevent.GreenletExit:  # the cold kill: nothing is answered
-            raise
-        except BaseException as err:  # everything else the function (or its interrupts) raised is an outcome
-            error = err
+                try:
+                    if self._failing_back:
+                        raise _WorkerShutdown()
+                    result = self._perform(run)
+                finally:
+                    run.in_function = False
+                    self._runs.pop(run.greenlet, None)
+            except gevent.GreenletExit:  # the cold kill: nothing is answered
+                raise
+            except BaseException as err:  # everything else the function (or its interrupts) raised is an outcome
+                error = err
+            self._conclude(run, result, error)
+        finally:
+            if run.beating is not None:
+                run.beating.kill(block=True)
+
+    def _conclude(self, run: _Run, result: str | None, error: BaseException | None) -> None:
+        """Answer the task from how its function ended (heartbeats go on meanwhile, so a slow answer keeps it)."""
+        task, began = run.task, run.began
         if isinstance(error, _TaskGone) or run.was_delivered(_TaskGone):
             log.info(
                 "activity %s of workflow %s is gone (timed out or its execution closed); killed, not answered",
@@ -856,9 +866,8 @@ class GreenletActivityWorker(GreenletActor):
         run.context = ActivityContext(
             task, (lambda details: self._explicit_heartbeat(run, details)) if in_hub else None
         )
-        beating = None
         if definition.heartbeat_timeout is not None:
-            beating = gevent.spawn(self._heartbeat_loop, run, definition.heartbeat_timeout)
+            run.beating = gevent.spawn(self._heartbeat_loop, run, definition.heartbeat_timeout)
         try:
             if self._failing_back:
                 raise _WorkerShutdown()
@@ -869,8 +878,6 @@ class GreenletActivityWorker(GreenletActor):
             value = self._call(definition, payload, run.context)
         finally:
             run.in_function = False
-            if beating is not None:
-                beating.kill(block=True)
         result = definition.codec.encode(value)
         if result is not None and len(result) > MAX_DATA_LENGTH:
             raise ValueError(f"result is {len(result)} characters; SWF takes at most {MAX_DATA_LENGTH}")

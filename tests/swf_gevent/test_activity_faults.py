@@ -281,3 +281,37 @@ def test_polls_answered_empty_at_once_do_not_starve_the_hub(local_swf: Any, rece
         client.close()
     assert len(ticks) > 50
     assert 3 <= len(polls.payloads) <= 30
+
+
+@activity("beating", heartbeat_timeout=timedelta(seconds=0.3))
+def beating(payload: Any) -> str:
+    _ran.append("beating")
+    return "ok"
+
+
+BEATING = ActivityRegistry.from_functions([beating])
+
+
+def test_heartbeats_go_on_while_an_answer_is_retried(
+    local_swf: Any, swf_client: Any, domain_name: str, receivers: Any
+) -> None:
+    """An answer throttled for longer than the SWF heartbeat timeout (1 s) lands: heartbeats go on meanwhile."""
+    register(swf_client, domain_name, BEATING)
+    beats = receivers(signals.heartbeat_sent)
+    execution = start_and_schedule(swf_client, domain_name, ("a", "beating", None))
+    local_swf.inject_fault("RespondActivityTaskCompleted", "throttle", 80)
+    worker = GreenletActivityWorker(
+        domain_name,
+        ACTIVITIES,
+        BEATING,
+        client=swf_client,
+        respond_retry=signals.retry_policy(QUICK_ANSWERS, sender="test"),
+    )
+    worker.start()
+    try:
+        receivers(signals.activity_task_completed).wait(1)
+    finally:
+        worker.stop(timeout=10)
+    assert execution.types().count("ActivityTaskCompleted") == 1
+    assert "ActivityTaskTimedOut" not in execution.types()
+    assert len(beats.payloads) >= 5
