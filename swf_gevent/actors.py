@@ -31,7 +31,8 @@ sent). It yields to the hub after every poll, and an empty poll that comes
 back at once (under :data:`FAST_EMPTY_POLL` seconds, where SWF holds an empty
 poll for 60 s: an endpoint without long polls, or a test double) is followed
 by a pause growing from 0.05 s to 2 s, reset by the next task or slow empty
-poll, so such an endpoint is not polled in a tight loop. Any other error escaping the loop is a crash: the actor logs it,
+poll, so such an endpoint is not polled in a tight loop. Any other error
+escaping the loop is a crash: the actor logs it,
 sends ``actor_crashed`` and restarts the loop after ``restart_delay``
 seconds, doubling on each crash up to ``max_restart_delay`` and reset by
 the next successful poll. Running tasks are not touched by a restart.
@@ -64,7 +65,8 @@ a heartbeat greenlet beside the function sends
 ``RecordActivityTaskHeartbeat`` every third of that timeout with the latest
 details the function gave (:meth:`ActivityContext.heartbeat`, at most 2,048
 characters), and goes on until the task is answered, so an answer retried
-through a throttle storm does not let the task's heartbeat timeout pass. Each call is sent once (``heartbeat_retry``,
+through a throttle storm does not let the task's heartbeat timeout pass.
+Each call is sent once (``heartbeat_retry``,
 :data:`swf.retry.NO_RETRY` by default), never held in a long retry. The
 policy:
 
