@@ -28,6 +28,7 @@ __all__ = [
     "DeciderGroup",
     "Executions",
     "describe",
+    "escape",
     "load",
     "resolve",
 ]
@@ -39,7 +40,18 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "swf": (
         frozenset({"domain"}),
         frozenset(
-            {"region", "endpoint_url", "poll_timeout", "log_level", "processes", "stop_timeout", "hub_block_threshold"}
+            {
+                "region",
+                "endpoint_url",
+                "poll_timeout",
+                "read_timeout",
+                "log_level",
+                "debug_loggers",
+                "processes",
+                "stop_timeout",
+                "hub_block_threshold",
+                "unknown_domain_timeout",
+            }
         ),
     ),
     "activities": (frozenset({"task_list", "modules"}), frozenset({"greenlets"})),
@@ -74,6 +86,16 @@ LOCAL_POLL_TIMEOUT = 5.0
 STOP_TIMEOUT = 10.0
 #: Seconds a greenlet may hold the hub before a warning, when ``hub_block_threshold`` is not set.
 HUB_BLOCK_THRESHOLD = 1.0
+#: Seconds a long poll waits for its answer beyond the endpoint's hold, when ``read_timeout`` is not set.
+READ_TIMEOUT_MARGIN = 10.0
+#: The least default ``read_timeout``, seconds: above SWF's 60 s hold.
+MIN_DEFAULT_READ_TIMEOUT = 70.0
+#: Seconds of polls answered only ``UnknownResourceFault`` before the run ends, when
+#: ``unknown_domain_timeout`` is not set (an endpoint that lost its state).
+UNKNOWN_DOMAIN_TIMEOUT = 120.0
+#: Loggers kept at INFO at ``log_level = DEBUG`` unless ``debug_loggers`` names them:
+#: at DEBUG they print task tokens, inputs, results and the access key id.
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 
 
 class ConfigError(Exception):
@@ -91,7 +113,7 @@ class ConfigError(Exception):
             where += f": [{section}]"
             if key is not None:
                 where += f" {key}"
-        super().__init__(f"{where}: {problem}")
+        super().__init__(escape(f"{where}: {problem}"))
         self.path = path
         self.section = section
         self.key = key
@@ -150,6 +172,9 @@ class Config:
     processes: int = 1  # worker processes, each its own hub and client
     stop_timeout: float = STOP_TIMEOUT  # seconds running tasks get at a stop before being failed back
     hub_block_threshold: float = HUB_BLOCK_THRESHOLD  # seconds a greenlet may hold the hub unreported
+    read_timeout: float = MIN_DEFAULT_READ_TIMEOUT  # seconds a long poll waits for its answer (above poll_timeout)
+    unknown_domain_timeout: float = UNKNOWN_DOMAIN_TIMEOUT  # seconds of nothing but UnknownResourceFault
+    debug_loggers: tuple[str, ...] = ()  # loggers of QUIET_LOGGERS let through at DEBUG
 
     @property
     def local(self) -> bool:
@@ -270,6 +295,17 @@ class _Reader:
                     key,
                     f"{cls.__module__}.{cls.__qualname__} has no {' nor '.join(m + '()' for m in missing)} method",
                 )
+        read_timeout = self.number(
+            "swf", "read_timeout", max(MIN_DEFAULT_READ_TIMEOUT, poll_timeout + READ_TIMEOUT_MARGIN)
+        )
+        if read_timeout <= poll_timeout:
+            raise self.error(
+                "swf",
+                "read_timeout",
+                f"must be above the {poll_timeout:g} s the endpoint holds an empty poll (poll_timeout; SWF's is "
+                f"{MAX_POLL_TIMEOUT:g}): a poll timing out as a task is handed to it loses that task until its "
+                f"own timeout; got {self.parser['swf']['read_timeout']!r}",
+            )
         return Config(
             path=self.path,
             domain=domain,
@@ -284,6 +320,9 @@ class _Reader:
             processes=self.positive_int("swf", "processes", 1, MAX_PROCESSES),
             stop_timeout=self.number("swf", "stop_timeout", STOP_TIMEOUT),
             hub_block_threshold=self.number("swf", "hub_block_threshold", HUB_BLOCK_THRESHOLD),
+            read_timeout=read_timeout,
+            unknown_domain_timeout=self.number("swf", "unknown_domain_timeout", UNKNOWN_DOMAIN_TIMEOUT),
+            debug_loggers=self.logger_names("swf", "debug_loggers"),
         )
 
     def check_keys(self, section: str, kind: str) -> None:
@@ -359,6 +398,14 @@ class _Reader:
         if maximum is not None and value > maximum:
             raise self.error(section, key, f"must be at most {maximum:g} seconds, got {raw!r}")
         return value
+
+    def logger_names(self, section: str, key: str) -> tuple[str, ...]:
+        """Logger names, separated by spaces or commas (``"botocore urllib3"``)."""
+        names = tuple((self.optional_text(section, key) or "").replace(",", " ").split())
+        for name in names:
+            if not all(part.isidentifier() for part in name.split(".")):
+                raise self.error(section, key, f"must be logger names such as 'botocore urllib3', got {name!r}")
+        return names
 
     def dotted(self, section: str, key: str) -> Any:
         path = self.text(section, key)
@@ -488,6 +535,13 @@ def endpoint_url_problem(value: str) -> str | None:
 def region_is_valid(value: str) -> bool:
     """Whether ``value`` is a region name botocore accepts (a host label such as ``us-east-1``)."""
     return _REGION.match(value) is not None
+
+
+def escape(text: str) -> str:
+    """``text`` with each character that is not printable (an ANSI escape, NUL, a newline) written as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def describe(error: BaseException) -> str:

@@ -41,23 +41,37 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import gevent
 from gevent import monkey
 from gevent.event import Event
 
+from swf_gevent._config import Config
+from swf_gevent._connect import connect
+from swf_gevent._fleet import Fleet, FleetState, StopRequests
 from swf_gevent.handlers import ACTIVITY_ANSWERS, DECISION_ANSWERS, MetricsHandler, SignalHandler
 
-__all__ = ["REPORT_INTERVAL", "ChildReporter", "ProcessSupervisor", "add_report", "parent_gone"]
+__all__ = [
+    "REPORT_INTERVAL",
+    "ChildReporter",
+    "ProcessFleet",
+    "ProcessSupervisor",
+    "add_report",
+    "parent_gone",
+    "run_child",
+]
 
 log = logging.getLogger(__name__)
 
 #: Seconds between a child's report lines (sent only when something happened).
 REPORT_INTERVAL = 1.0
+#: Seconds a child gets to stop beyond its poll's hold and its tasks' ``stop_timeout``, before SIGKILL.
+_CHILD_STOP_MARGIN = 30.0
 _BACKOFF_FIRST = 1.0  # seconds before the first restart
 _BACKOFF_MAX = 30.0  # seconds, the longest pause before a restart
 _BACKOFF_RESET = 60.0  # seconds a child must run for the backoff to start over
@@ -245,3 +259,141 @@ def _send(child: subprocess.Popen[str], signum: int, slot: int) -> None:
 def parent_gone(parent_pid: int) -> bool:
     """Whether the process that started this one has ended (this one was re-parented)."""
     return os.getppid() != parent_pid
+
+
+class ProcessFleet:
+    """The parent's fleet: ``config.processes`` children, each running every group of the config.
+
+    The interface of :class:`swf_gevent._fleet.Fleet`: :attr:`metrics` adds
+    up the children's reports; :meth:`wait` returns once every child ended.
+
+    :param config: the checked config.
+    :param local_endpoint: with ``endpoint_url = local``, the URL of the
+        parent's embedded endpoint, which the children share.
+    """
+
+    def __init__(self, config: Config, local_endpoint: str | None = None) -> None:
+        self.config = config
+        command = [sys.executable, "-m", "swf_gevent.run", os.path.abspath(config.path), "--child"]
+        if local_endpoint is not None:
+            command += ["--local-endpoint", local_endpoint]
+        #: The children's counts and latencies, fed by their reports (connected to no signal).
+        self.metrics = MetricsHandler()
+        self.supervisor = ProcessSupervisor(command, config.processes, on_line=self._on_line)
+        self._handlers: list[Any] = []
+        self._state = FleetState.NEW
+
+    def _on_line(self, line: str) -> None:
+        add_report(self.metrics, line)
+
+    @property
+    def state(self) -> FleetState:
+        """The lifecycle state."""
+        return self._state
+
+    @property
+    def processes(self) -> tuple[int, int]:
+        """``(worker processes, restarts so far)``."""
+        return self.supervisor.count, self.supervisor.restarts
+
+    def start(self) -> None:
+        """Serve ``[handlers] prometheus`` here (summed over the children), start the children.
+
+        :raises RuntimeError: started or stopped already.
+        """
+        if self._state is not FleetState.NEW:
+            raise RuntimeError(f"the process fleet cannot start: it is {self._state.value}")
+        self._state = FleetState.STARTED
+        for key, factory in self.config.handlers:
+            if key == "prometheus":  # the children inherit its directory
+                handler = factory()
+                self._handlers.append(handler)
+                handler.serve_children()
+        self.supervisor.start()
+        log.info("%d processes starting, domain %s", self.config.processes, self.config.domain)
+
+    def stop(self, timeout: float | None = None, *, idle: bool = False) -> None:
+        """Stop every child warmly (SIGTERM; SIGUSR1 when ``idle``), SIGKILL those still alive after a while.
+
+        :param timeout: seconds each child's running tasks get (its
+            ``stop_timeout``); a child still alive after its poll's hold,
+            that and 30 s more is killed.
+        :param idle: the work is done: the children kill their actors that
+            run no task in their parked polls.
+        """
+        if self._state is FleetState.NEW:
+            self._state = FleetState.STOPPED
+            return
+        if self._state is not FleetState.STARTED:
+            self.supervisor.done.wait()
+            return
+        self._state = FleetState.STOPPING
+        grace = self.config.poll_timeout + (timeout or 0.0) + _CHILD_STOP_MARGIN
+        self.supervisor.stop(grace, signal.SIGUSR1 if idle else signal.SIGTERM)
+        for handler in self._handlers:
+            try:
+                handler.disconnect()
+            except Exception:  # one failing handler must not keep the others from stopping
+                log.exception("error while disconnecting %r", handler)
+        self._state = FleetState.STOPPED
+
+    def kill(self) -> None:
+        """Ask every child to stop at once (a second SIGTERM: its cold path)."""
+        self.supervisor.hurry()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every child ended, or ``timeout`` seconds; whether they all ended."""
+        return bool(self.supervisor.done.wait(timeout))
+
+
+def run_child(config: Config, local_endpoint: str | None, stdout: TextIO) -> int:
+    """Run as a parent's worker process: every group's actors, reporting counts on ``stdout``, until a stop.
+
+    Stops warmly on SIGTERM or SIGINT (a second stops at once), on SIGUSR1
+    (the work is done: idle actors are killed in their parked polls), or
+    once the parent is gone. Writes a last report of the stop.
+
+    :param local_endpoint: with ``endpoint_url = local``, the parent's endpoint URL.
+    :returns: 0.
+    """
+    client = connect(config, local_endpoint)
+    reporter = ChildReporter()
+    fleet = Fleet(config, client, [reporter])
+    stop = Event()
+    idle = False
+    parent = os.getppid()
+
+    def on_done() -> None:
+        nonlocal idle
+        log.info("the parent's executions all closed: stopping")
+        idle = True
+        stop.set()
+
+    done_handle = gevent.signal_handler(signal.SIGUSR1, on_done)
+    try:
+        with StopRequests(lambda name: stop.set(), lambda name: fleet.kill()):
+            try:
+                fleet.start()
+                while not stop.wait(REPORT_INTERVAL):
+                    if parent_gone(parent):
+                        log.warning("the parent process %d is gone: stopping", parent)
+                        break
+                    _report(reporter.line(), stdout)
+            finally:
+                fleet.stop(config.stop_timeout, idle=idle)
+    finally:
+        done_handle.cancel()
+    _report(reporter.line(), stdout)  # what happened during the stop
+    return 0
+
+
+def _report(line: str | None, stdout: TextIO) -> None:
+    """Send one report line to the parent; once the parent is gone, send nothing more."""
+    if line is None:
+        return
+    try:
+        print(line, file=stdout, flush=True)
+    except BrokenPipeError:  # the parent died: what is left to write goes nowhere
+        log.debug("the parent no longer reads reports")
+        if stdout is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -231,6 +231,11 @@ class MetricsHandler(SignalHandler):
         elif name in DECISION_ANSWERS:
             self.decision_latency.observe(float(payload.get("duration", 0.0)))
 
+    def count(self, signal: NamedSignal) -> int:
+        """How many times ``signal`` was received (``count(signals.decision_task_failed)``)."""
+        with self._lock:
+            return self.counts[signal.name]
+
     @property
     def activity_tasks(self) -> int:
         """Activity tasks answered (completed, failed or canceled)."""

@@ -3,7 +3,7 @@
 from swf.models.base import CLOSED, DEPRECATED, OPEN, REGISTERED
 from swf.querysets.activity import ActivityTypeQuerySet
 from swf.querysets.base import QuerySet
-from swf.querysets.domain import DomainQuerySet
+from swf.querysets.domain import DomainQuerySet, Registered, register
 from swf.querysets.workflow import WorkflowExecutionQuerySet, WorkflowTypeQuerySet
 
 __all__ = [
@@ -14,6 +14,8 @@ __all__ = [
     "OPEN",
     "QuerySet",
     "REGISTERED",
+    "Registered",
     "WorkflowExecutionQuerySet",
     "WorkflowTypeQuerySet",
+    "register",
 ]

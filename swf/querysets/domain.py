@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
+from typing import NamedTuple
 
 from swf.connection import call_pages
-from swf.exceptions import DoesNotExistError, DomainAlreadyExistsError
-from swf.models.base import REGISTERED, REGISTRATION_STATUSES, _check_choice
+from swf.exceptions import DoesNotExistError, DomainAlreadyExistsError, TypeAlreadyExistsError, ValidationError
+from swf.models.activity import ActivityType
+from swf.models.base import DEPRECATED, REGISTERED, REGISTRATION_STATUSES, _check_choice
 from swf.models.domain import Domain
+from swf.models.workflow import WorkflowType
 from swf.querysets.base import QuerySet
 
-__all__ = ["DomainQuerySet"]
+__all__ = ["DomainQuerySet", "Registered", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +102,60 @@ class DomainQuerySet(QuerySet[Domain]):
         except DomainAlreadyExistsError:
             log.debug("domain %s registered concurrently; reading it", name)
             return self.get(name)
+
+
+class Registered(NamedTuple):
+    """What :func:`register` leaves in SWF: the domain and each type, as SWF has them.
+
+    A domain or type this call registered is the model given (status
+    ``REGISTERED``); one that existed is read back (``Describe*``), so its
+    ``status`` tells whether it is deprecated.
+    """
+
+    domain: Domain
+    types: tuple[WorkflowType | ActivityType, ...]
+
+    def deprecated(self) -> tuple[Domain | WorkflowType | ActivityType, ...]:
+        """The domain (first) and the types that SWF holds deprecated: they take no new execution or task."""
+        found: list[Domain | WorkflowType | ActivityType] = [self.domain] if self.domain.status == DEPRECATED else []
+        return tuple(found + [model for model in self.types if model.status == DEPRECATED])
+
+
+def register(domain: Domain, types: Iterable[WorkflowType | ActivityType] = ()) -> Registered:
+    """Register a domain and its workflow and activity types, each only when SWF does not know it.
+
+    Each is saved through its model (``RegisterDomain``,
+    ``RegisterWorkflowType``, ``RegisterActivityType``); one that exists
+    (registered earlier, or by another process winning the race) is left
+    untouched and read back (``DescribeDomain`` and ``ListTagsForResource``,
+    ``Describe<Kind>Type``), as :meth:`DomainQuerySet.get_or_create` does.
+    Types are not registered in a domain that is deprecated.
+
+    :param domain: the domain, with the retention period to register it with.
+    :param types: :class:`~swf.models.WorkflowType` and
+        :class:`~swf.models.ActivityType` models of ``domain``, with the
+        defaults to register them with.
+    :returns: a :class:`Registered` (see :meth:`Registered.deprecated`).
+    :raises swf.exceptions.ValidationError: a type of another domain, before any call.
+    :raises swf.exceptions.SWFError: any other error of SWF, untouched.
+    """
+    models = tuple(types)
+    for model in models:
+        if model.domain != domain:
+            raise ValidationError(f"{model!r} belongs to domain {model.domain.name!r}, not {domain.name!r}")
+    try:
+        domain.save()
+    except DomainAlreadyExistsError:
+        log.debug("domain %s is registered already; reading it", domain.name)
+        domain = domain.upstream()
+        if domain.status == DEPRECATED:
+            return Registered(domain, ())
+    registered: list[WorkflowType | ActivityType] = []
+    for model in models:
+        try:
+            model.save()
+        except TypeAlreadyExistsError:
+            log.debug("%r is registered already in %s; reading it", model, domain.name)
+            model = model.upstream()
+        registered.append(model)
+    return Registered(domain, tuple(registered))

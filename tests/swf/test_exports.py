@@ -62,8 +62,10 @@ EXPORTS = {
         "OPEN",
         "QuerySet",
         "REGISTERED",
+        "Registered",
         "WorkflowExecutionQuerySet",
         "WorkflowTypeQuerySet",
+        "register",
     ],
     "swf.credentials": [
         "InsecureCredentialsFileWarning",

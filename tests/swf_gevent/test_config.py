@@ -123,7 +123,7 @@ CASES = [
         "swf",
         "domian",
         "d",
-        "[swf] domian: unknown key (known: domain, endpoint_url, hub_block_threshold, log_level, poll_timeout, processes, region, stop_timeout)",
+        "[swf] domian: unknown key (known: debug_loggers, domain, endpoint_url, hub_block_threshold, log_level, poll_timeout, processes, read_timeout, region, stop_timeout, unknown_domain_timeout)",
     ),
     (
         "swf",

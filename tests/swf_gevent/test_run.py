@@ -19,7 +19,8 @@ import pytest
 
 from swf.connection import call, call_pages
 from swf_gevent._config import load
-from swf_gevent.run import _register, main
+from swf_gevent._runner import _register
+from swf_gevent.run import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
