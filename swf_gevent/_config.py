@@ -11,6 +11,7 @@ import configparser
 import importlib
 import json
 import math
+import pkgutil
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -30,7 +31,6 @@ __all__ = [
     "describe",
     "escape",
     "load",
-    "resolve",
 ]
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -185,29 +185,6 @@ class Config:
     def pollers(self) -> int:
         """Greenlets polling, all groups together."""
         return sum(g.greenlets for g in self.activities) + sum(g.greenlets for g in self.deciders)
-
-
-def resolve(dotted: str) -> Any:
-    """The object a dotted path names: ``"package.module.Name"``.
-
-    :raises ImportError: no importable module is a prefix of the path.
-    :raises AttributeError: the module has no such attribute.
-    """
-    parts = dotted.split(".")
-    if not all(part.isidentifier() for part in parts):
-        raise ImportError(f"{dotted!r} is not a dotted path")
-    for cut in range(len(parts), 0, -1):
-        module_name = ".".join(parts[:cut])
-        try:
-            obj: Any = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name is not None and module_name.startswith(err.name) and cut > 1:
-                continue  # this prefix is not a module: try a shorter one
-            raise
-        for attribute in parts[cut:]:
-            obj = getattr(obj, attribute)
-        return obj
-    raise ImportError(f"cannot import {dotted!r}")
 
 
 def load(path: str) -> Config:
@@ -410,7 +387,9 @@ class _Reader:
     def dotted(self, section: str, key: str) -> Any:
         path = self.text(section, key)
         try:
-            return resolve(path)
+            if not all(part.isidentifier() for part in path.split(".")):
+                raise ImportError(f"{path!r} is not a dotted path")
+            return pkgutil.resolve_name(path)
         except (ImportError, AttributeError) as err:
             raise self.error(section, key, f"cannot import {path!r}: {err}") from None
         except Exception as err:  # user code: a SyntaxError or any error raised on import
