@@ -7,6 +7,9 @@ process, gevent hub, boto3 client and greenlet actors, all talking to the
 same endpoint (with ``endpoint_url = local``, the parent's one embedded
 endpoint, whose URL the child gets with ``--local-endpoint``).
 
+The parent's side is :class:`ProcessFleet`, with the interface of
+:class:`swf_gevent._fleet.Fleet`; the child's is :func:`run_child`.
+
 Protocol between the two, one way, on the child's standard output: one
 JSON object per line, at most one per :data:`REPORT_INTERVAL` and only
 when something happened, and a last one when the child stops. Each holds
@@ -140,8 +143,6 @@ class ProcessSupervisor:
     :param command: the child's argv (``[sys.executable, "-m", ...]``).
     :param count: how many children (at least 1).
     :param on_line: called with each line a child prints.
-    :param backoff_first: seconds before the first restart of a child.
-    :param backoff_max: the longest pause in seconds before a restart.
     """
 
     def __init__(
@@ -149,8 +150,6 @@ class ProcessSupervisor:
         command: Sequence[str],
         count: int,
         on_line: Callable[[str], None],
-        backoff_first: float = _BACKOFF_FIRST,
-        backoff_max: float = _BACKOFF_MAX,
     ) -> None:
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count!r}")
@@ -159,21 +158,9 @@ class ProcessSupervisor:
         self.restarts = 0
         self.done = Event()  # set once every child ended cleanly, or after stop()
         self._on_line = on_line
-        self._backoff_first = backoff_first
-        self._backoff_max = backoff_max
         self._stopping = Event()
         self._children: dict[int, subprocess.Popen[str]] = {}  # slot -> running child
         self._watchers: list[gevent.Greenlet] = []
-
-    @property
-    def stopping(self) -> bool:
-        """Whether :meth:`stop` was called."""
-        return bool(self._stopping.is_set())
-
-    @property
-    def pids(self) -> list[int]:
-        """The process ids of the children running now, by slot."""
-        return [self._children[slot].pid for slot in sorted(self._children)]
 
     def start(self) -> None:
         """Start every child (returns at once; each is watched by a greenlet)."""
@@ -209,7 +196,7 @@ class ProcessSupervisor:
 
     def _watch(self, slot: int) -> None:
         """Run slot ``slot``'s child until it ends cleanly or a stop, restarting it after failures."""
-        backoff = self._backoff_first
+        backoff = _BACKOFF_FIRST
         while not self._stopping.is_set():
             began = time.monotonic()
             try:
@@ -239,12 +226,12 @@ class ProcessSupervisor:
                 log.warning("process %d ended with status %s while stopping", slot + 1, status)
                 return
             if time.monotonic() - began >= _BACKOFF_RESET:
-                backoff = self._backoff_first
+                backoff = _BACKOFF_FIRST
             log.warning("process %d ended with status %s; restarting it in %.1f s", slot + 1, status, backoff)
             self.restarts += 1
             if self._stopping.wait(backoff):
                 return
-            backoff = min(backoff * 2, self._backoff_max)
+            backoff = min(backoff * 2, _BACKOFF_MAX)
 
 
 def _send(child: subprocess.Popen[str], signum: int, slot: int) -> None:
