@@ -1,7 +1,7 @@
 """Throughput of a greenlet fleet on the embedded endpoint, by number of activity greenlets.
 
 Runs the demo pipeline (``examples/text_pipeline.py``) through
-:class:`swf_gevent.run.Fleet` in this process: the embedded local endpoint,
+:class:`swf_gevent._runner.Run` in this process: the embedded local endpoint,
 one decider greenlet per ten activity greenlets, and the same number of
 executions for every row. Prints activity tasks per second, p50 / p95
 activity task latency (ms, received to answered) and wall time (s). The
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
 
 from swf_gevent._config import load
-from swf_gevent.run import Fleet
+from swf_gevent._runner import Run
 
 CONFIG = """
 [swf]
@@ -62,13 +62,14 @@ def run(workers: int, executions: int) -> tuple[float, float, float, float]:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bench.ini"
         path.write_text(CONFIG.format(workers=workers, deciders=max(1, workers // 10), executions=executions))
-        fleet = Fleet(load(str(path)))
+        run = Run(load(str(path)), io.StringIO())
         began = time.monotonic()
-        status = fleet.run(io.StringIO())
+        status = run.run()
         wall = time.monotonic() - began
     if status != 0:
         raise SystemExit(f"the run with {workers} activity greenlets did not complete every execution")
-    metrics = fleet.metrics
+    assert run.fleet is not None
+    metrics = run.fleet.metrics
     return (
         metrics.activity_tasks / wall,
         (metrics.latency(0.5) or 0.0) * 1000,

@@ -48,6 +48,7 @@ class FleetLike(Protocol):
     """What the runner needs of a fleet, in one process or many."""
 
     metrics: MetricsHandler
+    handlers: list[Any]
 
     @property
     def state(self) -> FleetState: ...
@@ -79,7 +80,8 @@ class Fleet:
         #: Counts and latencies of this fleet's signals, for the progress lines and the summary.
         self.metrics = MetricsHandler()
         self.actors: list[GreenletActor] = []
-        self._handlers: list[Any] = [self.metrics, *handlers]
+        #: The handlers connected while the fleet runs: the metrics, ``handlers``, then the config's.
+        self.handlers: list[Any] = [self.metrics, *handlers]
         self._hub_monitor = HubMonitor(config.hub_block_threshold)
         self._state = FleetState.NEW
         self._killed = False
@@ -109,7 +111,7 @@ class Fleet:
         if self._state is not FleetState.NEW:
             raise RuntimeError(f"{self!r} cannot start: it is {self._state.value}")
         self._state = FleetState.STARTED
-        for handler in self._handlers:
+        for handler in self.handlers:
             handler.connect()
         for key, factory in self.config.handlers:
             try:
@@ -119,7 +121,7 @@ class Fleet:
                 raise ConfigError(
                     self.config.path, "handlers", key, f"cannot start the handler: {describe(err)}"
                 ) from None
-            self._handlers.append(handler)
+            self.handlers.append(handler)
         self._hub_monitor.start()
         self.actors = _actors(self.config, self.client)
         for actor in self.actors:
@@ -155,7 +157,7 @@ class Fleet:
             ("stopping the actors", lambda: gevent.joinall([gevent.spawn(stop, actor) for actor in self.actors])),
             ("stopping the hub monitor", self._hub_monitor.stop),
         ]
-        steps += [(f"disconnecting {handler!r}", handler.disconnect) for handler in self._handlers]
+        steps += [(f"disconnecting {handler!r}", handler.disconnect) for handler in self.handlers]
         for what, step in steps:
             try:
                 step()

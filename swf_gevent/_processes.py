@@ -267,7 +267,8 @@ class ProcessFleet:
         #: The children's counts and latencies, fed by their reports (connected to no signal).
         self.metrics = MetricsHandler()
         self.supervisor = ProcessSupervisor(command, config.processes, on_line=self._on_line)
-        self._handlers: list[Any] = []
+        #: The handlers served here: ``[handlers] prometheus``, summed over the children.
+        self.handlers: list[Any] = []
         self._state = FleetState.NEW
 
     def _on_line(self, line: str) -> None:
@@ -294,7 +295,7 @@ class ProcessFleet:
         for key, factory in self.config.handlers:
             if key == "prometheus":  # the children inherit its directory
                 handler = factory()
-                self._handlers.append(handler)
+                self.handlers.append(handler)
                 handler.serve_children()
         self.supervisor.start()
         log.info("%d processes starting, domain %s", self.config.processes, self.config.domain)
@@ -317,7 +318,7 @@ class ProcessFleet:
         self._state = FleetState.STOPPING
         grace = self.config.poll_timeout + (timeout or 0.0) + _CHILD_STOP_MARGIN
         self.supervisor.stop(grace, signal.SIGUSR1 if idle else signal.SIGTERM)
-        for handler in self._handlers:
+        for handler in self.handlers:
             try:
                 handler.disconnect()
             except Exception:  # one failing handler must not keep the others from stopping

@@ -27,7 +27,7 @@ from swf_gevent._connect import connect
 from swf_gevent._fleet import Fleet, FleetLike, StopRequests
 from swf_gevent._report import Stopping, progress_line, start_line, summary
 
-__all__ = ["EndpointLost", "Interrupted", "UnknownDomainWatch", "run"]
+__all__ = ["EndpointLost", "Interrupted", "Run", "UnknownDomainWatch", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -61,32 +61,29 @@ def run(config: Config, stdout: TextIO) -> int:
     :raises Interrupted: a stop request came before the actors were running.
     :raises EndpointLost: the endpoint no longer knows the domain.
     """
-    local: Any = None
-    if config.local:
-        from swf_gevent.local import LocalSWF
-
-        local = LocalSWF("127.0.0.1", port=0, poll_timeout=config.poll_timeout, region=config.region or "us-east-1")
-        local.start()
-    try:
-        return _Run(config, stdout, local).run()
-    finally:
-        if local is not None:
-            local.stop()
+    return Run(config, stdout).run()
 
 
-class _Run:
-    """The state one run shares with its stop requests."""
+class Run:
+    """One run of a config, and the state it shares with its stop requests.
 
-    def __init__(self, config: Config, stdout: TextIO, local: Any) -> None:
+    :param config: the checked config.
+    :param stdout: where the start line, progress lines and summary go.
+    """
+
+    def __init__(self, config: Config, stdout: TextIO) -> None:
         self.config = config
         self.stdout = stdout
-        self.local = local
+        #: The embedded endpoint (``endpoint_url = local``) while the run runs, else ``None``.
+        self.local: Any = None
+        #: The fleet, once built: its ``metrics`` and ``handlers``.
         self.fleet: FleetLike | None = None
+        #: The executions of ``[executions]``, once starting.
         self.batch: ExecutionBatch | None = None
         self.stop_asked = Event()
         self.starting = True
         self.requests = StopRequests(self.on_stop, self.on_kill)
-        self._main = gevent.getcurrent()
+        self._main: Any = None
 
     def on_stop(self, name: str) -> None:
         self.stop_asked.set()
@@ -109,6 +106,23 @@ class _Run:
         return str(client.meta.endpoint_url)
 
     def run(self) -> int:
+        """Run it (see :func:`run`); the exit status."""
+        config = self.config
+        self._main = gevent.getcurrent()
+        if config.local:
+            from swf_gevent.local import LocalSWF
+
+            self.local = LocalSWF(
+                "127.0.0.1", port=0, poll_timeout=config.poll_timeout, region=config.region or "us-east-1"
+            )
+            self.local.start()
+        try:
+            return self._run()
+        finally:
+            if self.local is not None:
+                self.local.stop()
+
+    def _run(self) -> int:
         config = self.config
         watch = UnknownDomainWatch(config.domain)
         with self.requests:

@@ -22,8 +22,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from swf.connection import call
 from swf_gevent import signals
 from swf_gevent._config import load
+from swf_gevent._runner import Run
 from swf_gevent.prometheus import PrometheusHandler
-from swf_gevent.run import Fleet
 from tests.swf_gevent._handler_support import fleet_config, register, run_one_task
 
 pytestmark = pytest.mark.timeout(60)
@@ -127,10 +127,10 @@ def test_disconnect_stops_serving() -> None:
         _scrape(url)
 
 
-def _serving(fleet: Fleet) -> str:
-    """The URL of the fleet's Prometheus handler, once it serves (bounded by the test's Timeout)."""
+def _serving(run: Run) -> str:
+    """The URL of the run's Prometheus handler, once it serves (bounded by the test's Timeout)."""
     while True:
-        for handler in fleet.handlers:
+        for handler in run.fleet.handlers if run.fleet is not None else ():
             if isinstance(handler, PrometheusHandler) and handler.serving:
                 return handler.url
         gevent.sleep(0.01)
@@ -150,9 +150,11 @@ def test_runner_serves_metrics_from_the_config(
 ) -> None:
     """``prometheus = <port>`` in [handlers] makes the runner serve its tasks' counters while it runs."""
     monkeypatch.setattr(sys, "path", list(sys.path))
-    fleet = Fleet(load(fleet_config(tmp_path, domain_name, {"prometheus": "0"}, executions=2)))  # 0: a free port
-    runner = gevent.spawn(fleet.run, io.StringIO())
-    url = _serving(fleet)
+    run = Run(
+        load(fleet_config(tmp_path, domain_name, {"prometheus": "0"}, executions=2)), io.StringIO()
+    )  # 0: a free port
+    runner = gevent.spawn(run.run)
+    url = _serving(run)
     assert url.startswith("http://127.0.0.1:")
     wanted = (
         "swf_activity_tasks_completed_total",
@@ -175,11 +177,11 @@ def test_worker_processes_are_summed_on_one_port(
     path = fleet_config(
         tmp_path, domain_name, {"prometheus": "0"}, executions=0, endpoint_url=local_swf.endpoint_url, processes=2
     )
-    fleet = Fleet(load(path))
-    runner = gevent.spawn(fleet.run, io.StringIO())
+    run = Run(load(path), io.StringIO())
+    runner = gevent.spawn(run.run)
     queue = _labels(domain=domain_name, task_list="work")
     try:
-        url = _serving(fleet)
+        url = _serving(run)
         _scrape_until(url, ("swf_actors_started_total", queue), 4)  # 2 activity greenlets in each of 2 processes
         for index in range(4):
             call(

@@ -270,7 +270,8 @@ def test_runner_client_sends_call_retried() -> None:
     """The runner's client retries a throttled call under a policy that sends call_retried."""
     from swf.connection import call
     from swf_gevent._config import Config
-    from swf_gevent.run import Fleet
+    from swf_gevent._connect import connect
+    from swf_gevent.local import LocalSWF
 
     config = Config(
         path="x.ini",
@@ -283,15 +284,14 @@ def test_runner_client_sends_call_retried() -> None:
         deciders=(),
         executions=None,
     )
-    fleet = Fleet(config)
-    client = fleet._make_client()  # starts the embedded endpoint as fleet.local
     got, receiver = _collect(signals.call_retried)
-    try:
-        fleet.local.inject_fault("ListDomains", kind="throttle", count=1)
-        call(client, "ListDomains", registrationStatus="REGISTERED")
-    finally:
-        signals.call_retried.disconnect(receiver)
-        fleet.local.stop()
+    with LocalSWF(poll_timeout=1.0) as local:
+        client = connect(config, local.endpoint_url)
+        try:
+            local.inject_fault("ListDomains", kind="throttle", count=1)
+            call(client, "ListDomains", registrationStatus="REGISTERED")
+        finally:
+            signals.call_retried.disconnect(receiver)
     assert [(p["operation"], p["attempt"], type(p["error"]).__name__) for p in got] == [
         ("ListDomains", 1, "ThrottlingError")
     ]
