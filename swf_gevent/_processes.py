@@ -39,6 +39,7 @@ reaches the parent only. A child whose parent died stops itself.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -266,13 +267,12 @@ class ProcessFleet:
             command += ["--local-endpoint", local_endpoint]
         #: The children's counts and latencies, fed by their reports (connected to no signal).
         self.metrics = MetricsHandler()
-        self.supervisor = ProcessSupervisor(command, config.processes, on_line=self._on_line)
+        self.supervisor = ProcessSupervisor(
+            command, config.processes, on_line=functools.partial(add_report, self.metrics)
+        )
         #: The handlers served here: ``[handlers] prometheus``, summed over the children.
         self.handlers: list[Any] = []
         self._state = FleetState.NEW
-
-    def _on_line(self, line: str) -> None:
-        add_report(self.metrics, line)
 
     @property
     def state(self) -> FleetState:

@@ -18,7 +18,7 @@ import gevent
 from gevent.event import Event
 
 from swf.exceptions import DoesNotExistError
-from swf.models import TERMINATE, ActivityType, Domain, WorkflowType
+from swf.models import NO_LIMIT, TERMINATE, ActivityType, Domain, WorkflowType
 from swf.querysets import register
 from swf_gevent import signals
 from swf_gevent._batch import REFUSING_EVERY_START, ExecutionBatch
@@ -255,8 +255,6 @@ def _register(client: Any, config: Config) -> Domain:
         a group, is deprecated in SWF (naming ``[swf] domain``, or the group's
         ``modules``).
     """
-    from swf.models import NO_LIMIT
-
     domain = Domain(
         config.domain, retention_period=timedelta(days=1), description="registered by swf_gevent.run", client=client
     )
@@ -281,18 +279,10 @@ def _register(client: Any, config: Config) -> Domain:
                 definition.version,
                 description=definition.description or None,
                 default_task_list=activity_group.task_list,
-                default_task_heartbeat_timeout=NO_LIMIT
-                if definition.heartbeat_timeout is None
-                else definition.heartbeat_timeout,
-                default_task_schedule_to_start_timeout=NO_LIMIT
-                if definition.schedule_to_start_timeout is None
-                else definition.schedule_to_start_timeout,
-                default_task_start_to_close_timeout=NO_LIMIT
-                if definition.start_to_close_timeout is None
-                else definition.start_to_close_timeout,
-                default_task_schedule_to_close_timeout=NO_LIMIT
-                if definition.schedule_to_close_timeout is None
-                else definition.schedule_to_close_timeout,
+                default_task_heartbeat_timeout=_limit(definition.heartbeat_timeout),
+                default_task_schedule_to_start_timeout=_limit(definition.schedule_to_start_timeout),
+                default_task_start_to_close_timeout=_limit(definition.start_to_close_timeout),
+                default_task_schedule_to_close_timeout=_limit(definition.schedule_to_close_timeout),
             )
             types.append(model)
             sections.setdefault(model, f"activities:{activity_group.name}")
@@ -315,6 +305,11 @@ def _register(client: Any, config: Config) -> Domain:
                 f"{config.domain!r}: SWF schedules no task of it; give the @activity a new version",
             )
     return registered.domain
+
+
+def _limit(timeout: timedelta | None) -> Any:  # timedelta or NO_LIMIT (its type is private to swf)
+    """An activity's timeout as registered: ``None`` (no limit) is SWF's ``"NONE"``, :data:`~swf.models.NO_LIMIT`."""
+    return NO_LIMIT if timeout is None else timeout
 
 
 class UnknownDomainWatch:
