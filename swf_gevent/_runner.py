@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from datetime import timedelta
 from typing import Any, TextIO
@@ -113,9 +114,10 @@ class Run:
             from swf_gevent.local import LocalSWF
 
             self.local = LocalSWF(
-                "127.0.0.1", port=0, poll_timeout=config.poll_timeout, region=config.region or "us-east-1"
+                "127.0.0.1", port=0, poll_timeout=config.poll_timeout, region=config.region or "us-east-1", ui=True
             )
             self.local.start()
+            print(f"web UI of the local endpoint: {self.local.ui_url}", file=sys.stderr, flush=True)
         try:
             return self._run()
         finally:
