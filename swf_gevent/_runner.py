@@ -150,11 +150,13 @@ class Run:
                 )
                 print(line, file=self.stdout, flush=True)
                 done = self.wait(began, batch, watch)
+                ended = time.monotonic()  # with [executions], the work ended with the last close
             except BaseException:
                 self.stop_fleet(idle=False)
                 raise
             self.stop_fleet(idle=done)
-        ended = time.monotonic()
+        if batch is None:  # without [executions], the work ends with the stop
+            ended = time.monotonic()
         fleet = self.fleet
         outcome = None if batch is None else batch.outcome()
         text = summary(
