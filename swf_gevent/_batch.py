@@ -27,6 +27,7 @@ from swf.exceptions import (
     DoesNotExistError,
     OperationNotPermittedError,
     SWFError,
+    ThrottlingError,
 )
 from swf.models import CLOSED, COMPLETED, OPEN, WorkflowExecution, WorkflowType
 from swf.querysets import WorkflowExecutionQuerySet
@@ -83,7 +84,7 @@ class ExecutionBatch:
         self._open = executions.filter(status=OPEN, tag=self.tag, started_after=self._since)
         self._closed = executions.filter(status=CLOSED, tag=self.tag, started_after=self._since)
         client = workflow_type.client
-        # One attempt per count: a count that fails is not retried but replaced by listing.
+        # One attempt per count: a count that fails is not retried (for up to 120 s) but replaced by listing.
         counting = replace(Connection.of(client), retry=NO_RETRY) if client is not None else None
         self._counted = WorkflowExecutionQuerySet(workflow_type.domain, client=counting).filter(
             status=OPEN, tag=self.tag, started_after=self._since
@@ -147,12 +148,17 @@ class ExecutionBatch:
     def open_count(self) -> int:
         """How many executions of the batch are open (a count, else a listing).
 
-        :raises swf.exceptions.SWFError: listing failed too.
+        Each count is sent once; a throttled one is raised, any other failure
+        switches to listing for the rest of the batch, said once in the log.
+
+        :raises swf.exceptions.SWFError: the count was throttled, or listing failed.
         """
         if not self._listing:
             try:
                 return self._counted.count()
-            except SWFError as err:
+            except ThrottlingError:  # counting works, just not now: the next check counts again
+                raise
+            except SWFError as err:  # moto's HTTP 500, an endpoint without the operation
                 log.warning("cannot count the open executions (%s): listing them instead from now on", err)
                 self._listing = True
         return sum(1 for _ in self._open)
