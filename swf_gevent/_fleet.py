@@ -20,19 +20,28 @@ import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import gevent
 from gevent.event import Event
 
+from swf.exceptions import DoesNotExistError
+from swf_gevent import signals
 from swf_gevent._config import Config, ConfigError, describe
 from swf_gevent.actors import GreenletActivityWorker, GreenletActor, GreenletDecider, HubMonitor
 from swf_gevent.handlers import MetricsHandler
 
-__all__ = ["Fleet", "FleetLike", "FleetState", "StopRequests"]
+__all__ = ["EndpointLost", "Fleet", "FleetLike", "FleetState", "StopRequests", "UnknownDomainWatch"]
 
 log = logging.getLogger(__name__)
+
+_WARNING_INTERVAL = 30.0  # seconds between warnings that the endpoint does not know the domain
+
+
+class EndpointLost(Exception):
+    """Every poll answered ``UnknownResourceFault`` for ``unknown_domain_timeout`` seconds."""
 
 
 class FleetState(enum.Enum):
@@ -64,6 +73,8 @@ class FleetLike(Protocol):
 
     def wait(self, timeout: float | None = None) -> bool: ...
 
+    def check(self) -> None: ...
+
 
 class Fleet:
     """The actors of every group of a config, in this process, with the handlers the config names.
@@ -79,9 +90,10 @@ class Fleet:
         self.client = client
         #: Counts and latencies of this fleet's signals, for the progress lines and the summary.
         self.metrics = MetricsHandler()
+        self._watch = UnknownDomainWatch(config.domain)
         self.actors: list[GreenletActor] = []
         #: The handlers connected while the fleet runs: the metrics, ``handlers``, then the config's.
-        self.handlers: list[Any] = [self.metrics, *handlers]
+        self.handlers: list[Any] = [self.metrics, self._watch, *handlers]
         self._hub_monitor = HubMonitor(config.hub_block_threshold)
         self._state = FleetState.NEW
         self._killed = False
@@ -176,6 +188,13 @@ class Fleet:
         """Block until the fleet stopped, or ``timeout`` seconds; whether it stopped."""
         return bool(self._stopped.wait(timeout))
 
+    def check(self) -> None:
+        """Raise when every poll was answered ``UnknownResourceFault`` for ``unknown_domain_timeout`` seconds.
+
+        :raises EndpointLost: naming the domain.
+        """
+        self._watch.check(self.config.unknown_domain_timeout)
+
 
 def _actors(config: Config, client: Any) -> list[GreenletActor]:
     """One actor per greenlet of each ``[decider:<name>]`` and ``[activities:<name>]`` group."""
@@ -238,3 +257,74 @@ class StopRequests:
         elif self.received == 2:
             log.warning("%s received again: stopping at once; running tasks are left to their SWF timeouts", name)
             self._kill(name)
+
+
+#: The signals of a poll the endpoint answered: it knows the domain.
+_ANSWERED_POLLS = (signals.poll_empty, signals.decision_task_received, signals.activity_task_received)
+
+
+class UnknownDomainWatch:
+    """Notices an endpoint that forgot the domain (restarted empty): polls answered only ``UnknownResourceFault``.
+
+    While connected (:meth:`connect`, :meth:`disconnect`, as a signal
+    handler), it receives :data:`~swf_gevent.signals.poll_failed` and the
+    signals of an answered poll, and keeps the actors' warnings of such
+    polls to one every 30 s (a filter on the ``swf_gevent.actors`` logger).
+
+    :param domain: the domain the actors poll.
+    """
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+        #: Monotonic time of the first ``UnknownResourceFault`` since the last answered poll, or ``None``.
+        self.unknown_since: float | None = None
+        self._refused = 0
+        self._last_warning = -_WARNING_INTERVAL
+        self._filter = logging.Filter()
+        self._filter.filter = self._keep  # type: ignore[method-assign]
+
+    def connect(self) -> None:
+        signals.poll_failed.connect(self._failed, weak=False)
+        for answered in _ANSWERED_POLLS:
+            answered.connect(self._answered, weak=False)
+        logging.getLogger("swf_gevent.actors").addFilter(self._filter)
+
+    def disconnect(self) -> None:
+        signals.poll_failed.disconnect(self._failed)
+        for answered in _ANSWERED_POLLS:
+            answered.disconnect(self._answered)
+        logging.getLogger("swf_gevent.actors").removeFilter(self._filter)
+
+    def _failed(self, sender: Any, *, error: BaseException | None = None, **payload: Any) -> None:
+        if isinstance(error, DoesNotExistError):
+            self._refused += 1
+            if self.unknown_since is None:
+                self.unknown_since = time.monotonic()
+
+    def _answered(self, sender: Any, **payload: Any) -> None:
+        self.unknown_since = None
+        self._refused = 0
+
+    def _keep(self, record: logging.LogRecord) -> bool:
+        """Let through an actor's warning of an unknown domain once every 30 s, with the count since."""
+        args = record.args if isinstance(record.args, tuple) else ()
+        if not any(isinstance(arg, DoesNotExistError) for arg in args):
+            return True
+        now = time.monotonic()
+        if now - self._last_warning < _WARNING_INTERVAL:
+            return False
+        self._last_warning = now
+        record.msg = f"{record.msg} ({self._refused} polls refused so in a row; such warnings every 30 s at most)"
+        return True
+
+    def check(self, limit: float) -> None:
+        """Raise when the polls were answered nothing but ``UnknownResourceFault`` for ``limit`` seconds.
+
+        :raises EndpointLost: naming the domain.
+        """
+        since = self.unknown_since
+        if since is not None and time.monotonic() - since >= limit:
+            raise EndpointLost(
+                f"domain {self.domain!r} unknown to the endpoint: every poll for {limit:g} s answered "
+                "UnknownResourceFault (an endpoint restarted empty?); stopping"
+            )

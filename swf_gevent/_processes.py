@@ -57,12 +57,13 @@ from gevent.event import Event
 
 from swf_gevent._config import Config
 from swf_gevent._connect import connect
-from swf_gevent._fleet import Fleet, FleetState, StopRequests
+from swf_gevent._fleet import EndpointLost, Fleet, FleetState, StopRequests
 from swf_gevent.handlers import ACTIVITY_ANSWERS, DECISION_ANSWERS, MetricsHandler, SignalHandler
 
 __all__ = [
     "REPORT_INTERVAL",
     "ChildReporter",
+    "ENDPOINT_LOST",
     "ProcessFleet",
     "ProcessSupervisor",
     "add_report",
@@ -74,6 +75,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between a child's report lines (sent only when something happened).
 REPORT_INTERVAL = 1.0
+#: A child's exit status once its endpoint no longer knows the domain: the parent ends the run.
+ENDPOINT_LOST = 3
 #: Seconds a child gets to stop beyond its poll's hold and its tasks' ``stop_timeout``, before SIGKILL.
 _CHILD_STOP_MARGIN = 30.0
 _BACKOFF_FIRST = 1.0  # seconds before the first restart
@@ -157,6 +160,8 @@ class ProcessSupervisor:
         self.command = list(command)
         self.count = count
         self.restarts = 0
+        #: Why the last child that exited :data:`ENDPOINT_LOST` did so, or ``None``.
+        self.endpoint_lost: str | None = None
         self.done = Event()  # set once every child ended cleanly, or after stop()
         self._on_line = on_line
         self._stopping = Event()
@@ -222,6 +227,10 @@ class ProcessSupervisor:
                     self._children.pop(slot, None)
                 if status == 0:
                     log.info("process %d (pid %d) stopped", slot + 1, child.pid)
+                    return
+                if status == ENDPOINT_LOST:
+                    log.error("process %d (pid %d): the endpoint no longer knows the domain", slot + 1, child.pid)
+                    self.endpoint_lost = "every poll of a worker process was answered UnknownResourceFault"
                     return
             if self._stopping.is_set():
                 log.warning("process %d ended with status %s while stopping", slot + 1, status)
@@ -333,6 +342,17 @@ class ProcessFleet:
         """Block until every child ended, or ``timeout`` seconds; whether they all ended."""
         return bool(self.supervisor.done.wait(timeout))
 
+    def check(self) -> None:
+        """Raise once a child ended because its endpoint no longer knows the domain.
+
+        :raises swf_gevent._fleet.EndpointLost: naming the domain.
+        """
+        if self.supervisor.endpoint_lost is not None:
+            raise EndpointLost(
+                f"domain {self.config.domain!r} unknown to the endpoint: {self.supervisor.endpoint_lost} for "
+                f"{self.config.unknown_domain_timeout:g} s (an endpoint restarted empty?); stopping"
+            )
+
 
 def run_child(config: Config, local_endpoint: str | None, stdout: TextIO) -> int:
     """Run as a parent's worker process: every group's actors, reporting counts on ``stdout``, until a stop.
@@ -342,7 +362,8 @@ def run_child(config: Config, local_endpoint: str | None, stdout: TextIO) -> int
     once the parent is gone. Writes a last report of the stop.
 
     :param local_endpoint: with ``endpoint_url = local``, the parent's endpoint URL.
-    :returns: 0.
+    :returns: 0, or :data:`ENDPOINT_LOST` once every poll was answered
+        ``UnknownResourceFault`` for ``unknown_domain_timeout`` seconds.
     """
     client = connect(config, local_endpoint)
     reporter = ChildReporter()
@@ -350,6 +371,7 @@ def run_child(config: Config, local_endpoint: str | None, stdout: TextIO) -> int
     stop = Event()
     idle = False
     parent = os.getppid()
+    status = 0
 
     def on_done() -> None:
         nonlocal idle
@@ -367,12 +389,16 @@ def run_child(config: Config, local_endpoint: str | None, stdout: TextIO) -> int
                         log.warning("the parent process %d is gone: stopping", parent)
                         break
                     _report(reporter.line(), stdout)
+                    fleet.check()
+            except EndpointLost as err:
+                log.error("%s", err)
+                status = ENDPOINT_LOST
             finally:
                 fleet.stop(config.stop_timeout, idle=idle)
     finally:
         done_handle.cancel()
     _report(reporter.line(), stdout)  # what happened during the stop
-    return 0
+    return status
 
 
 def _report(line: str | None, stdout: TextIO) -> None:

@@ -18,23 +18,20 @@ from typing import Any, TextIO
 import gevent
 from gevent.event import Event
 
-from swf.exceptions import DoesNotExistError
 from swf.models import NO_LIMIT, TERMINATE, ActivityType, Domain, WorkflowType
 from swf.querysets import register
-from swf_gevent import signals
 from swf_gevent._batch import REFUSING_EVERY_START, ExecutionBatch
 from swf_gevent._config import Config, ConfigError
 from swf_gevent._connect import connect
 from swf_gevent._fleet import Fleet, FleetLike, StopRequests
 from swf_gevent._report import Stopping, progress_line, start_line, summary
 
-__all__ = ["EndpointLost", "Interrupted", "Run", "UnknownDomainWatch", "run"]
+__all__ = ["Interrupted", "Run", "run"]
 
 log = logging.getLogger(__name__)
 
 _CHECK_INTERVAL = 0.5  # seconds between checks that the started executions closed
 _PROGRESS_INTERVAL = 5.0  # seconds between progress lines
-_WARNING_INTERVAL = 30.0  # seconds between warnings that the endpoint does not know the domain
 
 
 class Interrupted(BaseException):
@@ -44,10 +41,6 @@ class Interrupted(BaseException):
     flight, no ``except Exception`` of botocore or urllib3 takes it for a
     connection error to retry.
     """
-
-
-class EndpointLost(Exception):
-    """Every poll answered ``UnknownResourceFault`` for ``unknown_domain_timeout`` seconds."""
 
 
 def run(config: Config, stdout: TextIO) -> int:
@@ -60,7 +53,7 @@ def run(config: Config, stdout: TextIO) -> int:
         factory that fails, a workflow type no execution can start with.
     :raises swf.exceptions.SWFError: SWF cannot be used (unreachable, no credentials...).
     :raises Interrupted: a stop request came before the actors were running.
-    :raises EndpointLost: the endpoint no longer knows the domain.
+    :raises swf_gevent._fleet.EndpointLost: the endpoint no longer knows the domain.
     """
     return Run(config, stdout).run()
 
@@ -126,7 +119,6 @@ class Run:
 
     def _run(self) -> int:
         config = self.config
-        watch = UnknownDomainWatch(config.domain)
         with self.requests:
             try:
                 client = connect(config, self.local.endpoint_url if self.local is not None else None, sender=self)
@@ -136,7 +128,7 @@ class Run:
 
                     self.fleet = ProcessFleet(config, self.local.endpoint_url if self.local is not None else None)
                 else:
-                    self.fleet = Fleet(config, client, [watch])
+                    self.fleet = Fleet(config, client)
                 self.fleet.start()
                 self.starting = False
                 began = time.monotonic()
@@ -149,7 +141,7 @@ class Run:
                     None if batch is None else (len(batch.started), batch.workflow_type.name),
                 )
                 print(line, file=self.stdout, flush=True)
-                done = self.wait(began, batch, watch)
+                done = self.wait(began, batch)
                 ended = time.monotonic()  # with [executions], the work ended with the last close
             except BaseException:
                 self.stop_fleet(idle=False)
@@ -216,11 +208,11 @@ class Run:
             )
         raise error
 
-    def wait(self, began: float, batch: ExecutionBatch | None, watch: UnknownDomainWatch) -> bool:
+    def wait(self, began: float, batch: ExecutionBatch | None) -> bool:
         """Wait for the executions to close (with progress lines), a stop request, or the fleet's end.
 
         :returns: whether every execution started closed.
-        :raises EndpointLost: the endpoint forgot the domain for ``unknown_domain_timeout`` seconds.
+        :raises swf_gevent._fleet.EndpointLost: the endpoint forgot the domain for ``unknown_domain_timeout`` seconds.
         """
         assert self.fleet is not None
         fleet = self.fleet
@@ -228,7 +220,7 @@ class Run:
 
         def tick(open_count: int | None) -> None:
             nonlocal next_line
-            watch.check(self.config.unknown_domain_timeout)
+            fleet.check()
             if fleet.wait(0):  # every worker process ended
                 log.warning("every process ended: stopping")
                 self.stop_asked.set()
@@ -314,70 +306,3 @@ def _register(client: Any, config: Config) -> Domain:
 def _limit(timeout: timedelta | None) -> Any:  # timedelta or NO_LIMIT (its type is private to swf)
     """An activity's timeout as registered: ``None`` (no limit) is SWF's ``"NONE"``, :data:`~swf.models.NO_LIMIT`."""
     return NO_LIMIT if timeout is None else timeout
-
-
-class UnknownDomainWatch:
-    """Notices an endpoint that forgot the domain (restarted empty): polls answered only ``UnknownResourceFault``.
-
-    While connected (:meth:`connect`, :meth:`disconnect`, as a signal
-    handler), it receives :data:`~swf_gevent.signals.poll_failed` and the
-    signals of an answered poll, and keeps the actors' warnings of such
-    polls to one every 30 s (a filter on the ``swf_gevent.actors`` logger).
-
-    :param domain: the domain the actors poll.
-    """
-
-    def __init__(self, domain: str) -> None:
-        self.domain = domain
-        #: Monotonic time of the first ``UnknownResourceFault`` since the last answered poll, or ``None``.
-        self.unknown_since: float | None = None
-        self._refused = 0
-        self._last_warning = -_WARNING_INTERVAL
-        self._filter = logging.Filter()
-        self._filter.filter = self._keep  # type: ignore[method-assign]
-
-    def connect(self) -> None:
-        signals.poll_failed.connect(self._failed, weak=False)
-        for signal in (signals.poll_empty, signals.decision_task_received, signals.activity_task_received):
-            signal.connect(self._answered, weak=False)
-        logging.getLogger("swf_gevent.actors").addFilter(self._filter)
-
-    def disconnect(self) -> None:
-        signals.poll_failed.disconnect(self._failed)
-        for signal in (signals.poll_empty, signals.decision_task_received, signals.activity_task_received):
-            signal.disconnect(self._answered)
-        logging.getLogger("swf_gevent.actors").removeFilter(self._filter)
-
-    def _failed(self, sender: Any, *, error: BaseException | None = None, **payload: Any) -> None:
-        if isinstance(error, DoesNotExistError):
-            self._refused += 1
-            if self.unknown_since is None:
-                self.unknown_since = time.monotonic()
-
-    def _answered(self, sender: Any, **payload: Any) -> None:
-        self.unknown_since = None
-        self._refused = 0
-
-    def _keep(self, record: logging.LogRecord) -> bool:
-        """Let through an actor's warning of an unknown domain once every 30 s, with the count since."""
-        args = record.args if isinstance(record.args, tuple) else ()
-        if not any(isinstance(arg, DoesNotExistError) for arg in args):
-            return True
-        now = time.monotonic()
-        if now - self._last_warning < _WARNING_INTERVAL:
-            return False
-        self._last_warning = now
-        record.msg = f"{record.msg} ({self._refused} polls refused so in a row; such warnings every 30 s at most)"
-        return True
-
-    def check(self, limit: float) -> None:
-        """Raise when the polls were answered nothing but ``UnknownResourceFault`` for ``limit`` seconds.
-
-        :raises EndpointLost: naming the domain.
-        """
-        since = self.unknown_since
-        if since is not None and time.monotonic() - since >= limit:
-            raise EndpointLost(
-                f"domain {self.domain!r} unknown to the endpoint: every poll for {limit:g} s answered "
-                "UnknownResourceFault (an endpoint restarted empty?); stopping"
-            )

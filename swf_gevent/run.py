@@ -74,8 +74,8 @@ first signal.
 An endpoint that no longer knows the domain (restarted empty) answers
 every poll ``UnknownResourceFault``: the actors' warnings of it are kept
 to one every 30 s, and after ``unknown_domain_timeout`` seconds of
-nothing else the run stops with one line naming the domain, status 1 (in
-one process; worker processes keep polling).
+nothing else the run stops with one line naming the domain, status 1 (a
+worker process exits with status 3 for it, and its parent ends the run).
 
 ``log_level = DEBUG`` leaves the loggers of botocore, boto3, urllib3 and
 s3transfer at INFO: at DEBUG they print task tokens, inputs, results and
@@ -176,7 +176,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout, stderr:
     _configure_logging(config, args.child)
 
     from swf.exceptions import SWFError
-    from swf_gevent._runner import EndpointLost, Interrupted, run
+    from swf_gevent._fleet import EndpointLost
+    from swf_gevent._runner import Interrupted, run
 
     try:
         if args.child:

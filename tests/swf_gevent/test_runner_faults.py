@@ -151,6 +151,52 @@ def test_endpoint_that_forgot_the_domain_ends_the_run_naming_it(
     assert 1 <= len(warnings) <= 2  # 4 pollers refused for 3 s: one warning, and one for a poll cut by the restart
 
 
+def test_endpoint_that_forgot_the_domain_ends_a_run_of_worker_processes(tmp_path: Path) -> None:
+    """With two worker processes, an endpoint restarted empty ends the parent's run: exit 1, one line naming the domain."""
+    first = LocalSWF(poll_timeout=0.5)
+    first.start()
+    port = first.port
+    path = _flows(
+        tmp_path,
+        f"domain = forgotten\nregion = us-east-1\nendpoint_url = http://127.0.0.1:{port}\npoll_timeout = 0.5\n"
+        "unknown_domain_timeout = 2\nprocesses = 2\nlog_level = INFO",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swf_gevent.run", path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    second: LocalSWF | None = None
+    lines: list[str] = []
+    try:
+        with gevent.Timeout(60):
+            assert process.stderr is not None
+            while sum("actors polling domain" in line for line in lines) < 2:  # both children poll
+                line = process.stderr.readline()
+                assert line, "".join(lines)
+                lines.append(line)
+            first.stop()
+            second = LocalSWF(port=port, poll_timeout=0.5)  # the same address, nothing registered
+            second.start()
+            stdout, stderr = process.communicate()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        first.stop()
+        if second is not None:
+            second.stop()
+    assert process.returncode == 1, stderr
+    assert stderr.splitlines()[-1] == (
+        f"{path}: domain 'forgotten' unknown to the endpoint: every poll of a worker process was answered "
+        "UnknownResourceFault for 2 s (an endpoint restarted empty?); stopping"
+    )
+    assert "Traceback" not in stderr
+
+
 def test_deprecated_activity_type_exits_2_with_one_line(
     tmp_path: Path, local_swf: Any, swf_client: Any, domain_name: str
 ) -> None:
