@@ -11,6 +11,10 @@ worker processes.
 
 :class:`StopRequests` is the runner's one reading of SIGINT and SIGTERM:
 the first asks a warm stop, the second a cold one.
+
+:class:`UnknownDomainWatch` notices an endpoint that forgot the domain;
+:meth:`Fleet.check` raises :class:`EndpointLost` once every poll was
+answered ``UnknownResourceFault`` for ``unknown_domain_timeout`` seconds.
 """
 
 from __future__ import annotations
