@@ -25,7 +25,7 @@ from swf_gevent.workflow.errors import ActivityFailed, TimedOut, WorkflowCodeErr
 if TYPE_CHECKING:
     from swf_gevent.workflow.decider import WorkflowRun
 
-__all__ = ["ActivityHandle", "ChildHandle", "Context", "Handle", "Info", "TimerHandle"]
+__all__ = ["ActivityHandle", "ActivityInput", "ChildHandle", "Context", "Handle", "Info", "TimerHandle"]
 
 H = TypeVar("H", bound="Handle")
 
@@ -186,18 +186,17 @@ class Context:
 
     def _prepare(
         self, activity: Callable[..., Any], value: Any, activity_id: str | None
-    ) -> tuple[Any, str, str | None]:
+    ) -> tuple[Any, str, ActivityInput]:
         definition = getattr(activity, _ACTIVITY_MARK, None)
         if not isinstance(definition, ActivityDefinition):
             raise WorkflowCodeError(f"{activity!r} is not an @activity function")
-        try:
-            encoded = definition.codec.encode(value)
-        except (TypeError, ValueError) as err:
-            raise WorkflowCodeError(f"activity {definition.name}: input cannot be encoded: {err}") from err
+        encoded = ActivityInput(definition, value)
+        if not self._run.is_replaying:
+            encoded.text()  # raises at the call when the input cannot be encoded
         return definition, activity_id or self._run.next_id(definition.name), encoded
 
     def _retrying(
-        self, definition: Any, activity_id: str, encoded: str | None, retry: RetryPolicy, task_list: str | None
+        self, definition: Any, activity_id: str, encoded: ActivityInput, retry: RetryPolicy, task_list: str | None
     ) -> Any:
         attempt = 1
         while True:
@@ -375,6 +374,35 @@ class Context:
         Signals not yet consumed are carried into the new run. Does not return.
         """
         raise ContinueAsNew(state)
+
+
+class ActivityInput:
+    """An activity's input, encoded by its codec once, when first needed.
+
+    A command replayed over its history is matched, never sent: its input is
+    encoded only if the command is sent (or at the call, when not replaying).
+    """
+
+    __slots__ = ("_definition", "_value", "_text", "_encoded")
+
+    def __init__(self, definition: ActivityDefinition, value: Any) -> None:
+        self._definition = definition
+        self._value = value
+        self._text: str | None = None
+        self._encoded = False
+
+    def text(self) -> str | None:
+        """The encoded input (``None`` for no input).
+
+        :raises swf_gevent.workflow.WorkflowCodeError: the codec cannot encode it.
+        """
+        if not self._encoded:
+            try:
+                self._text = self._definition.codec.encode(self._value)
+            except (TypeError, ValueError) as err:
+                raise WorkflowCodeError(f"activity {self._definition.name}: input cannot be encoded: {err}") from err
+            self._encoded = True
+        return self._text
 
 
 class ContinueAsNew(BaseException):

@@ -66,6 +66,7 @@ from swf_gevent.signals import emit
 from swf_gevent.workflow.context import (
     PACKAGE_DIR,
     ActivityHandle,
+    ActivityInput,
     ChildHandle,
     Context,
     ContinueAsNew,
@@ -106,6 +107,39 @@ _CLOSE_TYPES = frozenset(
     }
 )
 _KEY_ATTRIBUTES = ("activity_id", "timer_id", "workflow_id", "marker_name")
+#: The id attribute of the event recording each decision type (``_same`` falls back to ``_KEY_ATTRIBUTES``).
+_KEY_OF_DECISION = {
+    "ScheduleActivityTask": "activity_id",
+    "RequestCancelActivityTask": "activity_id",
+    "StartTimer": "timer_id",
+    "CancelTimer": "timer_id",
+    "StartChildWorkflowExecution": "workflow_id",
+    "RecordMarker": "marker_name",
+}
+#: Event types that are never the record of a decision (no ``decision_task_completed_event_id``): skipped at once.
+_OUTCOME_TYPES = frozenset(
+    {
+        ev.WorkflowExecutionStarted,
+        ev.DecisionTaskScheduled,
+        ev.DecisionTaskTimedOut,
+        ev.ActivityTaskStarted,
+        ev.ActivityTaskCompleted,
+        ev.ActivityTaskFailed,
+        ev.ActivityTaskTimedOut,
+        ev.ActivityTaskCanceled,
+        ev.TimerFired,
+        ev.WorkflowExecutionSignaled,
+        ev.WorkflowExecutionCancelRequested,
+        ev.ChildWorkflowExecutionStarted,
+        ev.ChildWorkflowExecutionCompleted,
+        ev.ChildWorkflowExecutionFailed,
+        ev.ChildWorkflowExecutionTimedOut,
+        ev.ChildWorkflowExecutionCanceled,
+        ev.ChildWorkflowExecutionTerminated,
+    }
+)
+#: The time a run reads before its first checkpoint (a constant: datetimes are immutable).
+_EPOCH = datetime.fromtimestamp(0).astimezone()
 
 
 class _Command:
@@ -186,7 +220,7 @@ class WorkflowRun:
         self.task = task
         self.execution: ExecutionRef = task.workflow_execution
         self.max_open = max_open
-        self.now: datetime = datetime.fromtimestamp(0).astimezone()
+        self.now: datetime = _EPOCH
         self.history_length = 0
         self.is_replaying = False
         self.checkpoints = 0
@@ -227,12 +261,19 @@ class WorkflowRun:
         completed: dict[int, ev.DecisionTaskCompleted] = {}
         recorded: dict[int, list[tuple[HistoryEvent, str]]] = {}
         starts: list[ev.DecisionTaskStarted] = []
+        last_started = self.task.started_event_id
         for event in events:
-            if isinstance(event, ev.DecisionTaskCompleted):
+            kind = type(event)
+            if kind is ev.DecisionTaskCompleted:
                 completed[event.started_event_id] = event
-            elif isinstance(event, ev.DecisionTaskStarted) and event.event_id <= self.task.started_event_id:
-                starts.append(event)
-            elif isinstance(event, ev.MarkerRecorded):
+                continue
+            if kind is ev.DecisionTaskStarted:
+                if event.event_id <= last_started:
+                    starts.append(event)
+                continue
+            if kind in _OUTCOME_TYPES:
+                continue
+            if kind is ev.MarkerRecorded:
                 self._markers.setdefault(event.marker_name, []).append(event.details)
             done_by = getattr(event, "decision_task_completed_event_id", None)
             if done_by is not None:
@@ -457,20 +498,26 @@ class WorkflowRun:
         return f"{name}-{self._counters[(kind, name)]}"
 
     def schedule(
-        self, definition: Any, activity_id: str, encoded: str | None, attempt: int, task_list: str | None
+        self, definition: Any, activity_id: str, encoded: ActivityInput, attempt: int, task_list: str | None
     ) -> ActivityHandle:
-        """Queue ``ScheduleActivityTask`` for an ``@activity`` definition."""
+        """Queue ``ScheduleActivityTask`` for an ``@activity`` definition.
+
+        When replaying, the input is encoded only if the command is sent (a
+        replayed command is matched against its history, never sent).
+        """
 
         def timeout(value: timedelta | None) -> decisions.Timeout:
             return value if value is not None else decisions.DEFAULT
 
-        _check_sizes("activity id", activity_id, encoded)
+        _check_sizes("activity id", activity_id, None if self.is_replaying else encoded.text())
 
         def build() -> Decision:
+            text = encoded.text()
+            _check_sizes("activity id", activity_id, text)
             return decisions.schedule_activity_task(
                 activity_id,
                 (definition.name, definition.version),
-                input=encoded,
+                input=text,
                 task_list=task_list or definition.task_list,
                 start_to_close_timeout=timeout(definition.start_to_close_timeout),
                 schedule_to_start_timeout=timeout(definition.schedule_to_start_timeout),
@@ -577,17 +624,22 @@ class WorkflowRun:
     def _select(self) -> list[_Command]:
         sendable: list[_Command] = []
         rest: list[_Command] = []
-        opening: Counter[str] = Counter()
+        opening: dict[str, int] = {}
+        open_now = self._open
+        max_open = self.max_open
         for command in self._pending:
             category = command.category
-            if command.decision_type in _CLOSE_TYPES and rest:
+            if rest and command.decision_type in _CLOSE_TYPES:
                 rest.append(command)
-            elif category and self._open[category] + opening[category] >= self.max_open:
-                rest.append(command)
+            elif category:
+                opened = opening.get(category, 0)
+                if open_now[category] + opened >= max_open:
+                    rest.append(command)
+                else:
+                    sendable.append(command)
+                    opening[category] = opened + 1
             else:
                 sendable.append(command)
-                if category:
-                    opening[category] += 1
         if len(sendable) > decisions.MAX_DECISIONS:
             rest = sorted(rest + sendable[decisions.MAX_DECISIONS - 1 :], key=lambda c: c.seq)
             sendable = sendable[: decisions.MAX_DECISIONS - 1]
@@ -615,7 +667,7 @@ class WorkflowRun:
         for command in answer:
             try:
                 built.append(command.build())
-            except ValidationError as err:
+            except (ValidationError, WorkflowCodeError) as err:
                 where = f" at {command.site}" if command.site else ""
                 raise WorkflowCodeError(f"{command.describe()}{where}: {err}") from err
         return built
@@ -855,7 +907,10 @@ def _same(command: _Command, event: HistoryEvent) -> bool:
     """Same id and type as the recorded event (the decision type is compared by the caller)."""
     if command.decision_type in _CLOSE_TYPES:
         return True
-    key = next((getattr(event, a) for a in _KEY_ATTRIBUTES if isinstance(getattr(event, a, None), str)), None)
+    attribute = _KEY_OF_DECISION.get(command.decision_type)
+    key = getattr(event, attribute, None) if attribute is not None else None
+    if not isinstance(key, str):
+        key = next((getattr(event, a) for a in _KEY_ATTRIBUTES if isinstance(getattr(event, a, None), str)), None)
     if key != command.key:
         return False
     typed = getattr(event, "activity_type", None) or getattr(event, "workflow_type", None)
