@@ -9,7 +9,6 @@ wrap such work in an activity, or in :meth:`Context.side_effect`.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
@@ -43,6 +42,9 @@ class Handle:
         self.done = False
         self._value: Any = None
         self._error: BaseException | None = None
+        self._decode: Callable[[str | None], Any] | None = None
+        self._encoded: str | None = None
+        self._what = ""
 
     def result(self) -> Any:
         """Wait for the outcome and return it (decoded), or raise its error.
@@ -52,6 +54,12 @@ class Handle:
             cancellation is requested while waiting.
         """
         self._run.wait_until(lambda: self.done)
+        if self._decode is not None:
+            decode, self._decode = self._decode, None
+            try:
+                self._value = decode(self._encoded)
+            except ValueError as err:
+                self._error = WorkflowCodeError(f"{self._what}: {err}")
         if self._error is not None:
             raise self._error
         return self._value
@@ -61,6 +69,16 @@ class Handle:
         self.done = True
         self._value = value
         self._error = error
+
+    def resolve_encoded(self, text: str | None, decode: Callable[[str | None], Any], what: str) -> None:
+        """Settle the handle with an encoded result, decoded by ``decode`` when first asked for (called by the runtime).
+
+        :param what: names the result in the error when ``decode`` raises ``ValueError``.
+        """
+        self.done = True
+        self._encoded = text
+        self._decode = decode
+        self._what = what
 
 
 class ActivityHandle(Handle):
@@ -429,17 +447,21 @@ def _decode(text: str | None) -> Any:
     return json.loads(text) if text else None
 
 
-def caller_site() -> str:
-    """``"file:line"`` of the innermost caller outside this package (the workflow code), or ``""``."""
-    return frame_site(sys._getframe(1))
+def caller_line() -> tuple[str, int] | None:
+    """``(file, line)`` of the innermost caller outside this package (the workflow code), or ``None``.
+
+    Taken for every command issued; formatted only for a message (:func:`frame_site` gives the text).
+    """
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if not code.co_filename.startswith(PACKAGE_DIR):
+            return (code.co_filename, frame.f_lineno)
+        frame = frame.f_back
+    return None
 
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-@functools.lru_cache(maxsize=512)
-def _in_package(filename: str) -> bool:
-    return filename.startswith(PACKAGE_DIR)
 
 
 def frame_site(frame: Any, *, skip_gevent: bool = False) -> str:
@@ -449,8 +471,9 @@ def frame_site(frame: Any, *, skip_gevent: bool = False) -> str:
     """
     if not skip_gevent:
         while frame is not None:
-            if not _in_package(frame.f_code.co_filename):
-                return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            filename = frame.f_code.co_filename
+            if not filename.startswith(PACKAGE_DIR):
+                return f"{filename}:{frame.f_lineno}"
             frame = frame.f_back
         return ""
     skipped = [PACKAGE_DIR]

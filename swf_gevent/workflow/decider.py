@@ -72,7 +72,7 @@ from swf_gevent.workflow.context import (
     ContinueAsNew,
     Handle,
     TimerHandle,
-    caller_site,
+    caller_line,
     frame_site,
 )
 from swf_gevent.workflow.definition import WorkflowDefinition, definitions
@@ -151,7 +151,7 @@ class _Command:
         "key",
         "type_ref",
         "build",
-        "site",
+        "where",
         "handle",
         "category",
         "decode",
@@ -167,7 +167,7 @@ class _Command:
         decision_type: str,
         key: str,
         build: Callable[[], Decision],
-        site: str,
+        where: tuple[str, int] | None,
         *,
         type_ref: tuple[str, str] | None = None,
         handle: Handle | None = None,
@@ -181,7 +181,7 @@ class _Command:
         self.key = key
         self.type_ref = type_ref
         self.build = build
-        self.site = site
+        self.where = where
         self.handle = handle
         self.category = category
         self.decode = decode
@@ -189,6 +189,11 @@ class _Command:
         self.open = False
         self.on_fire = on_fire
         self.attempt = attempt
+
+    @property
+    def site(self) -> str:
+        """``"file:line"`` of the workflow code that issued the command, ``""`` for the runtime's own."""
+        return f"{self.where[0]}:{self.where[1]}" if self.where is not None else ""
 
     def describe(self) -> str:
         typed = f" of type {self.type_ref[0]}/{self.type_ref[1]}" if self.type_ref else ""
@@ -226,7 +231,7 @@ class WorkflowRun:
         self.checkpoints = 0
         self.cancel_requested = False
         self._seq = 0
-        self._counters: Counter[tuple[str, str]] = Counter()
+        self._counters: dict[tuple[str, str], int] = {}
         self._pending: list[_Command] = []
         self._deferred: list[_Command] = []
         self._backoff: _Command | None = None
@@ -262,8 +267,12 @@ class WorkflowRun:
         recorded: dict[int, list[tuple[HistoryEvent, str]]] = {}
         starts: list[ev.DecisionTaskStarted] = []
         last_started = self.task.started_event_id
+        deliveries: list[tuple[HistoryEvent, Callable[[WorkflowRun, Any], None]]] = []
         for event in events:
             kind = type(event)
+            handler = _HANDLERS.get(kind)
+            if handler is not None:
+                deliveries.append((event, handler))
             if kind is ev.DecisionTaskCompleted:
                 completed[event.started_event_id] = event
                 continue
@@ -291,10 +300,9 @@ class WorkflowRun:
         self._previous_trace = greenlet.settrace(self._trace)
         try:
             for started, answered in checkpoints:
-                while index < len(events) and events[index].event_id <= started.event_id:
-                    handler = _HANDLERS.get(type(events[index]))
-                    if handler is not None:
-                        handler(self, events[index])
+                while index < len(deliveries) and deliveries[index][0].event_id <= started.event_id:
+                    event, handler = deliveries[index]
+                    handler(self, event)
                     index += 1
                 self.now = started.timestamp
                 self.history_length = started.event_id
@@ -494,8 +502,10 @@ class WorkflowRun:
 
     def next_id(self, name: str, kind: str = "activity") -> str:
         """``"{name}-{n}"``, n counted from 1 per name within a kind (activity, timer, child)."""
-        self._counters[(kind, name)] += 1
-        return f"{name}-{self._counters[(kind, name)]}"
+        key = (kind, name)
+        n = self._counters.get(key, 0) + 1
+        self._counters[key] = n
+        return f"{name}-{n}"
 
     def schedule(
         self, definition: Any, activity_id: str, encoded: ActivityInput, attempt: int, task_list: str | None
@@ -608,7 +618,7 @@ class WorkflowRun:
 
     def _command(self, decision_type: str, key: str, build: Callable[[], Decision], **kwargs: Any) -> _Command:
         self._seq += 1
-        return _Command(self._seq, decision_type, key, build, caller_site(), **kwargs)
+        return _Command(self._seq, decision_type, key, build, caller_line(), **kwargs)
 
     def _issue(self, decision_type: str, key: str, build: Callable[[], Decision], **kwargs: Any) -> _Command:
         if len(self._pending) >= MAX_QUEUED:
@@ -651,7 +661,7 @@ class WorkflowRun:
                     "StartTimer",
                     timer_id,
                     lambda: decisions.start_timer(timer_id, timedelta(0)),
-                    "",
+                    None,
                     category="timer",
                 )
             )
@@ -760,12 +770,7 @@ class WorkflowRun:
         command = self._settled(event.scheduled_event_id)
         if command is not None and command.handle is not None:
             assert command.decode is not None
-            try:
-                value = command.decode(event.result)
-            except ValueError as err:
-                command.handle.resolve(error=WorkflowCodeError(f"activity {command.key} result: {err}"))
-                return
-            command.handle.resolve(value)
+            command.handle.resolve_encoded(event.result, command.decode, f"activity {command.key} result")
 
     def _on_activity_failed(self, event: ev.ActivityTaskFailed) -> None:
         command = self._settled(event.scheduled_event_id)
