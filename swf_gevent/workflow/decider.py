@@ -35,6 +35,26 @@ is failed with the error as its reason -- before the
 :class:`~swf_gevent.actors.GreenletDecider`'s own ``max_decision_timeouts``
 for deciders that raise, with the default counts.
 
+A schedule or child start refused for a deploy bug (``ACTIVITY_TYPE_DOES_NOT_EXIST``,
+a type deprecated, its defaults undefined, ``OPERATION_NOT_PERMITTED``) is
+held the same way, not raised in the workflow as
+:class:`~swf_gevent.workflow.ScheduleFailed`: the workflow did nothing wrong
+and a failed execution cannot be resumed, while registering the type can
+resume a held one. The task is held with a one-line reason; when SWF hands it
+out again (a ``DecisionTaskTimedOut`` follows the refusal in the history) the
+command is re-issued with the same id. After ``max_held_tasks`` such holds of
+one command (counted from its refusals in the history, so deterministic) the
+next refusal reaches the workflow as ``ScheduleFailed`` and, uncaught, fails
+the execution. A refusal answered with no held task after it (histories
+recorded that way) replays as ``ScheduleFailed``.
+
+Workflow code stuck in a CPU loop (``while True: pass``) never switches back
+to the replayer and blocks its decider greenlet: nothing bounds it short of a
+trace function on every line, which would cost far more than the replay
+itself. The decision task times out in SWF, the execution is handed to
+another decider and stalls there too; find it from the held decision tasks
+(``DecisionTaskTimedOut``) and the stuck greenlet's stack.
+
 This module imports ``greenlet`` and ``swf``, never gevent.
 """
 
@@ -136,6 +156,25 @@ _OUTCOME_TYPES = frozenset(
         ev.ChildWorkflowExecutionTimedOut,
         ev.ChildWorkflowExecutionCanceled,
         ev.ChildWorkflowExecutionTerminated,
+    }
+)
+#: Refusal causes that are deploy bugs (a type or its defaults not registered, a missing permission), not
+#: the workflow's business: the task is held, and the command re-issued once a held task timed out.
+_DEPLOY_CAUSES = frozenset(
+    {
+        "ACTIVITY_TYPE_DOES_NOT_EXIST",
+        "ACTIVITY_TYPE_DEPRECATED",
+        "WORKFLOW_TYPE_DOES_NOT_EXIST",
+        "WORKFLOW_TYPE_DEPRECATED",
+        "DEFAULT_TASK_LIST_UNDEFINED",
+        "DEFAULT_SCHEDULE_TO_START_TIMEOUT_UNDEFINED",
+        "DEFAULT_SCHEDULE_TO_CLOSE_TIMEOUT_UNDEFINED",
+        "DEFAULT_START_TO_CLOSE_TIMEOUT_UNDEFINED",
+        "DEFAULT_HEARTBEAT_TIMEOUT_UNDEFINED",
+        "DEFAULT_EXECUTION_START_TO_CLOSE_TIMEOUT_UNDEFINED",
+        "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED",
+        "DEFAULT_CHILD_POLICY_UNDEFINED",
+        "OPERATION_NOT_PERMITTED",
     }
 )
 #: The time a run reads before its first checkpoint (a constant: datetimes are immutable).
@@ -248,6 +287,8 @@ class WorkflowRun:
         self._bug: BaseException | None = None
         self._previous_trace: Callable[[str, tuple[Any, Any]], None] | None = None
         self._markers: dict[str, list[str | None]] = {}
+        self._deploy_refused: list[tuple[_Command, str]] = []
+        self._deploy_refusals: dict[str, int] = {}
         self.context = Context(self)
 
     # -- the replay ---------------------------------------------------------
@@ -273,16 +314,16 @@ class WorkflowRun:
             handler = _HANDLERS.get(kind)
             if handler is not None:
                 deliveries.append((event, handler))
-            if kind is ev.DecisionTaskCompleted:
+            if isinstance(event, ev.DecisionTaskCompleted):
                 completed[event.started_event_id] = event
                 continue
-            if kind is ev.DecisionTaskStarted:
+            if isinstance(event, ev.DecisionTaskStarted):
                 if event.event_id <= last_started:
                     starts.append(event)
                 continue
             if kind in _OUTCOME_TYPES:
                 continue
-            if kind is ev.MarkerRecorded:
+            if isinstance(event, ev.MarkerRecorded):
                 self._markers.setdefault(event.marker_name, []).append(event.details)
             done_by = getattr(event, "decision_task_completed_event_id", None)
             if done_by is not None:
@@ -304,6 +345,8 @@ class WorkflowRun:
                     event, handler = deliveries[index]
                     handler(self, event)
                     index += 1
+                if self._deploy_refused:
+                    self._deploy_refusals_at(answered is not None)
                 self.now = started.timestamp
                 self.history_length = started.event_id
                 self.is_replaying = answered is not None
@@ -808,8 +851,34 @@ class WorkflowRun:
                     on_fire=self._backoff_fired,
                 )
             return
+        if cause in _DEPLOY_CAUSES:
+            refusals = self._deploy_refusals[command.key] = self._deploy_refusals.get(command.key, 0) + 1
+            if refusals <= self.definition.max_held_tasks:
+                self._deploy_refused.append((command, cause))
+                return
         if command.handle is not None:
             command.handle.resolve(error=ScheduleFailed(cause, command.key))
+
+    def _deploy_refusals_at(self, answered: bool) -> None:
+        """Refusals for a deploy bug that no held task followed: hold this task, or (answered) replay their failure."""
+        if not answered:
+            command, cause = self._deploy_refused[0]
+            where = f" at {command.site}" if command.site else ""
+            raise WorkflowCodeError(
+                f"workflow {self.definition.name}/{self.definition.version} execution {self.execution.workflow_id}"
+                f" run {self.execution.run_id}: SWF refused {command.describe()}{where}: {cause}; register the type"
+                " (or its defaults): the task is held and the command re-issued when SWF hands the task out again"
+            )
+        # Answered after the refusal with no held task between: the code took the failure then.
+        for command, cause in self._deploy_refused:
+            if command.handle is not None:
+                command.handle.resolve(error=ScheduleFailed(cause, command.key))
+        self._deploy_refused = []
+
+    def _on_decision_timed_out(self, event: ev.DecisionTaskTimedOut) -> None:
+        if self._deploy_refused:  # a task held for them timed out: re-issue them
+            self._pending = sorted(self._pending + [c for c, _ in self._deploy_refused], key=lambda c: c.seq)
+            self._deploy_refused = []
 
     def _backoff_fired(self) -> None:
         self._backoff = None
@@ -891,6 +960,7 @@ _HANDLERS: dict[type[HistoryEvent], Callable[[WorkflowRun, Any], None]] = {
     ev.ScheduleActivityTaskFailed: WorkflowRun._on_refused,
     ev.StartTimerFailed: WorkflowRun._on_refused,
     ev.TimerFired: WorkflowRun._on_timer_fired,
+    ev.DecisionTaskTimedOut: WorkflowRun._on_decision_timed_out,
     ev.TimerCanceled: WorkflowRun._on_timer_canceled,
     ev.StartChildWorkflowExecutionFailed: WorkflowRun._on_child_start_failed,
     ev.ChildWorkflowExecutionStarted: WorkflowRun._on_child_started,
