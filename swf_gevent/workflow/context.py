@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from types import CodeType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from swf.models import decisions
@@ -447,18 +448,34 @@ def _decode(text: str | None) -> Any:
     return json.loads(text) if text else None
 
 
-def caller_line() -> tuple[str, int] | None:
-    """``(file, line)`` of the innermost caller outside this package (the workflow code), or ``None``.
+def caller_position(skip: int = 0) -> tuple[CodeType, int] | None:
+    """``(code, last instruction offset)`` of the innermost caller outside this package (the workflow code).
 
-    Taken for every command issued; formatted only for a message (:func:`frame_site` gives the text).
+    ``None`` when every caller is in the package. Taken for every command
+    issued, so kept cheap: ``skip`` frames above the caller, known to be the
+    package's, are passed over without being looked at (each frame looked at
+    is made into a frame object), and the line is found only for a message,
+    by :func:`position_site`.
     """
-    frame: Any = sys._getframe(1)
+    try:
+        frame: Any = sys._getframe(1 + skip)
+    except ValueError:
+        return None
     while frame is not None:
         code = frame.f_code
         if not code.co_filename.startswith(PACKAGE_DIR):
-            return (code.co_filename, frame.f_lineno)
+            return (code, frame.f_lasti)
         frame = frame.f_back
     return None
+
+
+def position_site(position: tuple[CodeType, int] | None) -> str:
+    """``"file:line"`` of a :func:`caller_position`, ``""`` for ``None``."""
+    if position is None:
+        return ""
+    code, offset = position
+    line = next((n for start, end, n in code.co_lines() if start <= offset < end and n is not None), None)
+    return f"{code.co_filename}:{line if line is not None else code.co_firstlineno}"
 
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -69,6 +69,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from types import CodeType
 from typing import Any
 
 import greenlet  # type: ignore[import-untyped]
@@ -92,8 +93,9 @@ from swf_gevent.workflow.context import (
     ContinueAsNew,
     Handle,
     TimerHandle,
-    caller_line,
+    caller_position,
     frame_site,
+    position_site,
 )
 from swf_gevent.workflow.definition import WorkflowDefinition, definitions
 from swf_gevent.workflow.errors import (
@@ -206,7 +208,7 @@ class _Command:
         decision_type: str,
         key: str,
         build: Callable[[], Decision],
-        where: tuple[str, int] | None,
+        where: tuple[CodeType, int] | None,
         *,
         type_ref: tuple[str, str] | None = None,
         handle: Handle | None = None,
@@ -232,7 +234,7 @@ class _Command:
     @property
     def site(self) -> str:
         """``"file:line"`` of the workflow code that issued the command, ``""`` for the runtime's own."""
-        return f"{self.where[0]}:{self.where[1]}" if self.where is not None else ""
+        return position_site(self.where)
 
     def describe(self) -> str:
         typed = f" of type {self.type_ref[0]}/{self.type_ref[1]}" if self.type_ref else ""
@@ -497,7 +499,10 @@ class WorkflowRun:
         for thread in self._threads:
             if thread.greenlet and not thread.greenlet.dead:
                 try:
-                    thread.greenlet.throw(greenlet.GreenletExit)
+                    if thread.waiting is not None:
+                        thread.greenlet.switch()  # wait_until raises GreenletExit: cheaper than a throw
+                    else:
+                        thread.greenlet.throw(greenlet.GreenletExit)
                 except Exception:  # a finally block raising while the replay is thrown away
                     log.debug("a workflow greenlet raised while being discarded", exc_info=True)
         self._threads = []
@@ -659,16 +664,20 @@ class WorkflowRun:
             queue = self._signals[name] = deque()
         return queue
 
-    def _command(self, decision_type: str, key: str, build: Callable[[], Decision], **kwargs: Any) -> _Command:
+    def _command(
+        self, decision_type: str, key: str, build: Callable[[], Decision], *, skip: int = 0, **kwargs: Any
+    ) -> _Command:
+        """A command taken at the innermost caller outside the package, looked for from ``skip`` frames up."""
         self._seq += 1
-        return _Command(self._seq, decision_type, key, build, caller_line(), **kwargs)
+        return _Command(self._seq, decision_type, key, build, caller_position(skip), **kwargs)
 
     def _issue(self, decision_type: str, key: str, build: Callable[[], Decision], **kwargs: Any) -> _Command:
         if len(self._pending) >= MAX_QUEUED:
             raise WorkflowCodeError(
                 f"more than {MAX_QUEUED} commands wait to be sent: does the workflow start work in a loop without waiting?"
             )
-        command = self._command(decision_type, key, build, **kwargs)
+        # Above this frame: a WorkflowRun method, then a Context or handle method: never the workflow code.
+        command = self._command(decision_type, key, build, skip=3, **kwargs)
         self._pending.append(command)
         return command
 
