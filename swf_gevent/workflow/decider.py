@@ -316,14 +316,14 @@ class WorkflowRun:
             handler = _HANDLERS.get(kind)
             if handler is not None:
                 deliveries.append((event, handler))
+            if kind in _OUTCOME_TYPES:
+                continue
             if isinstance(event, ev.DecisionTaskCompleted):
                 completed[event.started_event_id] = event
                 continue
             if isinstance(event, ev.DecisionTaskStarted):
                 if event.event_id <= last_started:
                     starts.append(event)
-                continue
-            if kind in _OUTCOME_TYPES:
                 continue
             if isinstance(event, ev.MarkerRecorded):
                 self._markers.setdefault(event.marker_name, []).append(event.details)
@@ -563,10 +563,6 @@ class WorkflowRun:
         When replaying, the input is encoded only if the command is sent (a
         replayed command is matched against its history, never sent).
         """
-
-        def timeout(value: timedelta | None) -> decisions.Timeout:
-            return value if value is not None else decisions.DEFAULT
-
         _check_sizes("activity id", activity_id, None if self.is_replaying else encoded.text())
 
         def build() -> Decision:
@@ -577,22 +573,29 @@ class WorkflowRun:
                 (definition.name, definition.version),
                 input=text,
                 task_list=task_list or definition.task_list,
-                start_to_close_timeout=timeout(definition.start_to_close_timeout),
-                schedule_to_start_timeout=timeout(definition.schedule_to_start_timeout),
-                schedule_to_close_timeout=timeout(definition.schedule_to_close_timeout),
-                heartbeat_timeout=timeout(definition.heartbeat_timeout),
+                start_to_close_timeout=_or_default(definition.start_to_close_timeout),
+                schedule_to_start_timeout=_or_default(definition.schedule_to_start_timeout),
+                schedule_to_close_timeout=_or_default(definition.schedule_to_close_timeout),
+                heartbeat_timeout=_or_default(definition.heartbeat_timeout),
             )
 
         handle = ActivityHandle(self, activity_id, attempt)
-        self._issue(
-            "ScheduleActivityTask",
-            activity_id,
-            build,
-            type_ref=definition.key,
-            handle=handle,
-            category="activity",
-            decode=definition.codec.decode,
-            attempt=attempt,
+        self._seq += 1
+        # Above this frame: a Context method (start, or a retry loop), never the workflow code.
+        where = caller_position(1)
+        self._push(
+            _Command(
+                self._seq,
+                "ScheduleActivityTask",
+                activity_id,
+                build,
+                where,
+                type_ref=(definition.name, definition.version),
+                handle=handle,
+                category="activity",
+                decode=definition.codec.decode,
+                attempt=attempt,
+            )
         )
         return handle
 
@@ -672,12 +675,14 @@ class WorkflowRun:
         return _Command(self._seq, decision_type, key, build, caller_position(skip), **kwargs)
 
     def _issue(self, decision_type: str, key: str, build: Callable[[], Decision], **kwargs: Any) -> _Command:
+        # Above this frame: a WorkflowRun method, then a Context or handle method: never the workflow code.
+        return self._push(self._command(decision_type, key, build, skip=3, **kwargs))
+
+    def _push(self, command: _Command) -> _Command:
         if len(self._pending) >= MAX_QUEUED:
             raise WorkflowCodeError(
                 f"more than {MAX_QUEUED} commands wait to be sent: does the workflow start work in a loop without waiting?"
             )
-        # Above this frame: a WorkflowRun method, then a Context or handle method: never the workflow code.
-        command = self._command(decision_type, key, build, skip=3, **kwargs)
         self._pending.append(command)
         return command
 
@@ -999,6 +1004,10 @@ def _same(command: _Command, event: HistoryEvent) -> bool:
         return False
     typed = getattr(event, "activity_type", None) or getattr(event, "workflow_type", None)
     return command.type_ref is None or typed is None or (typed.name, typed.version) == command.type_ref
+
+
+def _or_default(value: timedelta | None) -> decisions.Timeout:
+    return value if value is not None else decisions.DEFAULT
 
 
 def _check_sizes(what: str, identifier: str, data: str | None) -> None:
