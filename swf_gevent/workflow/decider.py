@@ -373,7 +373,7 @@ class WorkflowRun:
         """The switch tracer: workflow code that switches anywhere but to the replayer (I/O, gevent.sleep) is a bug."""
         if event in ("switch", "throw") and self._bug is None:
             origin, target = args
-            if origin is not self._driver and target is not self._driver and self._owns(origin):
+            if origin is not self._driver and target is not self._driver and origin in self._greenlets:
                 self._bug = WorkflowCodeError(
                     "workflow code switched to another greenlet (blocking I/O, gevent.sleep, a lock...)"
                     f" at {frame_site(origin.gr_frame or sys._getframe(0), skip_gevent=True) or 'an unknown line'};"
@@ -381,9 +381,6 @@ class WorkflowRun:
                 )
         if self._previous_trace is not None:
             self._previous_trace(event, args)
-
-    def _owns(self, glet: Any) -> bool:
-        return glet in self._greenlets
 
     def _spawn_main(self, started: HistoryEvent) -> None:
         assert isinstance(started, ev.WorkflowExecutionStarted)
@@ -689,6 +686,8 @@ class WorkflowRun:
     # -- the answer ---------------------------------------------------------
 
     def _select(self) -> list[_Command]:
+        if not self._pending:
+            return []
         sendable: list[_Command] = []
         rest: list[_Command] = []
         opening: dict[str, int] = {}
