@@ -21,7 +21,8 @@ alternate round by round, so a busy machine weighs on both alike):
 
 Prints µs per decision task for each and the ratio to the baseline.
 
-Run by hand from the repository root: ``python benchmarks/workflow_decider.py [--rounds N]``.
+Run by hand from the repository root: ``python benchmarks/workflow_decider.py [--rounds N] [--histories FILE]``;
+with the same ``--histories`` file, two checkouts measure the same decision tasks.
 """
 
 from __future__ import annotations
@@ -169,13 +170,26 @@ def _time(deciders: list[tuple[Any, list[History]]], rounds: int, *, parse: bool
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="rounds per decider; the best is kept")
+    parser.add_argument(
+        "--histories",
+        type=Path,
+        help="a JSON file of recorded histories: read when it exists, else written after recording"
+        " (to compare two versions of the code over the same decision tasks)",
+    )
     args = parser.parse_args()
-    process, url = start_endpoint(poll_timeout=1.0)
-    try:
-        histories = _record(url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    if args.histories is not None and args.histories.exists():
+        saved = json.loads(args.histories.read_text(encoding="utf-8"))
+        histories = {version: [History.from_document(d) for d in documents] for version, documents in saved.items()}
+    else:
+        process, url = start_endpoint(poll_timeout=1.0)
+        try:
+            histories = _record(url)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        if args.histories is not None:
+            documents = {version: [h.to_document() for h in items] for version, items in histories.items()}
+            args.histories.write_text(json.dumps(documents), encoding="utf-8")
     events_1 = sum(len(h) for h in histories["1"])
     events_2 = sum(len(h) for h in histories["2"])
     print(f"best of {args.rounds} rounds; the target (at most 1.3 x baseline) applies to the 'task' rows")
