@@ -66,7 +66,7 @@ class Handle:
             try:
                 self._value = decode(self._encoded)
             except ValueError as err:
-                self._error = WorkflowCodeError(f"{self._what}: {err}")
+                self._error = WorkflowCodeError(f"activity {self._what} result: {err}")
         if self._error is not None:
             raise self._error
         return self._value
@@ -77,22 +77,24 @@ class Handle:
         self._value = value
         self._error = error
 
-    def resolve_encoded(self, text: str | None, decode: Callable[[str | None], Any], what: str) -> None:
+    def resolve_encoded(self, text: str | None, decode: Callable[[str | None], Any], activity_id: str) -> None:
         """Settle the handle with an encoded result, decoded by ``decode`` when first asked for (called by the runtime).
 
-        :param what: names the result in the error when ``decode`` raises ``ValueError``.
+        :param activity_id: names the result in the error when ``decode`` raises ``ValueError``.
         """
         self.done = True
         self._encoded = text
         self._decode = decode
-        self._what = what
+        self._what = activity_id
 
 
 class ActivityHandle(Handle):
     """A scheduled activity. :ivar activity_id: its id. :ivar attempt: the current attempt, 1-based."""
 
     def __init__(self, run: WorkflowRun, activity_id: str, attempt: int = 1) -> None:
-        super().__init__(run)
+        # Handle.__init__ inline: one handle per activity, made again on every replay.
+        self._run = run
+        self.done = False
         self.activity_id = activity_id
         self.attempt = attempt
 

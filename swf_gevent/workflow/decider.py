@@ -826,7 +826,7 @@ class WorkflowRun:
         command = self._settled(event.scheduled_event_id)
         if command is not None and command.handle is not None:
             assert command.decode is not None
-            command.handle.resolve_encoded(event.result, command.decode, f"activity {command.key} result")
+            command.handle.resolve_encoded(event.result, command.decode, command.key)
 
     def _on_activity_failed(self, event: ev.ActivityTaskFailed) -> None:
         command = self._settled(event.scheduled_event_id)
