@@ -473,6 +473,7 @@ class WorkflowRun:
         progressed = True
         while progressed and not self._finished:
             progressed = False
+            ended = False
             for thread in list(self._threads):
                 if thread.greenlet.dead:
                     continue
@@ -487,9 +488,11 @@ class WorkflowRun:
                     self._finished = True
                 finally:
                     self._current = None
+                    ended = ended or thread.greenlet.dead
                 if self._finished:
                     break
-            self._threads = [t for t in self._threads if not t.greenlet.dead]
+            if ended:  # a greenlet ends only while switched to, above
+                self._threads = [t for t in self._threads if not t.greenlet.dead]
 
     def _kill_threads(self) -> None:
         self._killing = True
