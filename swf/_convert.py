@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Final
 
 from swf.exceptions import ValidationError
+from swf.limits import PRIORITY_RANGE
 
 __all__ = [
     "NO_LIMIT",
@@ -137,8 +138,7 @@ def aware(value: datetime | float | int | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
-#: SWF's bounds of a task priority (a Java int).
-_PRIORITY_MIN, _PRIORITY_MAX = -(2**31), 2**31 - 1
+_PRIORITY_MIN, _PRIORITY_MAX = PRIORITY_RANGE
 
 
 def priority_to_wire(value: int, field: str = "task priority") -> str:

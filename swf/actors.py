@@ -32,9 +32,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from swf import limits
 from swf.connection import Connection, _ClientPolicy, call
 from swf.exceptions import ValidationError
-from swf.models.decisions import MAX_DATA_LENGTH, check_request_size, fit_decisions, fit_reason, truncate
+from swf.models.decisions import check_request_size, fit_decisions, fit_reason, truncate
 from swf.models.events import (
     DecisionTaskCompleted,
     DecisionTaskTimedOut,
@@ -50,15 +51,11 @@ __all__ = [
     "ActivityWorker",
     "Actor",
     "Decider",
-    "HEARTBEAT_DETAILS_LIMIT",
     "timed_out_in_a_row",
     "truncate",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Characters SWF keeps of heartbeat ``details``.
-HEARTBEAT_DETAILS_LIMIT = 2048
 
 
 class _Named(Protocol):
@@ -136,10 +133,10 @@ def _check_length(value: str | None, limit: int, name: str) -> None:
 
 
 def _default_identity() -> str:
-    """``host:pid``, at most 256 characters."""
+    """``host:pid``, at most :data:`swf.limits.MAX_IDENTITY_LENGTH` (256) characters."""
     import os
 
-    return f"{socket.gethostname()}:{os.getpid()}"[:256]
+    return f"{socket.gethostname()}:{os.getpid()}"[: limits.MAX_IDENTITY_LENGTH]
 
 
 def _default_client() -> Any:
@@ -173,8 +170,7 @@ class Actor:
             raise ValidationError(f"domain must be a name or have a .name, got {domain!r}")
         if not isinstance(task_list, str) or not task_list:
             raise ValidationError(f"task_list must be a non-empty string, got {task_list!r}")
-        if identity is not None and len(identity) > 256:
-            raise ValidationError(f"identity is {len(identity)} characters; SWF takes at most 256")
+        _check_length(identity, limits.MAX_IDENTITY_LENGTH, "identity")
         self.domain = name
         self.task_list = task_list
         self.identity = identity if identity is not None else _default_identity()
@@ -297,7 +293,7 @@ class Decider(Actor):
             or SWF's ``ValidationException``.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
-        _check_length(execution_context, MAX_DATA_LENGTH, "execution_context")
+        _check_length(execution_context, limits.MAX_DATA_LENGTH, "execution_context")
         params: dict[str, Any] = {"taskToken": task_token, "decisions": fit_decisions(decisions or ())}
         if execution_context is not None:
             params["executionContext"] = execution_context
@@ -347,7 +343,7 @@ class ActivityWorker(Actor):
         :raises swf.exceptions.ValidationError: the result is too long; nothing was sent.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
-        _check_length(result, MAX_DATA_LENGTH, "result")
+        _check_length(result, limits.MAX_DATA_LENGTH, "result")
         params: dict[str, Any] = {"taskToken": task_token}
         if result is not None:
             params["result"] = result
@@ -390,7 +386,7 @@ class ActivityWorker(Actor):
         """
         params: dict[str, Any] = {"taskToken": task_token}
         if details is not None:
-            params["details"] = truncate(details, MAX_DATA_LENGTH, "details")
+            params["details"] = truncate(details, limits.MAX_DATA_LENGTH, "details")
         call(self.client, "RespondActivityTaskCanceled", retry=retry, **params)
 
     def heartbeat(self, task_token: str, details: str | None = None, *, retry: object = _ClientPolicy.CLIENT) -> bool:
@@ -405,6 +401,6 @@ class ActivityWorker(Actor):
         """
         params: dict[str, Any] = {"taskToken": task_token}
         if details is not None:
-            params["details"] = truncate(details, HEARTBEAT_DETAILS_LIMIT, "details")
+            params["details"] = truncate(details, limits.MAX_HEARTBEAT_DETAILS_LENGTH, "details")
         response = call(self.client, "RecordActivityTaskHeartbeat", retry=retry, **params)
         return bool(response.get("cancelRequested", False))

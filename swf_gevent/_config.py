@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from swf.limits import MAX_DATA_LENGTH, MAX_NAME_LENGTH, MAX_VERSION_LENGTH, naming_problem
 from swf_gevent._handler_config import read_handlers
 
 __all__ = [
@@ -73,12 +74,10 @@ MAX_POLL_TIMEOUT = 60.0
 #: SWF's longest execution, one year in seconds: the most ``execution_timeout`` may be.
 MAX_EXECUTION_TIMEOUT = 365 * 24 * 3600
 #: The most characters SWF takes in an execution's input (its ``Data`` shape).
-MAX_INPUT = 32_768
+MAX_INPUT = MAX_DATA_LENGTH
 
 # A region name as botocore accepts it (a host label).
 _REGION = re.compile(r"^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
-# What SWF refuses in a name: ':', '/', '|' and control characters.
-_NAME_FORBIDDEN = re.compile(r"[:/|\u0000-\u001f\u007f-\u009f]")
 
 #: Seconds the embedded endpoint holds an empty poll when ``poll_timeout`` is not set.
 LOCAL_POLL_TIMEOUT = 5.0
@@ -255,7 +254,7 @@ class _Reader:
             raise self.error("swf", "region", f"must be an AWS region such as 'us-east-1', got {region!r}")
         default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else MAX_POLL_TIMEOUT
         poll_timeout = self.number("swf", "poll_timeout", default_poll, MAX_POLL_TIMEOUT)
-        domain = self.name("swf", "domain", 256)
+        domain = self.name("swf", "domain", MAX_NAME_LENGTH)
 
         activities = tuple(self.activity_group(s) for s in sections if s.startswith("activities:"))
         deciders = tuple(self.decider_group(s) for s in sections if s.startswith("decider:"))
@@ -321,15 +320,11 @@ class _Reader:
         return value
 
     def name(self, section: str, key: str, limit: int) -> str:
-        """A name SWF takes: 1 to ``limit`` characters, no ``:``, ``/``, ``|`` nor control character, not ``arn``."""
+        """A name SWF takes: 1 to ``limit`` characters and :func:`swf.limits.naming_problem` finds nothing."""
         value = self.text(section, key, limit)
-        bad = _NAME_FORBIDDEN.search(value)
-        if bad is not None:
-            raise self.error(
-                section, key, f"must not contain {bad.group()!r} (SWF refuses ':', '/', '|' and control characters)"
-            )
-        if value == "arn":
-            raise self.error(section, key, "must not be the literal 'arn' (SWF refuses it)")
+        problem = naming_problem(value)
+        if problem is not None:
+            raise self.error(section, key, problem)
         return value
 
     def endpoint_url(self) -> str | None:
@@ -410,7 +405,7 @@ class _Reader:
             raise self.error(section, "modules", str(err)) from None
         return ActivityGroup(
             name=section.split(":", 1)[1].strip(),
-            task_list=self.name(section, "task_list", 256),
+            task_list=self.name(section, "task_list", MAX_NAME_LENGTH),
             greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
             modules=modules,
             registry=registry,
@@ -428,11 +423,11 @@ class _Reader:
             raise self.error(section, "class", f"{self.text(section, 'class')} has no decide(decision_task) method")
         return DeciderGroup(
             name=section.split(":", 1)[1].strip(),
-            task_list=self.name(section, "task_list", 256),
+            task_list=self.name(section, "task_list", MAX_NAME_LENGTH),
             greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
             decider=decider,
-            workflow_type=self.name(section, "workflow_type", 256),
-            workflow_version=self.name(section, "workflow_version", 64),
+            workflow_type=self.name(section, "workflow_type", MAX_NAME_LENGTH),
+            workflow_version=self.name(section, "workflow_version", MAX_VERSION_LENGTH),
             execution_timeout=self.positive_int(section, "execution_timeout", 3600, MAX_EXECUTION_TIMEOUT),
             decision_timeout=self.positive_int(section, "decision_timeout", 60, MAX_EXECUTION_TIMEOUT),
         )

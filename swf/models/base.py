@@ -13,15 +13,14 @@ left out of :attr:`Model.changes`.
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from swf._convert import aware
 from swf.connection import call
 from swf.exceptions import DoesNotExistError, ValidationError
+from swf.limits import length_range, naming_problem
 
 __all__ = [
     "ABANDON",
@@ -43,6 +42,9 @@ __all__ = [
     "TERMINATED",
     "TIMED_OUT",
 ]
+
+# These tuples are needed on import, before botocore's model is read: a test
+# pins them to the model's enums (tests/swf/test_limits.py).
 
 #: Registration status of a domain or type (``registrationStatus``).
 REGISTERED = "REGISTERED"
@@ -192,18 +194,6 @@ class Model:
 
 # -- validation ---------------------------------------------------------------------
 
-_FORBIDDEN = re.compile(r"[:/|\x00-\x1f\x7f-\x9f]")
-
-
-@functools.cache
-def _limits(shape: str) -> tuple[int | None, int | None]:
-    """``(min, max)`` length of a string shape of botocore's SWF model, ``"Version"`` -> ``(1, 64)``."""
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model("swf")
-    metadata = model.shape_for(shape).metadata
-    return metadata.get("min"), metadata.get("max")
-
 
 def _check_string(value: Any, field: str, shape: str, *, identifier: bool = False) -> str:
     """Check a string against the length of its SWF shape.
@@ -218,17 +208,15 @@ def _check_string(value: Any, field: str, shape: str, *, identifier: bool = Fals
     """
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be a str, not {type(value).__name__}")
-    low, high = _limits(shape)
-    if low is not None and len(value) < low:
+    low, high = length_range(shape)
+    if len(value) < low:
         raise ValidationError(f"{field} must be at least {low} characters (got {len(value)})")
-    if high is not None and len(value) > high:
+    if len(value) > high:
         raise ValidationError(f"{field} must be at most {high} characters (got {len(value)})")
     if identifier:
-        if value != value.strip() or _FORBIDDEN.search(value) or value == "arn":
-            raise ValidationError(
-                f"{field} {value!r} breaks SWF's naming rule: no leading or trailing whitespace, "
-                "no ':', '/', '|' or control characters, and not 'arn'"
-            )
+        problem = naming_problem(value)
+        if problem is not None:
+            raise ValidationError(f"{field} {value!r} breaks SWF's naming rule: {problem}")
     return value
 
 

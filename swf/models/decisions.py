@@ -10,10 +10,12 @@ Durations are :class:`datetime.timedelta` (whole seconds on the wire, rounded
 up). ``None`` means SWF's ``"NONE"`` (no limit); leaving a timeout at
 :data:`DEFAULT` omits it so SWF applies the default registered with the type.
 
-Limits are checked by character count, before any call:
-32,768 for input, result, details and control; 256 for reasons, names and
-ids; 64 for versions; 5 tags of 256; 100 decisions per response
-(:func:`validate_decisions`). A breach raises
+Limits are checked by character count, before any call, with the values of
+:mod:`swf.limits` (read from botocore's model of SWF): 32,768 for input,
+result, details and control; 256 for reasons, names and ids; 64 for
+versions; 5 tags of 256; 100 decisions per response
+(:func:`validate_decisions`). The ``MAX_*`` names here are those of
+:mod:`swf.limits`, imported for existing callers. A breach raises
 :class:`swf.exceptions.ValidationError` naming the decision, the field and the
 limit, raised by :func:`validate_decision` (ids, names, input, result,
 control: a cut value there would be a wrong value).
@@ -36,8 +38,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
+from swf import limits
 from swf._convert import duration_to_wire
 from swf.exceptions import ValidationError
+from swf.limits import MAX_DECISIONS, MAX_REQUEST_BYTES, PRIORITY_RANGE, naming_problem
+from swf.models.base import CHILD_POLICIES
 
 __all__ = [
     "CHILD_POLICIES",
@@ -78,39 +83,28 @@ __all__ = [
 #: A decision in boto3's shape: ``{"decisionType": ..., "<x>DecisionAttributes": {...}}``.
 Decision = dict[str, Any]
 
-#: Characters allowed in input, result, details and control.
-MAX_DATA_LENGTH = 32768
-#: Characters allowed in reasons, names and ids.
-MAX_REASON_LENGTH = 256
-MAX_ID_LENGTH = 256
-#: Characters allowed in a type version.
-MAX_VERSION_LENGTH = 64
-#: Tags per execution.
-MAX_TAGS = 5
-#: Decisions per ``RespondDecisionTaskCompleted``.
-MAX_DECISIONS = 100
-#: Bytes of one SWF request (SWF's quota counts the headers too; the body is what can be checked here).
-MAX_REQUEST_BYTES = 1024 * 1024
+# swf.limits' values under the names this module always exported, read on
+# first use like there (see __getattr__ below).
+MAX_DATA_LENGTH: int
+MAX_ID_LENGTH: int
+MAX_REASON_LENGTH: int
+MAX_TAGS: int
+MAX_VERSION_LENGTH: int
+DECISION_TYPES: tuple[str, ...]
+_FROM_LIMITS = frozenset(
+    {"MAX_DATA_LENGTH", "MAX_ID_LENGTH", "MAX_REASON_LENGTH", "MAX_TAGS", "MAX_VERSION_LENGTH", "DECISION_TYPES"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    """``MAX_DATA_LENGTH`` and the other names of :data:`_FROM_LIMITS`: :mod:`swf.limits`' values."""
+    if name in _FROM_LIMITS:
+        return getattr(limits, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: Appended to a reason cut to 256 characters; the full text goes to details.
 TRUNCATION_MARKER = " [...truncated; full reason in details]"
-
-CHILD_POLICIES = ("TERMINATE", "REQUEST_CANCEL", "ABANDON")
-
-DECISION_TYPES = (
-    "ScheduleActivityTask",
-    "RequestCancelActivityTask",
-    "CompleteWorkflowExecution",
-    "FailWorkflowExecution",
-    "CancelWorkflowExecution",
-    "ContinueAsNewWorkflowExecution",
-    "RecordMarker",
-    "StartTimer",
-    "CancelTimer",
-    "SignalExternalWorkflowExecution",
-    "RequestCancelExternalWorkflowExecution",
-    "StartChildWorkflowExecution",
-    "ScheduleLambdaFunction",
-)
 
 
 class _Default(enum.Enum):
@@ -466,14 +460,14 @@ def fit_reason(reason: str | None, details: str | None) -> tuple[str | None, str
     :param details: the details, any length, or ``None``.
     :returns: ``(reason, details)`` to send; each unchanged when it fits.
     """
-    if reason is None or len(reason) <= MAX_REASON_LENGTH:
+    if reason is None or len(reason) <= limits.MAX_REASON_LENGTH:
         if details is not None:
-            details = truncate(details, MAX_DATA_LENGTH, "details")
+            details = truncate(details, limits.MAX_DATA_LENGTH, "details")
         return reason, details
-    short = reason[: MAX_REASON_LENGTH - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-    full = truncate(reason, MAX_DATA_LENGTH // 2, "reason")
+    short = reason[: limits.MAX_REASON_LENGTH - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+    full = truncate(reason, limits.MAX_DATA_LENGTH // 2, "reason")
     if details is not None:
-        full = f"{full}\n\n{truncate(details, MAX_DATA_LENGTH - len(full) - 2, 'details')}"
+        full = f"{full}\n\n{truncate(details, limits.MAX_DATA_LENGTH - len(full) - 2, 'details')}"
     return short, full
 
 
@@ -608,21 +602,17 @@ _RULES: dict[str, dict[str, tuple[str, bool]]] = {
 }
 
 # kind -> (min chars, max chars) for plain strings.
-_LENGTHS: dict[str, tuple[int, int]] = {
-    "data": (0, MAX_DATA_LENGTH),
-    "reason": (0, MAX_REASON_LENGTH),
-    "id": (1, MAX_ID_LENGTH),
-    "name": (1, MAX_ID_LENGTH),
-    "version": (1, MAX_VERSION_LENGTH),
-    "function_name": (1, 64),
-    "run_id": (0, 64),
-    "arn": (1, 1600),
+# kind -> the shape of botocore's SWF model giving its (min chars, max chars).
+_LENGTHS: dict[str, str] = {
+    "data": "Data",
+    "reason": "FailureReason",
+    "id": "WorkflowId",
+    "name": "Name",
+    "version": "Version",
+    "function_name": "FunctionName",
+    "run_id": "WorkflowRunIdOptional",
+    "arn": "Arn",
 }
-
-# Ids SWF refuses: a ':', '/', '|', a control character, or the literal "arn".
-_FORBIDDEN_IN_IDS = frozenset(":/|") | frozenset(map(chr, range(0x20))) | frozenset(map(chr, range(0x7F, 0xA0)))
-
-_PRIORITY_RANGE = (-(2**31), 2**31 - 1)
 
 
 def validate_decision(decision: Mapping[str, Any]) -> Decision:
@@ -638,7 +628,7 @@ def validate_decision(decision: Mapping[str, Any]) -> Decision:
         raise ValidationError(f"a decision must be a dict, not {type(decision).__name__}")
     decision_type = decision.get("decisionType")
     if decision_type not in _RULES:
-        raise ValidationError(f"decisionType must be one of {', '.join(DECISION_TYPES)}; got {decision_type!r}")
+        raise ValidationError(f"decisionType must be one of {', '.join(limits.DECISION_TYPES)}; got {decision_type!r}")
     key = attributes_key(decision_type)
     extra = set(decision) - {"decisionType", key}
     if extra:
@@ -691,7 +681,7 @@ def decision_fields(decision_type: str) -> tuple[str, ...]:
     :raises swf.exceptions.ValidationError: an unknown decision type.
     """
     if decision_type not in _RULES:
-        raise ValidationError(f"decisionType must be one of {', '.join(DECISION_TYPES)}; got {decision_type!r}")
+        raise ValidationError(f"decisionType must be one of {', '.join(limits.DECISION_TYPES)}; got {decision_type!r}")
     return tuple(_RULES[decision_type])
 
 
@@ -704,39 +694,43 @@ def _build(decision_type: str, **attributes: Any) -> Decision:
 def _check_value(decision_type: str, name: str, kind: str, value: Any) -> None:
     where = f"{decision_type}: {name}"
     if kind in _LENGTHS:
-        _check_string(where, value, *_LENGTHS[kind])
+        _check_string(where, value, *limits.length_range(_LENGTHS[kind]))
         if kind == "id":
             _check_identifier(where, value)
     elif kind == "duration":
-        if not isinstance(value, str) or not (value == "NONE" or (value.isdigit() and len(value) <= 8)):
-            raise ValidationError(f"{where} must be whole seconds (at most 8 digits) or NONE, not {value!r}")
+        if not isinstance(value, str) or not (
+            value == "NONE" or (value.isdigit() and len(value) <= limits.MAX_DURATION_DIGITS)
+        ):
+            raise ValidationError(
+                f"{where} must be whole seconds (at most {limits.MAX_DURATION_DIGITS} digits) or NONE, not {value!r}"
+            )
     elif kind == "type":
         if not isinstance(value, Mapping) or set(value) != {"name", "version"}:
             raise ValidationError(f"{where} must be {{'name': ..., 'version': ...}}, not {value!r}")
-        _check_string(f"{where}.name", value["name"], 1, MAX_ID_LENGTH)
-        _check_string(f"{where}.version", value["version"], 1, MAX_VERSION_LENGTH)
+        _check_string(f"{where}.name", value["name"], 1, limits.MAX_NAME_LENGTH)
+        _check_string(f"{where}.version", value["version"], 1, limits.MAX_VERSION_LENGTH)
     elif kind == "task_list":
         if not isinstance(value, Mapping) or set(value) != {"name"}:
             raise ValidationError(f"{where} must be {{'name': ...}}, not {value!r}")
-        _check_string(f"{where}.name", value["name"], 1, MAX_ID_LENGTH)
+        _check_string(f"{where}.name", value["name"], 1, limits.MAX_NAME_LENGTH)
         _check_identifier(f"{where}.name", value["name"])
     elif kind == "priority":
         try:
             number = int(value)
         except (TypeError, ValueError):
             raise ValidationError(f"{where} must be an integer, not {value!r}") from None
-        if not _PRIORITY_RANGE[0] <= number <= _PRIORITY_RANGE[1]:
-            raise ValidationError(f"{where} must be within {_PRIORITY_RANGE[0]}..{_PRIORITY_RANGE[1]}, not {number}")
+        if not PRIORITY_RANGE[0] <= number <= PRIORITY_RANGE[1]:
+            raise ValidationError(f"{where} must be within {PRIORITY_RANGE[0]}..{PRIORITY_RANGE[1]}, not {number}")
     elif kind == "child_policy":
         if value not in CHILD_POLICIES:
             raise ValidationError(f"{where} must be one of {', '.join(CHILD_POLICIES)}, not {value!r}")
     elif kind == "tags":
         if not isinstance(value, (list, tuple)):
             raise ValidationError(f"{where} must be a list of strings, not {value!r}")
-        if len(value) > MAX_TAGS:
-            raise ValidationError(f"{where} has {len(value)} tags; SWF allows at most {MAX_TAGS}")
+        if len(value) > limits.MAX_TAGS:
+            raise ValidationError(f"{where} has {len(value)} tags; SWF allows at most {limits.MAX_TAGS}")
         for i, tag in enumerate(value):
-            _check_string(f"{where}[{i}]", tag, 0, MAX_ID_LENGTH)
+            _check_string(f"{where}[{i}]", tag, 0, limits.MAX_TAG_LENGTH)
     else:  # pragma: no cover - a rule table typo
         raise AssertionError(kind)
 
@@ -751,13 +745,9 @@ def _check_string(where: str, value: Any, minimum: int, maximum: int) -> None:
 
 
 def _check_identifier(where: str, value: str) -> None:
-    if value != value.strip():
-        raise ValidationError(f"{where} must not start or end with whitespace: {value!r}")
-    bad = sorted(set(value) & _FORBIDDEN_IN_IDS)
-    if bad:
-        raise ValidationError(f"{where} must not contain {', '.join(map(repr, bad))}: {value!r}")
-    if value == "arn":
-        raise ValidationError(f"{where} must not be the literal string 'arn'")
+    problem = naming_problem(value)
+    if problem is not None:
+        raise ValidationError(f"{where} {problem}")
 
 
 def _type(value: TypeSpec, field: str) -> dict[str, str]:

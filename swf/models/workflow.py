@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from swf import limits
 from swf._convert import Limit, aware, duration_from_wire, duration_to_wire, priority_from_wire, priority_to_wire
 from swf.connection import call, call_pages
 from swf.exceptions import SWFError, ValidationError, WorkflowExecutionAlreadyStartedError
@@ -538,6 +539,6 @@ def _duration(value: Any, field_name: str) -> str:
 
 
 def _page_size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise ValidationError(f"page_size must be an int from 1 to 1000 (got {value!r})")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limits.MAX_PAGE_SIZE:
+        raise ValidationError(f"page_size must be an int from 1 to {limits.MAX_PAGE_SIZE} (got {value!r})")
     return value

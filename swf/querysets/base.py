@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
+from swf import limits
 from swf.connection import call_pages
 from swf.exceptions import DoesNotExistError, TypeAlreadyExistsError, ValidationError
 from swf.models.base import REGISTERED, REGISTRATION_STATUSES, Model, _check_choice, _TypeModel
@@ -42,9 +43,9 @@ class QuerySet(Generic[M]):
 
     def __init__(self, *, client: Any = None, page_size: int | None = None) -> None:
         if page_size is not None and (
-            isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 1000
+            isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= limits.MAX_PAGE_SIZE
         ):
-            raise ValidationError(f"page_size must be an int from 1 to 1000 (got {page_size!r})")
+            raise ValidationError(f"page_size must be an int from 1 to {limits.MAX_PAGE_SIZE} (got {page_size!r})")
         self.client = client
         self.page_size = page_size
         self._filters: dict[str, Any] = {}

@@ -157,7 +157,7 @@ CASES = [
         "[swf] domain: must not contain ':' (SWF refuses ':', '/', '|' and control characters)",
     ),
     ("swf", "domain", "a/b", "[swf] domain: must not contain '/' (SWF refuses ':', '/', '|' and control characters)"),
-    ("swf", "domain", "arn", "[swf] domain: must not be the literal 'arn' (SWF refuses it)"),
+    ("swf", "domain", "arn", "[swf] domain: must not be the literal string 'arn' (SWF refuses it)"),
     (
         "activities:work",
         "task_list",
