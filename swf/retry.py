@@ -327,7 +327,7 @@ class RetryPolicy:
 
     def _next_delay(self, operation: str, attempt: int, started: float, error: SWFError) -> float | None:
         """The backoff after failed ``attempt``, or ``None`` when the policy gives up."""
-        reason = _describe(error)
+        reason = _error_label(error)
         if self.max_attempts is not None and attempt >= self.max_attempts:
             if self.max_attempts > 1:
                 log.info("%s: %s on attempt %d of %d; giving up", operation, reason, attempt, self.max_attempts)
@@ -357,7 +357,7 @@ class RetryPolicy:
             log.exception("%s: on_retry hook failed on attempt %d", operation, attempt)
 
 
-def _describe(error: SWFError) -> str:
+def _error_label(error: SWFError) -> str:
     """``"ThrottlingException"``, ``"ConnectionError"``, ``"InternalFailure (HTTP 500)"``: no message text."""
     name = error.error_code or type(error).__name__
     status = _http_status(error)

@@ -610,7 +610,7 @@ class GreenletDecider(GreenletActor):
     def _fail_execution(self, task: Any, error: Exception, timeouts: int, began: float) -> None:
         """Answer ``task`` with ``FailWorkflowExecution`` naming ``error``, after ``timeouts`` timed-out tasks."""
         execution = task.workflow_execution
-        reason, trace = _describe(error)
+        reason, trace = _failure_text(error)
         details = f"decision tasks timed out in a row before this failed one: {timeouts}\n\n{trace}"
         decision = fail_workflow_execution(reason, details)
         try:
@@ -787,7 +787,7 @@ class GreenletActivityWorker(GreenletActor):
         elif isinstance(error, _WorkerShutdown) or run.was_delivered(_WorkerShutdown):
             self._report_failure(run, SHUTDOWN_REASON, None)
         elif isinstance(error, ActivityCanceled) or run.was_delivered(ActivityCanceled):
-            details = error.details if isinstance(error, ActivityCanceled) else _describe(error)[0]
+            details = error.details if isinstance(error, ActivityCanceled) else _failure_text(error)[0]
             if self._answer(run, "cancel", self.worker.cancel, details):
                 emit(
                     signals.activity_task_canceled,
@@ -797,7 +797,7 @@ class GreenletActivityWorker(GreenletActor):
                     duration=time.monotonic() - began,
                 )
         else:  # the function's failure is the task's failure, SystemExit and KeyboardInterrupt included
-            reason, details = _describe(error)
+            reason, details = _failure_text(error)
             self._report_failure(run, reason, details)
 
     def _report_failure(self, run: _Run, reason: str, details: str | None) -> None:
@@ -996,7 +996,7 @@ class GreenletActivityWorker(GreenletActor):
             self._interrupt(run, _WorkerShutdown())
 
 
-def _describe(error: BaseException) -> tuple[str, str]:
+def _failure_text(error: BaseException) -> tuple[str, str]:
     """``(reason, details)`` of a function's failure: ``"Type: message"`` and the traceback."""
     if isinstance(error, RemoteError):
         return f"{error.type_name}: {error.message}", error.remote_traceback

@@ -14,6 +14,7 @@ left out of :attr:`Model.changes`.
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
@@ -133,8 +134,8 @@ class Model:
 
         return default_client()
 
-    def _describe(self) -> dict[str, Any]:
-        """Send the ``Describe*`` operation for this object."""
+    def _fetch_description(self) -> dict[str, Any]:
+        """Send the ``Describe*`` operation for this object and return SWF's answer."""
         raise NotImplementedError
 
     def upstream(self: M) -> M:
@@ -152,7 +153,7 @@ class Model:
         :raises swf.exceptions.SWFError: any error other than an unknown resource.
         """
         try:
-            self._describe()
+            self._fetch_description()
         except DoesNotExistError:
             return False
         return True
@@ -264,7 +265,25 @@ class _Default(NamedTuple):
     kind: str  # "duration", "bounded_duration", "task_list", "priority", "child_policy" or "arn"
 
 
-class _TypeModel(Model):
+class _Deprecatable(Model):
+    """A model SWF can deprecate (a domain, a type); its old ``delete()`` name warns."""
+
+    def deprecate(self) -> None:
+        """Deprecate the object in SWF (``Deprecate*``)."""
+        raise NotImplementedError
+
+    def delete(self) -> None:
+        """Deprecated alias of :meth:`deprecate`: SWF deprecates here, and ``Delete*Type`` really deletes.
+
+        :raises swf.exceptions.SWFError: as :meth:`deprecate`.
+        """
+        warnings.warn(
+            f"{type(self).__name__}.delete() deprecates; call deprecate() instead", DeprecationWarning, stacklevel=2
+        )
+        self.deprecate()
+
+
+class _TypeModel(_Deprecatable):
     """What :class:`~swf.models.WorkflowType` and :class:`~swf.models.ActivityType` share.
 
     Subclasses set ``_kind`` (``"Workflow"`` or ``"Activity"``), ``_type_key``
@@ -314,7 +333,7 @@ class _TypeModel(Model):
     def _type_ref(self) -> dict[str, str]:
         return {"name": self.name, "version": self.version}
 
-    def _describe(self) -> dict[str, Any]:
+    def _fetch_description(self) -> dict[str, Any]:
         return call(
             self._client(),
             f"Describe{self._kind}Type",
@@ -337,7 +356,7 @@ class _TypeModel(Model):
         :raises swf.exceptions.DoesNotExistError: SWF does not know the domain or the type.
         """
         assert isinstance(self, _TypeModel)
-        answer = self._describe()
+        answer = self._fetch_description()
         attrs = self._attrs_from_info(answer["typeInfo"])
         configuration = answer["configuration"]
         for default in self._defaults:
@@ -366,8 +385,8 @@ class _TypeModel(Model):
         call(self._client(), f"Register{self._kind}Type", **params)
         log.info("registered %s type %s %s in %s", self._kind.lower(), self.name, self.version, self.domain.name)
 
-    def delete(self) -> None:
-        """Deprecate the type (``Deprecate<Kind>Type``); SWF never deletes one.
+    def deprecate(self) -> None:
+        """Deprecate the type (``Deprecate<Kind>Type``): nothing new is scheduled with it; it can be undeprecated.
 
         :raises swf.exceptions.TypeDeprecatedError: it is already deprecated.
         :raises swf.exceptions.DoesNotExistError: SWF does not know it.

@@ -15,10 +15,10 @@ from swf.exceptions import ValidationError
 from swf.models.base import (
     REGISTERED,
     REGISTRATION_STATUSES,
-    Model,
     _check_choice,
     _check_optional_string,
     _check_string,
+    _Deprecatable,
 )
 
 __all__ = ["Domain"]
@@ -30,7 +30,7 @@ MAX_RETENTION_PERIOD = timedelta(days=90)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Domain(Model):
+class Domain(_Deprecatable):
     """An SWF domain, identified by its name: ``Domain('test1')``.
 
     :param name: the domain name (1 to 256 characters).
@@ -95,7 +95,7 @@ class Domain(Model):
         domain._set("_unknown", frozenset({"retention_period", "tags"}))
         return domain
 
-    def _describe(self) -> dict[str, Any]:
+    def _fetch_description(self) -> dict[str, Any]:
         return call(self._client(), "DescribeDomain", name=self.name)
 
     def upstream(self) -> Domain:
@@ -145,7 +145,7 @@ class Domain(Model):
         call(self._client(), "RegisterDomain", **params)
         log.info("registered domain %s", self.name)
 
-    def delete(self) -> None:
+    def deprecate(self) -> None:
         """Deprecate the domain (``DeprecateDomain``); SWF never deletes one.
 
         :raises swf.exceptions.DomainDeprecatedError: it is already deprecated.

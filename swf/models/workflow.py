@@ -365,7 +365,7 @@ class WorkflowExecution(Model):
     def _ref(self) -> dict[str, str]:
         return {"workflowId": self.workflow_id, "runId": self.run_id}
 
-    def _describe(self) -> dict[str, Any]:
+    def _fetch_description(self) -> dict[str, Any]:
         return call(self._client(), "DescribeWorkflowExecution", domain=self.domain.name, execution=self._ref())
 
     def upstream(self) -> WorkflowExecution:
@@ -378,7 +378,7 @@ class WorkflowExecution(Model):
         :raises swf.exceptions.DoesNotExistError: SWF does not know the execution.
         """
         client = self._client()
-        answer = self._describe()
+        answer = self._fetch_description()
         configuration = answer["executionConfiguration"]
         counts = answer.get("openCounts") or {}
         first = call(

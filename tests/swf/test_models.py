@@ -195,7 +195,7 @@ def test_domain_exists_and_is_synced(swf_client: Any, domain_name: str) -> None:
 
 def test_domain_changes_after_remote_deprecation(domain: Domain, swf_client: Any) -> None:
     """A deprecation made elsewhere shows as a status Difference; upstream() resyncs."""
-    Domain(domain.name, client=swf_client).delete()
+    Domain(domain.name, client=swf_client).deprecate()
     assert domain.is_synced is False
     assert domain.changes == [Difference("status", REGISTERED, DEPRECATED)]
     fresh = domain.upstream()
@@ -204,7 +204,7 @@ def test_domain_changes_after_remote_deprecation(domain: Domain, swf_client: Any
 
 def test_domain_undeprecate(domain: Domain) -> None:
     """undeprecate() makes a deprecated domain registered again."""
-    domain.delete()
+    domain.deprecate()
     domain.undeprecate()
     assert domain.upstream().status == REGISTERED
 
@@ -217,17 +217,17 @@ def test_domain_duplicate_registration_raises(domain: Domain) -> None:
     assert caught.value.error_code == "DomainAlreadyExistsFault"
 
 
-def test_domain_delete_twice_raises(domain: Domain) -> None:
-    """delete() does not swallow errors: deprecating twice raises DomainDeprecatedError."""
-    domain.delete()
+def test_domain_deprecate_twice_raises(domain: Domain) -> None:
+    """deprecate() does not swallow errors: deprecating twice raises DomainDeprecatedError."""
+    domain.deprecate()
     with pytest.raises(DomainDeprecatedError):
-        domain.delete()
+        domain.deprecate()
 
 
-def test_save_delete_and_exists_do_not_hide_unexpected_errors(
+def test_save_deprecate_and_exists_do_not_hide_unexpected_errors(
     local_swf: Any, swf_client: Any, domain_name: str
 ) -> None:
-    """save(), delete() and exists raise a throttled or dropped call instead of swallowing it."""
+    """save(), deprecate() and exists raise a throttled or dropped call instead of swallowing it."""
     domain = Domain(domain_name, client=swf_client)
     local_swf.inject_fault("RegisterDomain", "throttle")
     with pytest.raises(ThrottlingError):
@@ -236,7 +236,7 @@ def test_save_delete_and_exists_do_not_hide_unexpected_errors(
     domain.save()
     local_swf.inject_fault("DeprecateDomain", "throttle")
     with pytest.raises(ThrottlingError):
-        domain.delete()
+        domain.deprecate()
     local_swf.inject_fault("DescribeDomain", "drop")
     with pytest.raises(ConnectionError):
         _ = domain.exists
@@ -244,13 +244,13 @@ def test_save_delete_and_exists_do_not_hide_unexpected_errors(
 
 
 def test_unknown_domain(swf_client: Any, domain_name: str) -> None:
-    """An unknown domain: exists is False, upstream() and delete() raise DoesNotExistError."""
+    """An unknown domain: exists is False, upstream() and deprecate() raise DoesNotExistError."""
     domain = Domain(domain_name, client=swf_client)
     assert domain.exists is False
     with pytest.raises(DoesNotExistError):
         domain.upstream()
     with pytest.raises(DoesNotExistError):
-        domain.delete()
+        domain.deprecate()
     with pytest.raises(DoesNotExistError):
         _ = domain.changes
 
@@ -372,14 +372,14 @@ def test_workflow_type_unlimited_decision_timeout_round_trip(domain: Domain) -> 
 
 
 def test_type_changes_deprecate_and_undeprecate(domain: Domain) -> None:
-    """delete() deprecates (seen as a status Difference), undeprecate() restores; twice raises."""
+    """deprecate() (seen as a status Difference), undeprecate() restores; twice raises."""
     local = ActivityType(domain, "Flip", "1")
     local.save()
-    local.delete()
+    local.deprecate()
     assert local.changes == [Difference("status", REGISTERED, DEPRECATED)]
     assert local.upstream().deprecation_date is not None
     with pytest.raises(TypeDeprecatedError):
-        local.delete()
+        local.deprecate()
     local.undeprecate()
     assert local.is_synced is True
 
@@ -492,7 +492,7 @@ def test_duplicate_start_raises(workflow_type: WorkflowType) -> None:
 
 def test_start_of_deprecated_type_raises(workflow_type: WorkflowType) -> None:
     """Starting an execution of a deprecated type raises TypeDeprecatedError."""
-    workflow_type.delete()
+    workflow_type.deprecate()
     with pytest.raises(TypeDeprecatedError):
         workflow_type.start_execution("late")
 
@@ -621,3 +621,15 @@ def test_terminate_truncates_long_reason_and_keeps_it_in_details(workflow_type: 
     assert len(attributes["reason"]) == 256
     assert "truncated" in attributes["reason"]
     assert attributes["details"] == reason + "\n\nmore"
+
+
+def test_delete_warns_and_still_deprecates(domain: Domain) -> None:
+    """The old delete() name emits a DeprecationWarning naming deprecate() and deprecates the type and the domain."""
+    workflow_type = WorkflowType(domain, "OldName", "1")
+    workflow_type.save()
+    with pytest.warns(DeprecationWarning, match=r"WorkflowType\.delete\(\) deprecates; call deprecate\(\)"):
+        workflow_type.delete()
+    assert workflow_type.upstream().status == DEPRECATED
+    with pytest.warns(DeprecationWarning, match=r"Domain\.delete\(\)"):
+        domain.delete()
+    assert domain.upstream().status == DEPRECATED

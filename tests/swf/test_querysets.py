@@ -144,7 +144,7 @@ def test_domain_get_and_filters(swf_client: Any, domain_name: str) -> None:
     queryset = DomainQuerySet(client=swf_client)
     kept = queryset.create(f"{domain_name}-kept", description="kept", tags={"k": "v"})
     gone = queryset.create(f"{domain_name}-gone")
-    gone.delete()
+    gone.deprecate()
     got = queryset.get(kept.name)
     assert (got, got.description, dict(got.tags or {}), got.retention_period) == (
         kept,
@@ -211,7 +211,7 @@ def test_type_filters(domain: Domain) -> None:
     queryset = WorkflowTypeQuerySet(domain)
     for name, version in (("A", "1"), ("A", "2"), ("B", "1")):
         queryset.create(name, version)
-    WorkflowType(domain, "A", "2").delete()
+    WorkflowType(domain, "A", "2").deprecate()
     assert sorted(map(repr, queryset.all())) == ["WorkflowType('A', '1')", "WorkflowType('B', '1')"]
     assert list(queryset.filter(status=DEPRECATED)) == [WorkflowType(domain, "A", "2")]
     assert list(queryset.filter(name="A")) == [WorkflowType(domain, "A", "1")]

@@ -94,7 +94,7 @@ def seeded(
     reset_default_client()
 
     def deprecate_elsewhere(name: str) -> None:
-        Domain(name, client=swf_client).delete()
+        Domain(name, client=swf_client).deprecate()
 
     yield {
         "ACCESS_KEY_ID": "local",
@@ -138,5 +138,5 @@ def test_querysets_example(seeded: dict[str, Any], swf_client: Any) -> None:
     domain.save()
     for name in ("TestType0", "TestType1", "TestType2"):
         WorkflowType(domain, name, "1.0").save()
-    WorkflowType(domain, "TestType0", "1.0").delete()
+    WorkflowType(domain, "TestType0", "1.0").deprecate()
     run(QUERYSETS, "querysets", seeded)
