@@ -37,6 +37,7 @@ __all__ = [
     "LatencyHistogram",
     "LoggingHandler",
     "MetricsHandler",
+    "SignalCounts",
     "SignalHandler",
     "catalogue",
     "counter_name",
@@ -50,55 +51,28 @@ DEFAULT_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 
 #: The name of each signal's counter in the exporting handlers, without
 #: prefix or suffix: Prometheus' ``swf_activity_tasks_completed_total``,
-#: statsd's ``swf.activity_tasks_completed``. A signal not listed is named
-#: after itself (``"poll-empty"`` -> ``"poll_empty"``).
-COUNTER_NAMES: dict[str, str] = {
-    "actor-started": "actors_started",
-    "actor-stopping": "actors_stopping",
-    "actor-stopped": "actors_stopped",
-    "actor-crashed": "actors_crashed",
-    "poll-empty": "polls_empty",
-    "poll-failed": "polls_failed",
-    "call-retried": "calls_retried",
-    "decision-task-received": "decision_tasks_received",
-    "decision-task-completed": "decision_tasks_completed",
-    "decision-task-failed": "decision_tasks_failed",
-    "activity-task-received": "activity_tasks_received",
-    "activity-task-completed": "activity_tasks_completed",
-    "activity-task-failed": "activity_tasks_failed",
-    "activity-task-canceled": "activity_tasks_canceled",
-    "activity-task-gone": "activity_tasks_gone",
-    "heartbeat-sent": "heartbeats_sent",
-    "heartbeat-failed": "heartbeats_failed",
-    "hub-blocked": "hub_blocked",
-    "workflow-replayed": "workflow_replays",
-    "workflow-task-held": "workflow_tasks_held",
-    "workflow-nondeterminism": "workflow_nondeterminism_errors",
-}
+#: statsd's ``swf.activity_tasks_completed`` (from :data:`swf_gevent.signals.CATALOGUE`).
+COUNTER_NAMES: dict[str, str] = {spec.name: spec.counter for spec in signals.CATALOGUE.values()}
 
 #: Signals carrying a ``duration`` the exporting handlers observe: (histogram
 #: or timer name without prefix or unit, outcome or ``None``).
 DURATIONS: dict[str, tuple[str, str | None]] = {
-    "activity-task-completed": ("activity_task_duration", "completed"),
-    "activity-task-failed": ("activity_task_duration", "failed"),
-    "activity-task-canceled": ("activity_task_duration", "canceled"),
-    "activity-task-gone": ("activity_task_duration", "gone"),
-    "decision-task-completed": ("decision_task_duration", "completed"),
-    "decision-task-failed": ("decision_task_duration", "failed"),
-    "poll-empty": ("poll_empty_duration", None),
-    "hub-blocked": ("hub_blocked", None),
+    spec.name: (spec.duration, spec.outcome) for spec in signals.CATALOGUE.values() if spec.duration is not None
 }
 
 
 def counter_name(signal_name: str) -> str:
-    """The counter name of a signal, without prefix or suffix (see :data:`COUNTER_NAMES`)."""
+    """The counter name of a signal, without prefix or suffix (see :data:`COUNTER_NAMES`).
+
+    A signal outside the catalogue is named after itself (``"my-signal"`` -> ``"my_signal"``).
+    """
     return COUNTER_NAMES.get(signal_name) or signal_name.replace("-", "_")
 
 
 #: Signals whose ``duration`` payload is the latency of an answered activity task.
-ACTIVITY_ANSWERS = ("activity-task-completed", "activity-task-failed", "activity-task-canceled")
+ACTIVITY_ANSWERS = tuple(spec.name for spec in signals.CATALOGUE.values() if spec.answers == "activity")
 #: Signals whose ``duration`` payload is the latency of a handled decision task.
-DECISION_ANSWERS = ("decision-task-completed", "decision-task-failed")
+DECISION_ANSWERS = tuple(spec.name for spec in signals.CATALOGUE.values() if spec.answers == "decision")
 
 # A lock of the OS, not gevent's: receivers may run in a thread of gevent's
 # pool, and nothing yields while it is held.
@@ -200,6 +174,23 @@ class LatencyHistogram:
         return percentile(latest, fraction)
 
 
+class SignalCounts(Counter[str]):
+    """How many times each signal was received: ``counts.decision_task_failed``.
+
+    An attribute is a signal of :data:`swf_gevent.signals.CATALOGUE` by its
+    module name (``decision_task_failed`` for ``"decision-task-failed"``);
+    a name that is no signal raises :class:`AttributeError`. It is also a
+    :class:`collections.Counter` by signal name (``counts["decision-task-failed"]``),
+    0 for a signal not received.
+    """
+
+    def __getattr__(self, attribute: str) -> int:
+        name = attribute.replace("_", "-")
+        if attribute.startswith("_") or name not in signals.CATALOGUE:
+            raise AttributeError(f"{type(self).__name__} has no signal {attribute!r}")
+        return self[name]
+
+
 class MetricsHandler(SignalHandler):
     """Counts every signal and keeps activity and decision task latencies.
 
@@ -216,8 +207,9 @@ class MetricsHandler(SignalHandler):
     def __init__(self, bounds: Sequence[float] = DEFAULT_BUCKETS, window: int = 10_000) -> None:
         super().__init__()
         self._lock = _allocate_lock()
-        #: Signals received, by signal name (``"activity-task-completed"``).
-        self.counts: Counter[str] = Counter()
+        #: Signals received: ``counts.activity_task_completed`` (also
+        #: ``counts["activity-task-completed"]``, the signal's name).
+        self.counts = SignalCounts()
         #: Activity task latencies.
         self.activity_latency = LatencyHistogram(bounds, window)
         #: Decision task latencies.
@@ -235,6 +227,11 @@ class MetricsHandler(SignalHandler):
         """How many times ``signal`` was received (``count(signals.decision_task_failed)``)."""
         with self._lock:
             return self.counts[signal.name]
+
+    def snapshot(self) -> SignalCounts:
+        """A copy of :attr:`counts` taken at once, which later signals do not change."""
+        with self._lock:
+            return SignalCounts(self.counts)
 
     @property
     def activity_tasks(self) -> int:
@@ -260,44 +257,25 @@ class MetricsHandler(SignalHandler):
         ``"activity tasks 120 (3 failed, 0 canceled, p50 12.0 ms, p95 40.1 ms);
         decision tasks 60 (0 failed); 2 calls retried; 0 actors crashed"``
         """
-        with self._lock:
-            counts = self.counts.copy()
+        counts = self.snapshot()
         text = (
-            f"activity tasks {self.activity_tasks} ({counts['activity-task-failed']} failed, "
-            f"{counts['activity-task-canceled']} canceled"
+            f"activity tasks {self.activity_tasks} ({counts.activity_task_failed} failed, "
+            f"{counts.activity_task_canceled} canceled"
         )
         p50, p95 = self.latency(0.5), self.latency(0.95)
         if p50 is not None and p95 is not None:
             text += f", p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
         return (
-            f"{text}); decision tasks {self.decision_tasks} ({counts['decision-task-failed']} failed); "
-            f"{counts['call-retried']} calls retried; {counts['actor-crashed']} actors crashed"
+            f"{text}); decision tasks {self.decision_tasks} ({counts.decision_task_failed} failed); "
+            f"{counts.call_retried} calls retried; {counts.actor_crashed} actors crashed"
         )
-
-
-#: Signals the logging handler writes at WARNING, and at INFO; the rest at DEBUG.
-_WARNINGS = frozenset(
-    {
-        "activity-task-failed",
-        "decision-task-failed",
-        "poll-failed",
-        "actor-crashed",
-        "heartbeat-failed",
-        "hub-blocked",
-        "activity-task-gone",
-        "workflow-task-held",
-        "workflow-nondeterminism",
-    }
-)
-_INFOS = frozenset(
-    {"activity-task-completed", "activity-task-canceled", "decision-task-completed", "call-retried", "actor-stopping"}
-)
 
 
 class LoggingHandler(SignalHandler):
     """Logs each signal on ``swf_gevent.handlers`` with its SWF ids.
 
-    Failures, crashes and a blocked hub at WARNING; answers and retries at
+    Each signal at its catalogue level (:attr:`swf_gevent.signals.SignalSpec.level`):
+    failures, crashes and a blocked hub at WARNING; answers and retries at
     INFO; task receipts, heartbeats, empty polls and the rest of the
     lifecycle at DEBUG. Never logs task tokens, inputs or results.
 
@@ -331,12 +309,8 @@ class LoggingHandler(SignalHandler):
         super().disconnect()
 
     def receive(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
-        if name in _WARNINGS:
-            level = logging.WARNING
-        elif name in _INFOS:
-            level = logging.INFO
-        else:
-            level = logging.DEBUG
+        spec = signals.CATALOGUE.get(name)
+        level = spec.level if spec is not None else logging.DEBUG
         if not log.isEnabledFor(level):
             return
         if name == "hub-blocked":
@@ -345,7 +319,7 @@ class LoggingHandler(SignalHandler):
             )
             return
         ids = _ids(sender, payload)
-        if name in _WARNINGS:
+        if level >= logging.WARNING:
             cause = payload.get("reason") or payload.get("error")
             if cause is None and "duration" in payload:
                 cause = f"after {payload['duration']:.3f} s"

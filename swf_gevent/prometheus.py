@@ -44,7 +44,9 @@ from gevent.pywsgi import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from swf_gevent import signals
 from swf_gevent.handlers import DEFAULT_BUCKETS, DURATIONS, SignalHandler, counter_name
+from swf_gevent.signals import SignalSpec
 
 __all__ = ["PrometheusHandler"]
 
@@ -55,37 +57,31 @@ MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 #: Set by :meth:`PrometheusHandler.serve_children` to the serving parent's pid.
 _PARENT = "SWF_GEVENT_PROMETHEUS_PARENT"
 
+#: The payload keys that become labels, in label order; a signal's labels
+#: are those of its payload (:attr:`swf_gevent.signals.SignalSpec.payload`).
+LABEL_KEYS = ("domain", "task_list", "activity_name", "activity_version", "operation")
 _QUEUE = ("domain", "task_list")
-_ACTIVITY = ("domain", "task_list", "activity_name", "activity_version")
 
-#: signal name: (help, labels) of its counter; a signal not listed counts by domain and task list.
+
+def _labels(spec: SignalSpec) -> tuple[str, ...]:
+    return tuple(key for key in LABEL_KEYS if key in spec.payload)
+
+
+def _help(spec: SignalSpec) -> str:
+    """The first sentence of the signal's doc: ``"A worker polled an activity task."``."""
+    return spec.doc.split(". ", 1)[0].rstrip(".") + "."
+
+
+#: signal name: (help, labels) of its counter; a signal outside the catalogue counts by domain and task list.
 _COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "actor-started": ("Actor loops started.", _QUEUE),
-    "actor-stopping": ("Actors asked to stop.", _QUEUE),
-    "actor-stopped": ("Actor loops ended.", _QUEUE),
-    "actor-crashed": ("Actor greenlets that died of an unexpected error.", _QUEUE),
-    "poll-empty": ("Long polls that ended with no task.", _QUEUE),
-    "poll-failed": ("Polls that raised.", _QUEUE),
-    "call-retried": ("SWF calls retried after a transient error.", ("operation",)),
-    "decision-task-received": ("Decision tasks polled.", _QUEUE),
-    "decision-task-completed": ("Decision tasks answered.", _QUEUE),
-    "decision-task-failed": ("Decision tasks whose decide() or answer raised.", _QUEUE),
-    "activity-task-received": ("Activity tasks polled.", _ACTIVITY),
-    "activity-task-completed": ("Activity tasks reported completed.", _ACTIVITY),
-    "activity-task-failed": ("Activity tasks reported failed.", _ACTIVITY),
-    "activity-task-canceled": ("Activity tasks reported canceled.", _ACTIVITY),
-    "activity-task-gone": ("Activity tasks SWF no longer knew, killed unanswered.", _ACTIVITY),
-    "heartbeat-sent": ("Activity task heartbeats recorded.", _ACTIVITY),
-    "heartbeat-failed": ("Activity task heartbeats throttled or failed.", _ACTIVITY),
-    "hub-blocked": ("Times a greenlet held the gevent hub past the limit.", ()),
+    spec.name: (_help(spec), _labels(spec)) for spec in signals.CATALOGUE.values()
 }
 
-#: histogram (as in :data:`swf_gevent.handlers.DURATIONS`): (help, labels before ``outcome``).
+#: histogram (a key of :data:`swf_gevent.signals.DURATION_METRICS`): (help, labels before ``outcome``).
 _HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "activity_task_duration": ("Activity task received to answered, in seconds.", _ACTIVITY),
-    "decision_task_duration": ("Decision task received to answered (or given up), in seconds.", _QUEUE),
-    "poll_empty_duration": ("How long empty polls were held, in seconds.", _QUEUE),
-    "hub_blocked": ("How long a greenlet held the gevent hub, in seconds.", ()),
+    spec.duration: (f"{signals.DURATION_METRICS[spec.duration]}, in seconds.", _labels(spec))
+    for spec in reversed(signals.CATALOGUE.values())
+    if spec.duration is not None
 }
 
 

@@ -24,7 +24,7 @@ and ``run_id`` from the task, and for activity tasks ``activity_id``,
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from blinker import NamedSignal, Namespace
@@ -33,6 +33,9 @@ from swf.exceptions import SWFError
 from swf.retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
+    "CATALOGUE",
+    "DURATION_METRICS",
+    "SignalSpec",
     "activity_task_canceled",
     "activity_task_completed",
     "activity_task_failed",
@@ -65,92 +68,289 @@ log = logging.getLogger(__name__)
 #: The namespace every signal of the toolkit lives in.
 signals = Namespace()
 
-actor_started = signals.signal(
-    "actor-started", doc="An actor's loop began. Sender: the actor. Payload: domain, task_list."
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """One signal of the catalogue, as data: the handlers derive their tables from these.
+
+    :param name: the blinker name, ``"activity-task-completed"``.
+    :param doc: when it fires, the sender and the payload (becomes ``signal.__doc__``).
+    :param payload: the keyword payload's keys, the SWF ids :func:`emit` fills in included.
+    :param counter: the counter's name in the exporting handlers, without
+        prefix or suffix (Prometheus ``swf_<counter>_total``, statsd ``<prefix>.<counter>``).
+    :param level: the level :class:`~swf_gevent.handlers.LoggingHandler` logs it at.
+    :param duration: the histogram or timer its ``duration`` (s) goes to, without
+        prefix or unit (a key of :data:`DURATION_METRICS`); ``None`` when it has none.
+    :param outcome: the ``outcome`` label (statsd: suffix) of that duration, or ``None``.
+    :param answers: ``"activity"`` or ``"decision"`` when its ``duration`` is the
+        latency of an answered task of that kind (what the metrics handler's
+        histograms and the runner's summary count).
+    """
+
+    name: str
+    doc: str
+    payload: tuple[str, ...]
+    counter: str
+    level: int = logging.DEBUG
+    duration: str | None = None
+    outcome: str | None = None
+    answers: str | None = None
+
+    @property
+    def attribute(self) -> str:
+        """The module attribute and typed-count name: ``"activity_task_completed"``."""
+        return self.name.replace("-", "_")
+
+    @property
+    def carries_duration(self) -> bool:
+        """Whether the payload has a ``duration`` in seconds."""
+        return "duration" in self.payload
+
+
+#: Every signal's :class:`SignalSpec`, by signal name, in the order declared.
+CATALOGUE: dict[str, SignalSpec] = {}
+
+#: The duration metrics the exporting handlers keep (histograms, timers): name -> what it measures.
+DURATION_METRICS: dict[str, str] = {
+    "activity_task_duration": "Activity task received to answered",
+    "decision_task_duration": "Decision task received to answered (or given up)",
+    "poll_empty_duration": "How long empty polls were held",
+    "hub_blocked": "How long a greenlet held the gevent hub",
+}
+
+# Payload keys shared by families of signals.
+_QUEUE = ("domain", "task_list")
+_DECISION = ("task", "domain", "task_list", "workflow_id", "run_id")
+_ACTIVITY = (*_DECISION, "activity_id", "activity_name", "activity_version")
+
+
+def _declare(spec: SignalSpec) -> NamedSignal:
+    """Add ``spec`` to :data:`CATALOGUE` and make its signal in :data:`signals`."""
+    if spec.name in CATALOGUE:
+        raise ValueError(f"signal {spec.name!r} declared twice")
+    CATALOGUE[spec.name] = spec
+    return signals.signal(spec.name, doc=spec.doc)
+
+
+# One statement per signal: name, doc, payload keys, counter, log level, and
+# for a duration its metric, outcome and the task kind whose latency it is.
+actor_started = _declare(
+    SignalSpec(
+        "actor-started",
+        "An actor's loop began. Sender: the actor. Payload: domain, task_list.",
+        _QUEUE,
+        "actors_started",
+        logging.DEBUG,
+    )
 )
-actor_stopping = signals.signal(
-    "actor-stopping",
-    doc="stop() was asked: no new poll; polls in flight and running tasks finish. Sender: the actor. Payload: domain, task_list, timeout (s or None).",
+actor_stopping = _declare(
+    SignalSpec(
+        "actor-stopping",
+        "stop() was asked: no new poll; polls in flight and running tasks finish. Sender: the actor. Payload: domain, task_list, timeout (s or None).",
+        (*_QUEUE, "timeout"),
+        "actors_stopping",
+        logging.INFO,
+    )
 )
-actor_stopped = signals.signal(
-    "actor-stopped",
-    doc="An actor's loop ended, its running tasks done or failed back. Sender: the actor. Payload: domain, task_list.",
+actor_stopped = _declare(
+    SignalSpec(
+        "actor-stopped",
+        "An actor's loop ended, its running tasks done or failed back. Sender: the actor. Payload: domain, task_list.",
+        _QUEUE,
+        "actors_stopped",
+        logging.DEBUG,
+    )
 )
-actor_crashed = signals.signal(
-    "actor-crashed",
-    doc="An actor's loop raised an unexpected error; the actor restarts its loop after a backoff that doubles up to its maximum. Sender: the actor. Payload: domain, task_list, error, restart_in (s).",
+actor_crashed = _declare(
+    SignalSpec(
+        "actor-crashed",
+        "An actor's loop raised an unexpected error; the actor restarts its loop after a backoff that doubles up to its maximum. Sender: the actor. Payload: domain, task_list, error, restart_in (s).",
+        (*_QUEUE, "error", "restart_in"),
+        "actors_crashed",
+        logging.WARNING,
+    )
 )
-poll_empty = signals.signal(
-    "poll-empty", doc="A long poll ended with no task. Sender: the actor. Payload: domain, task_list, duration (s)."
+poll_empty = _declare(
+    SignalSpec(
+        "poll-empty",
+        "A long poll ended with no task. Sender: the actor. Payload: domain, task_list, duration (s).",
+        (*_QUEUE, "duration"),
+        "polls_empty",
+        logging.DEBUG,
+        duration="poll_empty_duration",
+    )
 )
-poll_failed = signals.signal(
-    "poll-failed",
-    doc="A poll raised; the actor backs off and polls again. Sender: the actor. Payload: domain, task_list, error (SWFError), retry_in (s).",
+poll_failed = _declare(
+    SignalSpec(
+        "poll-failed",
+        "A poll raised; the actor backs off and polls again. Sender: the actor. Payload: domain, task_list, error (SWFError), retry_in (s).",
+        (*_QUEUE, "error", "retry_in"),
+        "polls_failed",
+        logging.WARNING,
+    )
 )
-call_retried = signals.signal(
-    "call-retried",
-    doc="An SWF call failed transiently and is retried after a backoff. Sender: the retry hook's owner (runner or actor). Payload: operation, attempt (1-based, the attempt that failed), delay (s), error (SWFError).",
+call_retried = _declare(
+    SignalSpec(
+        "call-retried",
+        "An SWF call failed transiently and is retried after a backoff. Sender: the retry hook's owner (runner or actor). Payload: operation, attempt (1-based, the attempt that failed), delay (s), error (SWFError).",
+        ("operation", "attempt", "delay", "error"),
+        "calls_retried",
+        logging.INFO,
+    )
 )
-decision_task_received = signals.signal(
-    "decision-task-received",
-    doc="A decider polled a decision task with its whole history. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id.",
+decision_task_received = _declare(
+    SignalSpec(
+        "decision-task-received",
+        "A decider polled a decision task with its whole history. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id.",
+        _DECISION,
+        "decision_tasks_received",
+        logging.DEBUG,
+    )
 )
-decision_task_completed = signals.signal(
-    "decision-task-completed",
-    doc="A decider answered a task (RespondDecisionTaskCompleted). Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, decisions (list of decision dicts), duration (s).",
+decision_task_completed = _declare(
+    SignalSpec(
+        "decision-task-completed",
+        "A decider answered a task (RespondDecisionTaskCompleted). Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, decisions (list of decision dicts), duration (s).",
+        (*_DECISION, "decisions", "duration"),
+        "decision_tasks_completed",
+        logging.INFO,
+        duration="decision_task_duration",
+        outcome="completed",
+        answers="decision",
+    )
 )
-decision_task_failed = signals.signal(
-    "decision-task-failed",
-    doc="decide() or the answer raised; the task is left to time out and be retried. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, duration (s).",
+decision_task_failed = _declare(
+    SignalSpec(
+        "decision-task-failed",
+        "decide() or the answer raised; the task is left to time out and be retried. Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, duration (s).",
+        (*_DECISION, "error", "duration"),
+        "decision_tasks_failed",
+        logging.WARNING,
+        duration="decision_task_duration",
+        outcome="failed",
+        answers="decision",
+    )
 )
-execution_failed_by_decider = signals.signal(
-    "execution-failed-by-decider",
-    doc="A decision task failed (decide() raised, or its decisions could not be sent) after the execution's last max_decision_timeouts decision tasks timed out, so the decider answered it with FailWorkflowExecution rather than leave it to loop (should SWF refuse that decision, as UNHANDLED_DECISION, the next failing task sends it again at once). Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, timeouts (decision tasks timed out in a row, from the history), reason (str, as sent), duration (s).",
+execution_failed_by_decider = _declare(
+    SignalSpec(
+        "execution-failed-by-decider",
+        "A decision task failed (decide() raised, or its decisions could not be sent) after the execution's last max_decision_timeouts decision tasks timed out, so the decider answered it with FailWorkflowExecution rather than leave it to loop (should SWF refuse that decision, as UNHANDLED_DECISION, the next failing task sends it again at once). Sender: the decider. Payload: task, domain, task_list, workflow_id, run_id, error, timeouts (decision tasks timed out in a row, from the history), reason (str, as sent), duration (s).",
+        (*_DECISION, "error", "timeouts", "reason", "duration"),
+        "execution_failed_by_decider",
+        logging.WARNING,
+    )
 )
-activity_task_received = signals.signal(
-    "activity-task-received",
-    doc="A worker polled an activity task. Sender: the worker. Payload: task, domain, task_list, workflow_id, run_id, activity_id, activity_name, activity_version.",
+activity_task_received = _declare(
+    SignalSpec(
+        "activity-task-received",
+        "A worker polled an activity task. Sender: the worker. Payload: task, domain, task_list, workflow_id, run_id, activity_id, activity_name, activity_version.",
+        _ACTIVITY,
+        "activity_tasks_received",
+        logging.DEBUG,
+    )
 )
-activity_task_completed = signals.signal(
-    "activity-task-completed",
-    doc="A worker reported success (RespondActivityTaskCompleted). Sender: the worker. Payload: the received payload plus result (str or None), duration (s).",
+activity_task_completed = _declare(
+    SignalSpec(
+        "activity-task-completed",
+        "A worker reported success (RespondActivityTaskCompleted). Sender: the worker. Payload: the received payload plus result (str or None), duration (s).",
+        (*_ACTIVITY, "result", "duration"),
+        "activity_tasks_completed",
+        logging.INFO,
+        duration="activity_task_duration",
+        outcome="completed",
+        answers="activity",
+    )
 )
-activity_task_failed = signals.signal(
-    "activity-task-failed",
-    doc="A worker reported failure (RespondActivityTaskFailed), also when failing a task back at shutdown. Sender: the worker. Payload: the received payload plus reason, details, duration (s).",
+activity_task_failed = _declare(
+    SignalSpec(
+        "activity-task-failed",
+        "A worker reported failure (RespondActivityTaskFailed), also when failing a task back at shutdown. Sender: the worker. Payload: the received payload plus reason, details, duration (s).",
+        (*_ACTIVITY, "reason", "details", "duration"),
+        "activity_tasks_failed",
+        logging.WARNING,
+        duration="activity_task_duration",
+        outcome="failed",
+        answers="activity",
+    )
 )
-activity_task_canceled = signals.signal(
-    "activity-task-canceled",
-    doc="A worker reported the task canceled (RespondActivityTaskCanceled) after SWF asked. Sender: the worker. Payload: the received payload plus details, duration (s).",
+activity_task_canceled = _declare(
+    SignalSpec(
+        "activity-task-canceled",
+        "A worker reported the task canceled (RespondActivityTaskCanceled) after SWF asked. Sender: the worker. Payload: the received payload plus details, duration (s).",
+        (*_ACTIVITY, "details", "duration"),
+        "activity_tasks_canceled",
+        logging.INFO,
+        duration="activity_task_duration",
+        outcome="canceled",
+        answers="activity",
+    )
 )
-activity_task_gone = signals.signal(
-    "activity-task-gone",
-    doc="SWF no longer knows the task (timed out, or its execution closed): it is killed and not answered. Sender: the worker. Payload: the received payload plus duration (s).",
+activity_task_gone = _declare(
+    SignalSpec(
+        "activity-task-gone",
+        "SWF no longer knows the task (timed out, or its execution closed): it is killed and not answered. Sender: the worker. Payload: the received payload plus duration (s).",
+        (*_ACTIVITY, "duration"),
+        "activity_tasks_gone",
+        logging.WARNING,
+        duration="activity_task_duration",
+        outcome="gone",
+    )
 )
-heartbeat_sent = signals.signal(
-    "heartbeat-sent",
-    doc="RecordActivityTaskHeartbeat answered. Sender: the worker. Payload: the received payload plus cancel_requested (bool).",
+heartbeat_sent = _declare(
+    SignalSpec(
+        "heartbeat-sent",
+        "RecordActivityTaskHeartbeat answered. Sender: the worker. Payload: the received payload plus cancel_requested (bool).",
+        (*_ACTIVITY, "cancel_requested"),
+        "heartbeats_sent",
+        logging.DEBUG,
+    )
 )
-heartbeat_failed = signals.signal(
-    "heartbeat-failed",
-    doc="A heartbeat was throttled (the beat is skipped, the next one is sent on time) or failed otherwise (logged, tried again after a quarter interval). Sender: the worker. Payload: the received payload plus error (SWFError).",
+heartbeat_failed = _declare(
+    SignalSpec(
+        "heartbeat-failed",
+        "A heartbeat was throttled (the beat is skipped, the next one is sent on time) or failed otherwise (logged, tried again after a quarter interval). Sender: the worker. Payload: the received payload plus error (SWFError).",
+        (*_ACTIVITY, "error"),
+        "heartbeats_failed",
+        logging.WARNING,
+    )
 )
-hub_blocked = signals.signal(
-    "hub-blocked",
-    doc="A greenlet held the gevent hub longer than the set limit. Sender: None. Payload: duration (s, at least the limit), greenlet (repr str).",
+hub_blocked = _declare(
+    SignalSpec(
+        "hub-blocked",
+        "A greenlet held the gevent hub longer than the set limit. Sender: None. Payload: duration (s, at least the limit), greenlet (repr str).",
+        ("duration", "greenlet"),
+        "hub_blocked",
+        logging.WARNING,
+        duration="hub_blocked",
+    )
 )
 
-workflow_replayed = signals.signal(
-    "workflow-replayed",
-    doc="A workflow decider replayed a decision task's history and answered it. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, workflow_name, events (int), checkpoints (int), decisions (int), duration (s).",
+workflow_replayed = _declare(
+    SignalSpec(
+        "workflow-replayed",
+        "A workflow decider replayed a decision task's history and answered it. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, workflow_name, events (int), checkpoints (int), decisions (int), duration (s).",
+        (*_DECISION, "workflow_name", "events", "checkpoints", "decisions", "duration"),
+        "workflow_replays",
+        logging.DEBUG,
+    )
 )
-workflow_task_held = signals.signal(
-    "workflow-task-held",
-    doc="Workflow code raised unexpectedly or no longer matches its history: the decision task is left unanswered, to be retried after its timeout. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, error (one-line str), held (int, tasks held in a row with this one).",
+workflow_task_held = _declare(
+    SignalSpec(
+        "workflow-task-held",
+        "Workflow code raised unexpectedly or no longer matches its history: the decision task is left unanswered, to be retried after its timeout. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, error (one-line str), held (int, tasks held in a row with this one).",
+        (*_DECISION, "error", "held"),
+        "workflow_tasks_held",
+        logging.WARNING,
+    )
 )
-workflow_nondeterminism = signals.signal(
-    "workflow-nondeterminism",
-    doc="Replaying a history, workflow code issued other commands than were recorded. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, error (NondeterminismError, naming file:line).",
+workflow_nondeterminism = _declare(
+    SignalSpec(
+        "workflow-nondeterminism",
+        "Replaying a history, workflow code issued other commands than were recorded. Sender: the WorkflowDecider. Payload: task, workflow_id, run_id, error (NondeterminismError, naming file:line).",
+        (*_DECISION, "error"),
+        "workflow_nondeterminism_errors",
+        logging.WARNING,
+    )
 )
 
 

@@ -296,3 +296,51 @@ def test_runner_client_sends_call_retried() -> None:
         ("ListDomains", 1, "ThrottlingError")
     ]
     assert got[0]["delay"] <= 0.1
+
+
+def test_every_signal_is_described_once_as_data() -> None:
+    """Each signal of the namespace has one SignalSpec whose name, doc and payload keys match the signal."""
+    assert list(signals.CATALOGUE) == list(signals.signals)
+    for name, spec in signals.CATALOGUE.items():
+        signal = getattr(signals, spec.attribute)
+        assert signal is signals.signals[name] and signal.__doc__ == spec.doc
+        assert spec.attribute in signals.__all__
+        named = [key for key in spec.payload if key not in ("task", "domain", "task_list") and key not in spec.doc]
+        assert named == [] or "received payload" in spec.doc, (name, named)
+        assert spec.duration is None or (spec.carries_duration and spec.duration in signals.DURATION_METRICS)
+    counters = [spec.counter for spec in signals.CATALOGUE.values()]
+    assert len(set(counters)) == len(counters)
+
+
+def test_handler_tables_are_derived_from_the_catalogue() -> None:
+    """The counter names, durations and answer lists of the handlers are the catalogue's, with none missing."""
+    from swf_gevent import handlers
+
+    assert handlers.COUNTER_NAMES["decision-task-failed"] == "decision_tasks_failed"
+    assert set(handlers.COUNTER_NAMES) == set(signals.CATALOGUE)
+    assert handlers.DURATIONS["activity-task-gone"] == ("activity_task_duration", "gone")
+    assert handlers.ACTIVITY_ANSWERS == ("activity-task-completed", "activity-task-failed", "activity-task-canceled")
+    assert handlers.DECISION_ANSWERS == ("decision-task-completed", "decision-task-failed")
+
+
+def test_logging_handler_logs_each_signal_at_its_catalogue_level(caplog: pytest.LogCaptureFixture) -> None:
+    """LoggingHandler writes every signal at the level its SignalSpec names."""
+    handler = LoggingHandler()
+    with caplog.at_level(logging.DEBUG, logger="swf_gevent.handlers"):
+        for name in signals.CATALOGUE:
+            handler.receive(name, None, {"domain": "d", "task_list": "t", "duration": 0.5})
+    levels = {record.getMessage().split(" ", 1)[0].rstrip(":"): record.levelno for record in caplog.records}
+    assert levels == {name: spec.level for name, spec in signals.CATALOGUE.items()}
+
+
+def test_metrics_counts_are_typed_attributes() -> None:
+    """metrics.counts.decision_task_failed counts that signal; the signal-name mapping still works; typos raise."""
+    metrics = MetricsHandler()
+    metrics.receive("decision-task-failed", None, {"duration": 0.1})
+    metrics.receive("decision-task-failed", None, {"duration": 0.2})
+    before = metrics.snapshot()
+    metrics.receive("decision-task-failed", None, {"duration": 0.3})
+    assert (metrics.counts.decision_task_failed, metrics.counts["decision-task-failed"]) == (3, 3)
+    assert (before.decision_task_failed, metrics.counts.activity_task_failed) == (2, 0)
+    with pytest.raises(AttributeError, match="decision_task_faild"):
+        metrics.counts.decision_task_faild  # noqa: B018 - the access is what is tested
