@@ -67,7 +67,11 @@ REPLAY_TOKEN = "replay"
 
 
 class DecisionMaker(Protocol):
-    """What :func:`replay` drives: the decider's ``decide``."""
+    """A decider's ``decide``: what :func:`replay` drives, and what :class:`swf_gevent.actors.GreenletDecider` asks.
+
+    ``decide(decision_task)`` gets a :class:`~swf.models.history.DecisionTask`
+    and returns the decisions (SWF ``Decision`` dicts) answering it.
+    """
 
     def decide(self, decision_task: DecisionTask) -> Iterable[Mapping[str, Any]]: ...
 

@@ -99,10 +99,10 @@ import enum
 import logging
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import gevent
 from gevent import monkey
@@ -114,11 +114,12 @@ from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, DomainLike,
 from swf.exceptions import DoesNotExistError, SWFError, ThrottlingError, ValidationError
 from swf.models.decisions import MAX_DATA_LENGTH, fail_workflow_execution
 from swf.models.events import DecisionTaskScheduled
+from swf.replay import DecisionMaker
 from swf.retry import NO_RETRY, RetryPolicy
 from swf_gevent import signals
 from swf_gevent._executors import ActivityExit, ProcessPool, RemoteError, default_process_pool, run_in_thread
-from swf_gevent._hub_monitor import HubMonitor
 from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityDefinition, ActivityRegistry
+from swf_gevent.hub_monitor import HubMonitor
 from swf_gevent.signals import emit
 
 __all__ = [
@@ -175,14 +176,6 @@ class ActorState(enum.Enum):
     STARTED = "started"
     STOPPING = "stopping"
     STOPPED = "stopped"
-
-
-class DecisionMaker(Protocol):
-    """What a decider greenlet asks for decisions: any object with ``decide``."""
-
-    def decide(self, decision_task: Any) -> Iterable[Mapping[str, Any]]:
-        """Return the decisions (SWF ``Decision`` dicts) answering ``decision_task``."""
-        ...
 
 
 class _WorkerShutdown(BaseException):

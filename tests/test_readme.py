@@ -220,9 +220,10 @@ def test_readme_credentials_then_retries_examples_run_in_sequence(local_swf: Any
 
 def test_readme_names_the_actor_state_members_and_hub_monitor_path() -> None:
     """The README's actor states are ActorState's member names, and HubMonitor is given by its import path."""
-    from swf_gevent.actors import ActorState, HubMonitor
+    from swf_gevent.actors import ActorState
+    from swf_gevent.hub_monitor import HubMonitor
 
     section = _section("Actors")
-    assert "``swf_gevent.actors.HubMonitor(threshold).start()``" in section and HubMonitor is not None
+    assert "``swf_gevent.hub_monitor.HubMonitor(threshold).start()``" in section and HubMonitor is not None
     states = "``, ``".join(member.name for member in ActorState)
     assert states in " ".join(section.split()).replace("``,\n``", "``, ``")

@@ -15,7 +15,8 @@ from gevent import monkey
 
 from swf_gevent import signals
 from swf_gevent.activities import ActivityContext, ActivityRegistry, activity
-from swf_gevent.actors import GreenletActivityWorker, HubMonitor, ProcessPool
+from swf_gevent.actors import GreenletActivityWorker, ProcessPool
+from swf_gevent.hub_monitor import HubMonitor
 from tests.swf_gevent.actor_support import ACTIVITIES, CallWatcher, receivers, register, start_and_schedule
 
 __all__ = ["receivers"]
@@ -163,7 +164,7 @@ def test_hub_monitor_reports_a_blocking_greenlet(receivers: Any) -> None:
     """A greenlet holding the hub past the threshold is logged as a warning and sent as hub_blocked."""
     blocked = receivers(signals.hub_blocked)
     warnings = _Warnings()
-    logger = logging.getLogger("swf_gevent._hub_monitor")
+    logger = logging.getLogger("swf_gevent.hub_monitor")
     logger.addHandler(warnings)
     native_sleep = _native_sleep
     monitor = HubMonitor(threshold=0.1)

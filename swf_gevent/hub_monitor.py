@@ -9,6 +9,19 @@ held control for ``threshold`` seconds, the monitor asks the hub to report
 it as soon as the hub runs again: a warning on this module's logger and the
 :data:`swf_gevent.signals.hub_blocked` signal, with the whole blocked time.
 Reports run in the hub's thread, so receivers may use gevent freely.
+
+Why not gevent's own loop monitor (``gevent.config.monitor_thread`` with
+``max_blocking_time``, which notifies ``gevent.events.EventLoopBlocked``
+through ``zope.event``): its settings and subscribers are process-wide, and
+once the hub's monitoring thread starts it runs until the hub is destroyed,
+so a monitor with its own threshold that starts and stops with a fleet
+cannot be built on it; it reports from its own thread while the greenlet
+still blocks, with ``blocking_time`` the configured limit rather than the
+whole hold that :data:`~swf_gevent.signals.hub_blocked` carries; and it
+prints the greenlet tree to the hub's exception stream unless the
+process-wide ``print_blocking_reports`` is turned off. This module uses the
+same technique (``greenlet.settrace`` and a native thread) with those three
+differences.
 """
 
 from __future__ import annotations
