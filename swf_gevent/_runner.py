@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import gevent
 from gevent.event import Event
 
-from swf.models import NO_LIMIT, TERMINATE, ActivityType, Domain, WorkflowType
+from swf.models import TERMINATE, ActivityType, Domain, WorkflowType
 from swf.querysets import register
 from swf_gevent._batch import REFUSING_EVERY_START, ExecutionBatch
 from swf_gevent._config import Config, ConfigError
@@ -269,17 +269,7 @@ def _register(client: Any, config: Config) -> Domain:
     sections: dict[ActivityType, str] = {}
     for activity_group in config.activities:
         for definition in activity_group.registry:
-            model = ActivityType(
-                domain,
-                definition.name,
-                definition.version,
-                description=definition.description or None,
-                default_task_list=activity_group.task_list,
-                default_task_heartbeat_timeout=_limit(definition.heartbeat_timeout),
-                default_task_schedule_to_start_timeout=_limit(definition.schedule_to_start_timeout),
-                default_task_start_to_close_timeout=_limit(definition.start_to_close_timeout),
-                default_task_schedule_to_close_timeout=_limit(definition.schedule_to_close_timeout),
-            )
+            model = definition.activity_type(domain, activity_group.task_list)
             types.append(model)
             sections.setdefault(model, f"activities:{activity_group.name}")
     registered = register(domain, types)
@@ -301,8 +291,3 @@ def _register(client: Any, config: Config) -> Domain:
                 f"{config.domain!r}: SWF schedules no task of it; give the @activity a new version",
             )
     return registered.domain
-
-
-def _limit(timeout: timedelta | None) -> Any:  # timedelta or NO_LIMIT (its type is private to swf)
-    """An activity's timeout as registered: ``None`` (no limit) is SWF's ``"NONE"``, :data:`~swf.models.NO_LIMIT`."""
-    return NO_LIMIT if timeout is None else timeout

@@ -41,6 +41,7 @@ from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
 from swf.actors import ActivityTask
+from swf.models import NO_LIMIT, ActivityType, Domain
 from swf.models.events import ExecutionRef
 
 __all__ = [
@@ -184,6 +185,35 @@ class ActivityDefinition:
     def key(self) -> tuple[str, str]:
         """``(name, version)``, the SWF identity of the activity type."""
         return (self.name, self.version)
+
+    def activity_type(self, domain: Domain, task_list: str) -> ActivityType:
+        """The activity type to register for this definition (``ActivityType.save()`` sends ``RegisterActivityType``).
+
+        Its defaults are this definition's: the description, the timeouts
+        (``None`` registers SWF's ``"NONE"``, :data:`swf.models.NO_LIMIT`) and
+        the task list, :attr:`task_list` when set, else ``task_list``.
+
+        :param domain: the domain to register in.
+        :param task_list: the default task list when the definition names none
+            (the task list of the worker group that performs it).
+        :returns: an unsaved :class:`swf.models.ActivityType`.
+        """
+        return ActivityType(
+            domain,
+            self.name,
+            self.version,
+            description=self.description or None,
+            default_task_list=self.task_list or task_list,
+            default_task_heartbeat_timeout=_limit(self.heartbeat_timeout),
+            default_task_schedule_to_start_timeout=_limit(self.schedule_to_start_timeout),
+            default_task_start_to_close_timeout=_limit(self.start_to_close_timeout),
+            default_task_schedule_to_close_timeout=_limit(self.schedule_to_close_timeout),
+        )
+
+
+def _limit(value: timedelta | None) -> Any:
+    """A timeout to register: ``None`` (no limit) is :data:`swf.models.NO_LIMIT`."""
+    return NO_LIMIT if value is None else value
 
 
 def activity(

@@ -200,3 +200,23 @@ def test_registry_from_modules_refuses_a_module_without_activities() -> None:
     with pytest.raises(ValueError, match=r"^no @activity functions in json$"):
         ActivityRegistry.from_modules([json])
     assert sorted(d.key for d in ActivityRegistry.from_modules(__name__)) == sorted(d.key for d in REGISTRY)
+
+
+def test_activity_task_list_is_the_registered_default(swf_client: Any, domain_name: str) -> None:
+    """@activity(task_list=...) is registered as the type's default task list; without it the group's is."""
+    from swf.models import NO_LIMIT, ActivityType, Domain
+
+    @activity("routed", version="1", task_list="special", heartbeat_timeout=None)
+    def routed() -> None: ...
+
+    @activity("plain", version="1")
+    def plain() -> None: ...
+
+    domain = Domain(domain_name, retention_period=timedelta(days=1), client=swf_client)
+    domain.save()
+    for definition in ActivityRegistry.of([routed, plain]):
+        definition.activity_type(domain, "group-list").save()
+    registered = ActivityType(domain, "routed", "1").upstream()
+    assert (registered.default_task_list, registered.default_task_heartbeat_timeout) == ("special", NO_LIMIT)
+    assert registered.default_task_start_to_close_timeout == timedelta(minutes=5)
+    assert ActivityType(domain, "plain", "1").upstream().default_task_list == "group-list"
