@@ -430,7 +430,7 @@ class _SharedClient:
         settings = resolve_settings()
         with self._lock:
             if self._client is None or settings != self._settings:
-                self._client = _build(settings)
+                self._client = _connect(settings)
                 self._settings = settings
                 log.debug("shared SWF client built: %r", settings)
             return self._client
@@ -461,7 +461,3 @@ def default_client() -> Connection:
 def reset_default_client() -> None:
     """Drop the shared client; the next :func:`default_client` builds a new one."""
     _shared.reset()
-
-
-def _build(settings: Settings) -> Connection:
-    return _connect(settings)

@@ -73,8 +73,6 @@ MAX_PROCESSES = 256
 MAX_POLL_TIMEOUT = 60.0
 #: SWF's longest execution, one year in seconds: the most ``execution_timeout`` may be.
 MAX_EXECUTION_TIMEOUT = 365 * 24 * 3600
-#: The most characters SWF takes in an execution's input (its ``Data`` shape).
-MAX_INPUT = MAX_DATA_LENGTH
 
 # A region name as botocore accepts it (a host label).
 _REGION = re.compile(r"^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
@@ -456,13 +454,13 @@ class _Reader:
                     raise ConfigError(
                         path, "executions", "input_factory", f"failed for execution {index}: {describe(err)}"
                     ) from None
-                if text is not None and len(text) > MAX_INPUT:
+                if text is not None and len(text) > MAX_DATA_LENGTH:
                     raise ConfigError(
                         path,
                         "executions",
                         "input_factory",
                         f"the input for execution {index} is {len(text)} characters as JSON; "
-                        f"SWF takes at most {MAX_INPUT} characters",
+                        f"SWF takes at most {MAX_DATA_LENGTH} characters",
                     )
                 return text
 
@@ -473,9 +471,11 @@ class _Reader:
                     json.loads(raw)
                 except ValueError as err:
                     raise self.error("executions", "input", f"must be JSON: {err}") from None
-                if len(raw) > MAX_INPUT:
+                if len(raw) > MAX_DATA_LENGTH:
                     raise self.error(
-                        "executions", "input", f"is {len(raw)} characters; SWF takes at most {MAX_INPUT} characters"
+                        "executions",
+                        "input",
+                        f"is {len(raw)} characters; SWF takes at most {MAX_DATA_LENGTH} characters",
                     )
 
             def make_input(index: int) -> str | None:
