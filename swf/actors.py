@@ -52,7 +52,6 @@ __all__ = [
     "Actor",
     "Decider",
     "timed_out_in_a_row",
-    "truncate",
 ]
 
 log = logging.getLogger(__name__)
