@@ -56,6 +56,7 @@ from typing import Any
 
 from swf.credentials import Settings, resolve_settings
 from swf.exceptions import CredentialsError, translate
+from swf.limits import SWF_POLL_HOLD
 from swf.retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
@@ -73,8 +74,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Seconds SWF holds a long poll before answering it empty.
-SWF_POLL_HOLD = 60.0
 #: Seconds a long poll may wait for its answer: above :data:`SWF_POLL_HOLD`.
 DEFAULT_READ_TIMEOUT = 70.0
 #: Seconds any call other than a long poll may wait for its answer.

@@ -8,6 +8,9 @@ does not carry is written here from SWF's API reference and quotas:
 - at most :data:`MAX_DECISIONS` (100) decisions per ``RespondDecisionTaskCompleted``;
 - at most :data:`MAX_REQUEST_BYTES` (1 MB) per request;
 - a task priority is a Java ``int`` (:data:`PRIORITY_RANGE`);
+- SWF holds a long poll 60 s (:data:`SWF_POLL_HOLD`), an execution runs at
+  most a year (:data:`MAX_EXECUTION_TIMEOUT`), a history is kept at most 90
+  days (:data:`MAX_RETENTION_PERIOD`);
 - the naming rule (:func:`naming_problem`), which the model states only in
   its documentation text: no ``:``, ``/``, ``|`` or control characters
   (``\\u0000-\\u001f``, ``\\u007f-\\u009f``), not the literal ``arn``; and,
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import timedelta
 from typing import Any, Final
 
 __all__ = [
@@ -36,6 +40,7 @@ __all__ = [
     "MAX_DECISIONS",
     "MAX_DESCRIPTION_LENGTH",
     "MAX_DURATION_DIGITS",
+    "MAX_EXECUTION_TIMEOUT",
     "MAX_FUNCTION_NAME_LENGTH",
     "MAX_HEARTBEAT_DETAILS_LENGTH",
     "MAX_ID_LENGTH",
@@ -44,11 +49,13 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "MAX_REASON_LENGTH",
     "MAX_REQUEST_BYTES",
+    "MAX_RETENTION_PERIOD",
     "MAX_RUN_ID_LENGTH",
     "MAX_TAGS",
     "MAX_TAG_LENGTH",
     "MAX_VERSION_LENGTH",
     "PRIORITY_RANGE",
+    "SWF_POLL_HOLD",
     "enum_values",
     "length_range",
     "naming_problem",
@@ -162,6 +169,12 @@ def __getattr__(name: str) -> Any:
 MAX_DECISIONS: Final = 100
 #: Bytes of one SWF request (SWF's quota counts the headers too; the body is what can be checked).
 MAX_REQUEST_BYTES: Final = 1024 * 1024
+#: Seconds SWF holds a long poll (``PollFor*Task``) before answering it empty.
+SWF_POLL_HOLD: Final = 60.0
+#: The longest an execution may run, and so any of its timeouts (one year).
+MAX_EXECUTION_TIMEOUT: Final = timedelta(days=365)
+#: The longest SWF keeps a closed execution's history (a domain's retention period).
+MAX_RETENTION_PERIOD: Final = timedelta(days=90)
 #: ``(lowest, highest)`` task priority: a Java ``int`` (SWF's API reference; the model has a string).
 PRIORITY_RANGE: Final = (-(2**31), 2**31 - 1)
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from swf.limits import MAX_DATA_LENGTH, MAX_NAME_LENGTH, MAX_VERSION_LENGTH, naming_problem
+from swf import limits
+from swf.limits import MAX_DATA_LENGTH, MAX_NAME_LENGTH, MAX_VERSION_LENGTH, SWF_POLL_HOLD, naming_problem
 from swf_gevent._handler_config import read_handlers
 
 __all__ = [
@@ -69,10 +70,8 @@ MAX_GREENLETS = 10_000
 MAX_EXECUTIONS = 1_000_000
 #: Most worker processes ``[swf] processes`` may ask for.
 MAX_PROCESSES = 256
-#: Seconds SWF holds an empty poll: the most ``poll_timeout`` may be.
-MAX_POLL_TIMEOUT = 60.0
-#: SWF's longest execution, one year in seconds: the most ``execution_timeout`` may be.
-MAX_EXECUTION_TIMEOUT = 365 * 24 * 3600
+#: SWF's longest execution in seconds: the most ``execution_timeout`` and ``decision_timeout`` may be.
+MAX_EXECUTION_TIMEOUT = int(limits.MAX_EXECUTION_TIMEOUT.total_seconds())
 
 # A region name as botocore accepts it (a host label).
 _REGION = re.compile(r"^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
@@ -250,8 +249,8 @@ class _Reader:
         region = self.optional_text("swf", "region")
         if region is not None and not region_is_valid(region):
             raise self.error("swf", "region", f"must be an AWS region such as 'us-east-1', got {region!r}")
-        default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else MAX_POLL_TIMEOUT
-        poll_timeout = self.number("swf", "poll_timeout", default_poll, MAX_POLL_TIMEOUT)
+        default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else SWF_POLL_HOLD
+        poll_timeout = self.number("swf", "poll_timeout", default_poll, SWF_POLL_HOLD)
         domain = self.name("swf", "domain", MAX_NAME_LENGTH)
 
         activities = tuple(self.activity_group(s) for s in sections if s.startswith("activities:"))

@@ -12,6 +12,7 @@ from typing import Any
 from swf._convert import days_from_wire, days_to_wire
 from swf.connection import call
 from swf.exceptions import ValidationError
+from swf.limits import MAX_RETENTION_PERIOD
 from swf.models.base import (
     REGISTERED,
     REGISTRATION_STATUSES,
@@ -24,9 +25,6 @@ from swf.models.base import (
 __all__ = ["Domain"]
 
 log = logging.getLogger(__name__)
-
-#: SWF keeps closed execution histories at most this long.
-MAX_RETENTION_PERIOD = timedelta(days=90)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -69,7 +67,9 @@ class Domain(_Deprecatable):
                 )
             days_to_wire(self.retention_period, "retention_period")
             if self.retention_period > MAX_RETENTION_PERIOD:
-                raise ValidationError(f"retention_period must be at most 90 days (got {self.retention_period})")
+                raise ValidationError(
+                    f"retention_period must be at most {MAX_RETENTION_PERIOD.days} days (got {self.retention_period})"
+                )
         if self.tags is not None:
             if not isinstance(self.tags, Mapping):
                 raise ValidationError(f"tags must be a mapping of str to str, not {type(self.tags).__name__}")

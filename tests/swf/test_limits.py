@@ -34,10 +34,12 @@ def test_limits_read_from_botocore_model_have_swf_values() -> None:
 
 
 def test_limits_not_in_the_model_are_swf_quotas() -> None:
-    """The 100-decision, 1 MB and Java-int priority rules that botocore's model lacks."""
+    """The 100-decision, 1 MB, priority, poll-hold, one-year and 90-day rules that botocore's model lacks."""
     assert limits.MAX_DECISIONS == 100
     assert limits.MAX_REQUEST_BYTES == 1024 * 1024
     assert limits.PRIORITY_RANGE == (-2147483648, 2147483647)
+    assert limits.SWF_POLL_HOLD == 60.0
+    assert (limits.MAX_EXECUTION_TIMEOUT.days, limits.MAX_RETENTION_PERIOD.days) == (365, 90)
 
 
 def test_length_range_refuses_a_shape_without_a_max() -> None:
