@@ -42,6 +42,10 @@ __all__ = [
     "TERMINATE",
     "TERMINATED",
     "TIMED_OUT",
+    "check_aware",
+    "check_choice",
+    "check_optional_string",
+    "check_string",
 ]
 
 # These tuples are needed on import, before botocore's model is read: a test
@@ -193,10 +197,10 @@ class Model:
         object.__setattr__(self, name, value)
 
 
-# -- validation ---------------------------------------------------------------------
+# -- validation (public: the models and the querysets share these checks) --------------
 
 
-def _check_string(value: Any, field: str, shape: str, *, identifier: bool = False) -> str:
+def check_string(value: Any, field: str, shape: str, *, identifier: bool = False) -> str:
     """Check a string against the length of its SWF shape.
 
     :param value: the value given.
@@ -221,14 +225,14 @@ def _check_string(value: Any, field: str, shape: str, *, identifier: bool = Fals
     return value
 
 
-def _check_optional_string(value: Any, field: str, shape: str) -> str | None:
-    """:func:`_check_string` for a value that may be ``None``."""
+def check_optional_string(value: Any, field: str, shape: str) -> str | None:
+    """:func:`check_string` for a value that may be ``None``."""
     if value is None:
         return None
-    return _check_string(value, field, shape)
+    return check_string(value, field, shape)
 
 
-def _check_choice(value: Any, field: str, choices: tuple[str, ...]) -> str | None:
+def check_choice(value: Any, field: str, choices: tuple[str, ...]) -> str | None:
     """Check an SWF enum value (``None`` passes).
 
     :raises swf.exceptions.ValidationError: naming ``field`` and the choices.
@@ -240,7 +244,7 @@ def _check_choice(value: Any, field: str, choices: tuple[str, ...]) -> str | Non
     return str(value)
 
 
-def _check_aware(value: Any, field: str) -> datetime | None:
+def check_aware(value: Any, field: str) -> datetime | None:
     """Check that a time is a timezone-aware ``datetime`` (``None`` passes).
 
     :raises swf.exceptions.ValidationError: naming ``field``.
@@ -321,10 +325,10 @@ class _TypeModel(_Deprecatable):
     def _check_type(self) -> None:
         """Validate the common attributes, and bind the domain and client."""
         _bind_domain(self)
-        _check_string(self.name, "name", "Name", identifier=True)
-        _check_string(self.version, "version", "Version", identifier=True)
-        _check_choice(self.status, "status", REGISTRATION_STATUSES)
-        _check_optional_string(self.description, "description", "Description")
+        check_string(self.name, "name", "Name", identifier=True)
+        check_string(self.version, "version", "Version", identifier=True)
+        check_choice(self.status, "status", REGISTRATION_STATUSES)
+        check_optional_string(self.description, "description", "Description")
         for default in self._defaults:
             value = getattr(self, default.attr)
             if value is not None:
@@ -436,10 +440,10 @@ def _default_to_wire(default: _Default, value: Any) -> Any:
     if default.kind == "priority":
         return priority_to_wire(value, default.attr)
     if default.kind == "task_list":
-        return {"name": _check_string(value, default.attr, "Name", identifier=True)}
+        return {"name": check_string(value, default.attr, "Name", identifier=True)}
     if default.kind == "child_policy":
-        return _check_choice(value, default.attr, CHILD_POLICIES)
-    return _check_string(value, default.attr, "Arn")
+        return check_choice(value, default.attr, CHILD_POLICIES)
+    return check_string(value, default.attr, "Arn")
 
 
 def _default_from_wire(default: _Default, value: Any) -> Any:

@@ -694,7 +694,7 @@ def _build(decision_type: str, **attributes: Any) -> Decision:
 def _check_value(decision_type: str, name: str, kind: str, value: Any) -> None:
     where = f"{decision_type}: {name}"
     if kind in _LENGTHS:
-        _check_string(where, value, *limits.length_range(_LENGTHS[kind]))
+        _check_length(where, value, *limits.length_range(_LENGTHS[kind]))
         if kind == "id":
             _check_identifier(where, value)
     elif kind == "duration":
@@ -707,12 +707,12 @@ def _check_value(decision_type: str, name: str, kind: str, value: Any) -> None:
     elif kind == "type":
         if not isinstance(value, Mapping) or set(value) != {"name", "version"}:
             raise ValidationError(f"{where} must be {{'name': ..., 'version': ...}}, not {value!r}")
-        _check_string(f"{where}.name", value["name"], 1, limits.MAX_NAME_LENGTH)
-        _check_string(f"{where}.version", value["version"], 1, limits.MAX_VERSION_LENGTH)
+        _check_length(f"{where}.name", value["name"], 1, limits.MAX_NAME_LENGTH)
+        _check_length(f"{where}.version", value["version"], 1, limits.MAX_VERSION_LENGTH)
     elif kind == "task_list":
         if not isinstance(value, Mapping) or set(value) != {"name"}:
             raise ValidationError(f"{where} must be {{'name': ...}}, not {value!r}")
-        _check_string(f"{where}.name", value["name"], 1, limits.MAX_NAME_LENGTH)
+        _check_length(f"{where}.name", value["name"], 1, limits.MAX_NAME_LENGTH)
         _check_identifier(f"{where}.name", value["name"])
     elif kind == "priority":
         try:
@@ -730,12 +730,12 @@ def _check_value(decision_type: str, name: str, kind: str, value: Any) -> None:
         if len(value) > limits.MAX_TAGS:
             raise ValidationError(f"{where} has {len(value)} tags; SWF allows at most {limits.MAX_TAGS}")
         for i, tag in enumerate(value):
-            _check_string(f"{where}[{i}]", tag, 0, limits.MAX_TAG_LENGTH)
+            _check_length(f"{where}[{i}]", tag, 0, limits.MAX_TAG_LENGTH)
     else:  # pragma: no cover - a rule table typo
         raise AssertionError(kind)
 
 
-def _check_string(where: str, value: Any, minimum: int, maximum: int) -> None:
+def _check_length(where: str, value: Any, minimum: int, maximum: int) -> None:
     if not isinstance(value, str):
         raise ValidationError(f"{where} must be a string, not {type(value).__name__}")
     if len(value) > maximum:

@@ -16,10 +16,10 @@ from swf.limits import MAX_RETENTION_PERIOD
 from swf.models.base import (
     REGISTERED,
     REGISTRATION_STATUSES,
-    _check_choice,
-    _check_optional_string,
-    _check_string,
     _Deprecatable,
+    check_choice,
+    check_optional_string,
+    check_string,
 )
 
 __all__ = ["Domain"]
@@ -57,9 +57,9 @@ class Domain(_Deprecatable):
     _compared = ("status", "description", "retention_period", "tags")
 
     def __post_init__(self) -> None:
-        _check_string(self.name, "name", "DomainName", identifier=True)
-        _check_choice(self.status, "status", REGISTRATION_STATUSES)
-        _check_optional_string(self.description, "description", "Description")
+        check_string(self.name, "name", "DomainName", identifier=True)
+        check_choice(self.status, "status", REGISTRATION_STATUSES)
+        check_optional_string(self.description, "description", "Description")
         if self.retention_period is not None:
             if not isinstance(self.retention_period, timedelta):
                 raise ValidationError(
@@ -74,8 +74,8 @@ class Domain(_Deprecatable):
             if not isinstance(self.tags, Mapping):
                 raise ValidationError(f"tags must be a mapping of str to str, not {type(self.tags).__name__}")
             for key, value in self.tags.items():
-                _check_string(key, "tags key", "ResourceTagKey")
-                _check_string(value, f"tags[{key!r}]", "ResourceTagValue")
+                check_string(key, "tags key", "ResourceTagKey")
+                check_string(value, f"tags[{key!r}]", "ResourceTagValue")
             self._set("tags", types.MappingProxyType(dict(self.tags)))
 
     # -- construction from SWF ------------------------------------------------------

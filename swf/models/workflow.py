@@ -20,12 +20,12 @@ from swf.models.base import (
     REGISTERED,
     Model,
     _bind_domain,
-    _check_aware,
-    _check_choice,
-    _check_optional_string,
-    _check_string,
     _Default,
     _TypeModel,
+    check_aware,
+    check_choice,
+    check_optional_string,
+    check_string,
 )
 from swf.models.decisions import fit_reason
 from swf.models.domain import Domain
@@ -150,19 +150,19 @@ class WorkflowType(_TypeModel):
         :raises swf.exceptions.TypeDeprecatedError: the type is deprecated.
         :raises swf.exceptions.DefaultUndefinedError: a value is neither given nor a registered default.
         """
-        _check_string(workflow_id, "workflow_id", "WorkflowId", identifier=True)
+        check_string(workflow_id, "workflow_id", "WorkflowId", identifier=True)
         params: dict[str, Any] = {
             "domain": self.domain.name,
             "workflowId": workflow_id,
             "workflowType": self._type_ref(),
         }
         if input is not None:
-            params["input"] = _check_string(input, "input", "Data")
+            params["input"] = check_string(input, "input", "Data")
         tags = _check_tags(tag_list)
         if tag_list is not None:
             params["tagList"] = list(tags)
         if task_list is not None:
-            params["taskList"] = {"name": _check_string(task_list, "task_list", "Name", identifier=True)}
+            params["taskList"] = {"name": check_string(task_list, "task_list", "Name", identifier=True)}
         if task_priority is not None:
             params["taskPriority"] = priority_to_wire(task_priority, "task_priority")
         if execution_start_to_close_timeout is not None:
@@ -172,9 +172,9 @@ class WorkflowType(_TypeModel):
         if task_start_to_close_timeout is not None:
             params["taskStartToCloseTimeout"] = _duration(task_start_to_close_timeout, "task_start_to_close_timeout")
         if child_policy is not None:
-            params["childPolicy"] = _check_choice(child_policy, "child_policy", CHILD_POLICIES)
+            params["childPolicy"] = check_choice(child_policy, "child_policy", CHILD_POLICIES)
         if lambda_role is not None:
-            params["lambdaRole"] = _check_string(lambda_role, "lambda_role", "Arn")
+            params["lambdaRole"] = check_string(lambda_role, "lambda_role", "Arn")
         try:
             answer = call(self._client(), "StartWorkflowExecution", **params)
         except WorkflowExecutionAlreadyStartedError as err:
@@ -338,14 +338,14 @@ class WorkflowExecution(Model):
 
     def __post_init__(self) -> None:
         _bind_domain(self)
-        _check_string(self.workflow_id, "workflow_id", "WorkflowId")
-        _check_string(self.run_id, "run_id", "WorkflowRunId")
-        _check_choice(self.status, "status", (OPEN, CLOSED))
-        _check_choice(self.close_status, "close_status", CLOSE_STATUSES)
+        check_string(self.workflow_id, "workflow_id", "WorkflowId")
+        check_string(self.run_id, "run_id", "WorkflowRunId")
+        check_choice(self.status, "status", (OPEN, CLOSED))
+        check_choice(self.close_status, "close_status", CLOSE_STATUSES)
         self._set("tags", _check_tags(self.tags))
-        _check_aware(self.start_timestamp, "start_timestamp")
-        _check_aware(self.close_timestamp, "close_timestamp")
-        _check_optional_string(self.input, "input", "Data")
+        check_aware(self.start_timestamp, "start_timestamp")
+        check_aware(self.close_timestamp, "close_timestamp")
+        check_optional_string(self.input, "input", "Data")
 
     # -- construction from SWF ------------------------------------------------------
 
@@ -427,10 +427,10 @@ class WorkflowExecution(Model):
             "domain": self.domain.name,
             "workflowId": self.workflow_id,
             "runId": self.run_id,
-            "signalName": _check_string(signal_name, "signal_name", "SignalName"),
+            "signalName": check_string(signal_name, "signal_name", "SignalName"),
         }
         if input is not None:
-            params["input"] = _check_string(input, "input", "Data")
+            params["input"] = check_string(input, "input", "Data")
         call(self._client(), "SignalWorkflowExecution", **params)
         log.info("signaled %s to execution %s (run %s)", signal_name, self.workflow_id, self.run_id)
 
@@ -468,11 +468,11 @@ class WorkflowExecution(Model):
         params: dict[str, Any] = {"domain": self.domain.name, "workflowId": self.workflow_id, "runId": self.run_id}
         reason, details = fit_reason(reason, details)
         if reason is not None:
-            params["reason"] = _check_string(reason, "reason", "TerminateReason")
+            params["reason"] = check_string(reason, "reason", "TerminateReason")
         if details is not None:
-            params["details"] = _check_string(details, "details", "Data")
+            params["details"] = check_string(details, "details", "Data")
         if child_policy is not None:
-            params["childPolicy"] = _check_choice(child_policy, "child_policy", CHILD_POLICIES)
+            params["childPolicy"] = check_choice(child_policy, "child_policy", CHILD_POLICIES)
         call(self._client(), "TerminateWorkflowExecution", **params)
         log.info("terminated execution %s (run %s)", self.workflow_id, self.run_id)
 
@@ -528,7 +528,7 @@ def _check_tags(tags: Sequence[str] | None) -> tuple[str, ...]:
     if len(tags) > MAX_EXECUTION_TAGS:
         raise ValidationError(f"tag_list must hold at most {MAX_EXECUTION_TAGS} tags (got {len(tags)})")
     for tag in tags:
-        _check_string(tag, "tag_list item", "Tag")
+        check_string(tag, "tag_list item", "Tag")
     return tuple(tags)
 
 

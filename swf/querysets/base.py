@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 from swf import limits
 from swf.connection import call_pages
 from swf.exceptions import DoesNotExistError, TypeAlreadyExistsError, ValidationError
-from swf.models.base import REGISTERED, REGISTRATION_STATUSES, Model, _check_choice, _TypeModel
+from swf.models.base import REGISTERED, REGISTRATION_STATUSES, Model, _TypeModel, check_choice
 from swf.models.domain import Domain
 
 __all__ = ["QuerySet"]
@@ -135,7 +135,7 @@ class _TypeQuerySet(_DomainQuerySet[T]):
         :param version: only the types of this version (checked on each listed type).
         :raises swf.exceptions.ValidationError: an unknown status.
         """
-        _check_choice(status, "status", REGISTRATION_STATUSES)
+        check_choice(status, "status", REGISTRATION_STATUSES)
         return self._clone(status=status, name=name, version=version)
 
     def _iterate(self) -> Iterator[T]:

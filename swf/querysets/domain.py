@@ -10,7 +10,7 @@ from typing import NamedTuple
 from swf.connection import call_pages
 from swf.exceptions import DoesNotExistError, DomainAlreadyExistsError, TypeAlreadyExistsError, ValidationError
 from swf.models.activity import ActivityType
-from swf.models.base import DEPRECATED, REGISTERED, REGISTRATION_STATUSES, _check_choice
+from swf.models.base import DEPRECATED, REGISTERED, REGISTRATION_STATUSES, check_choice
 from swf.models.domain import Domain
 from swf.models.workflow import WorkflowType
 from swf.querysets.base import QuerySet
@@ -34,7 +34,7 @@ class DomainQuerySet(QuerySet[Domain]):
         :param name: only the domain of this name.
         :raises swf.exceptions.ValidationError: an unknown status.
         """
-        _check_choice(status, "status", REGISTRATION_STATUSES)
+        check_choice(status, "status", REGISTRATION_STATUSES)
         return self._clone(status=status, name=name)
 
     def _iterate(self) -> Iterator[Domain]:

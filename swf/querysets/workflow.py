@@ -9,7 +9,7 @@ from typing import Any
 
 from swf.connection import call, call_pages
 from swf.exceptions import DoesNotExistError, ValidationError, WorkflowExecutionAlreadyStartedError
-from swf.models.base import CLOSE_STATUSES, CLOSED, OPEN, _check_aware, _check_choice, _check_string
+from swf.models.base import CLOSE_STATUSES, CLOSED, OPEN, check_aware, check_choice, check_string
 from swf.models.workflow import WorkflowExecution, WorkflowType
 from swf.querysets.base import _DomainQuerySet, _TypeQuerySet
 
@@ -96,12 +96,12 @@ class WorkflowExecutionQuerySet(_DomainQuerySet[WorkflowExecution]):
         :raises swf.exceptions.ValidationError: a bad value or a combination SWF
             refuses, naming the filters.
         """
-        _check_choice(status, "status", (OPEN, CLOSED))
-        _check_choice(close_status, "close_status", CLOSE_STATUSES)
+        check_choice(status, "status", (OPEN, CLOSED))
+        check_choice(close_status, "close_status", CLOSE_STATUSES)
         if workflow_id is not None:
-            _check_string(workflow_id, "workflow_id", "WorkflowId")
+            check_string(workflow_id, "workflow_id", "WorkflowId")
         if tag is not None:
-            _check_string(tag, "tag", "Tag")
+            check_string(tag, "tag", "Tag")
         if workflow_type is not None and not isinstance(workflow_type, (WorkflowType, str)):
             raise ValidationError(
                 f"workflow_type must be a WorkflowType or a type name, not {type(workflow_type).__name__}"
@@ -112,7 +112,7 @@ class WorkflowExecutionQuerySet(_DomainQuerySet[WorkflowExecution]):
             ("closed_after", closed_after),
             ("closed_before", closed_before),
         ):
-            _check_aware(value, name)
+            check_aware(value, name)
         return self._clone(
             status=status,
             workflow_id=workflow_id,
