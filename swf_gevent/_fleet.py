@@ -34,8 +34,9 @@ from gevent.event import Event
 from swf.exceptions import DoesNotExistError
 from swf_gevent import signals
 from swf_gevent._config import Config, ConfigError, describe
-from swf_gevent.actors import GreenletActivityWorker, GreenletActor, GreenletDecider, HubMonitor
+from swf_gevent.actors import GreenletActivityWorker, GreenletActor, GreenletDecider
 from swf_gevent.handlers import MetricsHandler
+from swf_gevent.hub_monitor import HubMonitor
 
 __all__ = ["EndpointLost", "Fleet", "FleetLike", "FleetState", "StopRequests", "UnknownDomainWatch"]
 

@@ -119,7 +119,7 @@ from swf.retry import NO_RETRY, RetryPolicy
 from swf_gevent import signals
 from swf_gevent._executors import ActivityExit, ProcessPool, RemoteError, default_process_pool, run_in_thread
 from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityDefinition, ActivityRegistry
-from swf_gevent.hub_monitor import HubMonitor
+from swf_gevent.hub_monitor import HubMonitor  # noqa: F401 - importable here as before; its home is hub_monitor
 from swf_gevent.signals import emit
 
 __all__ = [
@@ -129,7 +129,6 @@ __all__ = [
     "GreenletActivityWorker",
     "GreenletActor",
     "GreenletDecider",
-    "HubMonitor",
     "MAX_DECISION_TIMEOUTS",
     "ProcessPool",
     "RESPOND_RETRY",

@@ -100,7 +100,7 @@ warmly. See :mod:`swf_gevent._processes`.
 A greenlet that holds the gevent hub (CPU-bound or blocking code in an
 activity run in the hub) for ``hub_block_threshold`` seconds or more is
 reported: a warning naming it, and the ``hub_blocked`` signal
-(:class:`swf_gevent.actors.HubMonitor`).
+(:class:`swf_gevent.hub_monitor.HubMonitor`).
 
 The parts: :mod:`swf_gevent._config` reads the file,
 :mod:`swf_gevent._runner` composes a run (connection, registration through
