@@ -68,9 +68,9 @@ def test_metrics_handler_counts_a_real_task(swf_client: Any, domain_name: str) -
         run_one_task(swf_client, domain_name)
     finally:
         metrics.disconnect()
-    assert metrics.counts["activity-task-received"] == 1
-    assert metrics.counts["activity-task-completed"] == 1
-    assert metrics.counts["actor-started"] == 1 and metrics.counts["actor-stopped"] == 1
+    assert metrics.counts.activity_task_received == 1
+    assert metrics.counts.activity_task_completed == 1
+    assert metrics.counts.actor_started == 1 and metrics.counts.actor_stopped == 1
     assert metrics.activity_tasks == 1
     latency = metrics.latency(0.5)
     assert latency is not None and 0 < latency < 10

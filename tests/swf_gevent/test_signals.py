@@ -101,9 +101,9 @@ def test_metrics_handler_counts_and_percentiles() -> None:
     finally:
         metrics.disconnect()
     signals.emit(signals.activity_task_completed, "w", task=_task(), result=None, duration=9.0)  # not counted
-    assert metrics.counts["activity-task-completed"] == 100
-    assert metrics.counts["activity-task-failed"] == 1
-    assert metrics.counts["decision-task-completed"] == 1
+    assert metrics.counts.activity_task_completed == 100
+    assert metrics.counts.activity_task_failed == 1
+    assert metrics.counts.decision_task_completed == 1
     assert metrics.activity_tasks == 101
     assert metrics.latency(0.5) == pytest.approx(0.051)
     assert metrics.latency(0.95) == pytest.approx(0.096)

@@ -285,7 +285,7 @@ def test_stock_metrics_handler_counts_workflow_signals() -> None:
         sim.run()
     finally:
         handler.disconnect()
-    assert handler.counts["workflow-replayed"] == len(sim.answers)
+    assert handler.counts.workflow_replayed == len(sim.answers)
     assert counter_name("workflow-task-held") == "workflow_tasks_held"
 
 
