@@ -19,6 +19,12 @@ and ``run_id`` from the task, and for activity tasks ``activity_id``,
 
 :func:`retry_policy` makes a retry policy whose every retry sends
 :data:`call_retried`.
+
+Each signal is described once, as data: :data:`CATALOGUE` maps its name to a
+:class:`SignalSpec` (doc, payload keys, counter name, log level, duration
+metric), from which the logging, metrics, Prometheus and statsd handlers
+build their tables. Adding a signal is one ``_declare(SignalSpec(...))``
+statement below (and its name in ``__all__``).
 """
 
 from __future__ import annotations
