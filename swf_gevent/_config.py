@@ -276,7 +276,7 @@ class _Reader:
                 "swf",
                 "read_timeout",
                 f"must be above the {poll_timeout:g} s the endpoint holds an empty poll (poll_timeout; SWF's is "
-                f"{MAX_POLL_TIMEOUT:g}): a poll timing out as a task is handed to it loses that task until its "
+                f"{SWF_POLL_HOLD:g}): a poll timing out as a task is handed to it loses that task until its "
                 f"own timeout; got {self.parser['swf']['read_timeout']!r}",
             )
         return Config(
