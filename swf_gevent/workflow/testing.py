@@ -410,8 +410,8 @@ class WorkflowEnvironment:
         Lists the domain's open and closed executions
         (``ListOpenWorkflowExecutions``, ``ListClosedWorkflowExecutions``).
 
-        :returns: the non-determinism found, one error per broken run,
-            each naming its workflow id and run id.
+        :returns: the non-determinism found, one error per broken run
+            (each message names the workflow id, run id and ``file:line``).
         """
         from swf.models import CLOSED, OPEN, Domain
         from swf.querysets import WorkflowExecutionQuerySet
@@ -432,9 +432,7 @@ class WorkflowEnvironment:
                         workflow_execution=ExecutionRef(execution.workflow_id, execution.run_id),
                     )
                 except NondeterminismError as err:
-                    broken.append(
-                        NondeterminismError(f"{execution.workflow_id} run {execution.run_id}: {err}", err.site)
-                    )
+                    broken.append(err)  # its message names the workflow id, run id and file:line
                 except Exception as err:  # a bug the run itself already met: not this check's to report
                     log.info("replay of %s (run %s) raised %r", execution.workflow_id, execution.run_id, err)
         return broken
