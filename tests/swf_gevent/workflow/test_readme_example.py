@@ -30,3 +30,40 @@ def test_readme_workflow_example_completes() -> None:
     history = Simulation(words, ["a b", "c d e"], random.Random(0), signals=1, signal_name="approve").run()
     attributes = history.state.close_event.raw["workflowExecutionCompletedEventAttributes"]
     assert json.loads(attributes["result"]) == 2 + 3 + 5
+
+
+def _block(marker: str) -> str:
+    """The README literal block containing ``marker``, dedented."""
+    import re
+    import textwrap
+
+    for block in re.findall(r"::\n\n((?:(?: {4}.*)?\n)+)", README):
+        if marker in block:
+            return textwrap.dedent(block)
+    raise AssertionError(f"no literal block of README.rst contains {marker!r}")
+
+
+def test_readme_workflow_environment_example_runs() -> None:
+    """The README's WorkflowEnvironment example runs the ``words`` workflow to its asserted result."""
+    import gevent
+
+    namespace: dict[str, Any] = {}
+    exec(compile(_example(), "README.rst", "exec"), namespace)
+    with gevent.Timeout(30):
+        exec(compile(_block("with WorkflowEnvironment("), "README.rst", "exec"), namespace)
+    assert namespace["history"].state.close_event.event_type == "WorkflowExecutionCompleted"
+
+
+def test_readme_gate_command_parses() -> None:
+    """The README's gate command names the gate module and options it accepts (checked with --help)."""
+    import contextlib
+    import io
+
+    from swf_gevent.workflow.gate import main
+
+    command = next(line.strip() for line in README.splitlines() if "python -m swf_gevent.workflow.gate" in line)
+    help_text = io.StringIO()
+    with contextlib.redirect_stdout(help_text), contextlib.suppress(SystemExit):
+        main(["--help"])
+    for option in (word for word in command.split() if word.startswith("--")):
+        assert option in help_text.getvalue()
