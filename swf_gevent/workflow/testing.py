@@ -223,6 +223,9 @@ class WorkflowEnvironment:
     ``with`` statement (unless the block already raised), naming the workflow
     id, run id and ``file:line``; then the endpoint stops.
 
+    Retention follows the skipped clock: a run closed more than 90 skipped
+    days before the ``with`` block ends has no history left to check.
+
     Requires gevent's monkey patching (``gevent.monkey.patch_all()`` before
     boto3 or botocore is imported, as every entry point of the toolkit does):
     the workers' polls and the caller's waits share one cooperative socket layer.
@@ -235,6 +238,7 @@ class WorkflowEnvironment:
     :param poll_timeout: seconds the endpoint holds an empty poll (short, so closing is quick).
     :param activity_slots: activity tasks each worker runs at once.
     :raises ValueError: the workflows are empty or two share a type.
+    :raises RuntimeError: entering in a process gevent has not patched, or entering twice.
     """
 
     def __init__(
@@ -271,6 +275,8 @@ class WorkflowEnvironment:
     # -- lifecycle ----------------------------------------------------------------------
 
     def __enter__(self) -> WorkflowEnvironment:
+        if self.local is not None:
+            raise RuntimeError("a WorkflowEnvironment is entered once; make a new one")
         if not monkey.is_module_patched("socket"):
             raise RuntimeError(
                 "WorkflowEnvironment needs gevent's monkey patching: call gevent.monkey.patch_all() "
@@ -364,8 +370,8 @@ class WorkflowEnvironment:
 
     def _stop_actors(self) -> None:
         actors, self._actors = self._actors, []
-        for actor in actors:
-            actor.stop(timeout=10)
+        # Together: each waits for its poll under way (up to poll_timeout) to return.
+        gevent.joinall([gevent.spawn(actor.stop, timeout=10) for actor in actors], raise_error=True)
 
     # -- executions ---------------------------------------------------------------------
 
