@@ -9,6 +9,9 @@
         history = run.history()
     replay(history, workflows=[order])
 
+Importing this module loads neither gevent nor botocore (:func:`replay` needs
+neither); the environment loads them when entered.
+
 The environment is one real SWF engine (:class:`swf_gevent.local.LocalSWF`
 on loopback), not a separate in-memory executor: what passes here passes
 against SWF's rules.
@@ -23,9 +26,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
-
-import gevent
-from gevent import monkey
 
 from swf.exceptions import ValidationError
 from swf.models import events as ev
@@ -173,6 +173,8 @@ class WorkflowRun:
             (its ``status``, ``reason`` and ``details`` say which and why).
         :raises TimeoutError: ``timeout`` seconds passed first.
         """
+        import gevent
+
         with self.env._skipping(), gevent.Timeout(timeout, TimeoutError(f"{self} did not close in {timeout} s")):
             run_id = self.run_id
             while True:
@@ -277,6 +279,8 @@ class WorkflowEnvironment:
     def __enter__(self) -> WorkflowEnvironment:
         if self.local is not None:
             raise RuntimeError("a WorkflowEnvironment is entered once; make a new one")
+        from gevent import monkey
+
         if not monkey.is_module_patched("socket"):
             raise RuntimeError(
                 "WorkflowEnvironment needs gevent's monkey patching: call gevent.monkey.patch_all() "
@@ -369,6 +373,8 @@ class WorkflowEnvironment:
             actor.start()
 
     def _stop_actors(self) -> None:
+        import gevent
+
         actors, self._actors = self._actors, []
         # Together: each waits for its poll under way (up to poll_timeout) to return.
         gevent.joinall([gevent.spawn(actor.stop, timeout=10) for actor in actors], raise_error=True)
