@@ -42,6 +42,7 @@ import gevent.socket
 from gevent import monkey
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
+from swf_gevent.local._engine import Engine
 from swf_gevent.local._faults import FAULT_KINDS, Fault, FaultTable
 from swf_gevent.local._registry import Registry
 from swf_gevent.local._tasks import poller_gone
@@ -148,16 +149,13 @@ class _Application:
     """The WSGI application: protocol checks, validation, dispatch, error shape.
 
     :param registry: answers the registration operations.
-    :param engine: answers the execution operations, or ``None`` when the
-        engine could not be loaded (then they answer ``OperationNotPermittedFault``).
-    :param engine_error: why the engine is missing, for that fault's message.
+    :param engine: answers the execution operations.
     :param faults: injected faults.
     """
 
-    def __init__(self, registry: Registry, engine: Any, engine_error: str, faults: FaultTable) -> None:
+    def __init__(self, registry: Registry, engine: Engine, faults: FaultTable) -> None:
         self.registry = registry
         self.engine = engine
-        self._engine_error = engine_error
         self._faults = faults
         #: The web UI's WSGI application, answering ``/ui`` paths, or ``None`` when it is off.
         self.ui: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]] | None = None
@@ -268,12 +266,7 @@ class _Application:
 
     def _dispatch(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         method_name = _snake(operation)
-        if operation in _REGISTRY_OPERATIONS:
-            target: Any = self.registry
-        elif self.engine is None:
-            raise Fault("OperationNotPermittedFault", f"{operation} is unavailable: {self._engine_error}")
-        else:
-            target = self.engine
+        target: Any = self.registry if operation in _REGISTRY_OPERATIONS else self.engine
         method = getattr(target, method_name, None)
         if method is None:
             raise Fault("OperationNotPermittedFault", f"{operation} is not implemented by this endpoint")
@@ -640,7 +633,7 @@ class LocalSWF:
     def _parked_polls(self) -> int:
         """How many PollFor*Task calls the engine holds right now (for tests; any thread)."""
         engine = self._app.engine if self._app is not None else None
-        return int(engine.parked_polls) if engine is not None else 0
+        return engine.parked_polls if engine is not None else 0
 
     def inject_fault(self, operation: str, kind: str = "throttle", count: int = 1) -> None:
         """Make the next ``count`` calls of ``operation`` fail.
@@ -756,8 +749,6 @@ class LocalSWF:
         """
         if self.state != "started" or self._app is None:
             raise RuntimeError(f"LocalSWF cannot {what}: it is {self.state}")
-        if self._app.engine is None:
-            raise RuntimeError(f"LocalSWF cannot {what}: the execution engine is unavailable")
         return self._app.engine
 
     def _call_in_server(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -795,8 +786,8 @@ class LocalSWF:
         try:
             try:
                 registry = Registry(self._clock, region=self.region)
-                engine, engine_error = self._make_engine(registry)
-                app = _Application(registry, engine, engine_error, self._faults)
+                engine = Engine(registry, self.poll_timeout, self._clock, time_skipping=self._time_skipping)
+                app = _Application(registry, engine, self._faults)
                 if self.ui:
                     from swf_gevent.local._ui import WebUI
 
@@ -826,12 +817,10 @@ class LocalSWF:
                 self._ready.release()
             self._stop_event.wait()
             server.close()
-            engine = app.engine
-            if engine is not None:
-                try:
-                    engine.stop()
-                except Exception:
-                    log.exception("The engine failed to stop cleanly")
+            try:
+                app.engine.stop()
+            except Exception:
+                log.exception("The engine failed to stop cleanly")
             if not app.wait_idle(getattr(self, "_drain_timeout", _DRAIN_TIMEOUT)):
                 log.warning("Requests still running at stop were cut off")
             server.stop(timeout=0)
@@ -841,11 +830,3 @@ class LocalSWF:
             except Exception:  # the thread is ending anyway
                 log.debug("Hub teardown failed", exc_info=True)
             self._done.release()
-
-    def _make_engine(self, registry: Registry) -> tuple[Any, str]:
-        try:
-            from swf_gevent.local._engine import Engine
-        except ImportError as err:
-            log.warning("Execution operations unavailable: %s", err)
-            return None, f"the execution engine could not be loaded ({err})"
-        return Engine(registry, self.poll_timeout, self._clock, time_skipping=self._time_skipping), ""

@@ -173,8 +173,6 @@ class WebUI:
     def _page(self, path: str, query: dict[str, str]) -> bytes:
         if path == "/ui/":
             return self._domains()
-        if self.engine is None:
-            raise _Answer("503 Service Unavailable", "The execution engine is not loaded; only domains can be shown.")
         if path == "/ui/executions":
             return self._executions(query)
         if path == "/ui/execution":
@@ -205,15 +203,13 @@ class WebUI:
         rows = []
         for info in self._all_domains():
             name = info["name"]
-            counts = ["", ""]
-            if self.engine is not None:
-                counts = [
-                    link(url("executions", {"domain": name, "status": status}), self._count(operation, name))
-                    for status, operation in (
-                        ("open", "count_open_workflow_executions"),
-                        ("closed", "count_closed_workflow_executions"),
-                    )
-                ]
+            counts = [
+                link(url("executions", {"domain": name, "status": status}), self._count(operation, name))
+                for status, operation in (
+                    ("open", "count_open_workflow_executions"),
+                    ("closed", "count_closed_workflow_executions"),
+                )
+            ]
             rows.append(
                 [
                     link(url("executions", {"domain": name}), name),
@@ -642,8 +638,6 @@ class WebUI:
         action = form.get("action", "")
         if action not in _ACTIONS:
             raise _Answer("400 Bad Request", f"action must be one of {', '.join(_ACTIONS)}, got {action!r}.")
-        if self.engine is None:
-            raise _Answer("503 Service Unavailable", "The execution engine is not loaded.")
         operation, method, _ = _ACTIONS[action]
         request: dict[str, Any] = {name: form.get(name, "") for name in ("domain", "workflowId", "runId")}
         if action == "signal":
