@@ -67,6 +67,10 @@ _CHILD_CLOSE_EVENTS = {
     "TERMINATED": "ChildWorkflowExecutionTerminated",
 }
 
+#: SWF's quota on PollFor*Task calls one task list holds at once (its quotas page:
+#: "Maximum pollers per task list"); past it SWF answers ``LimitExceededException``.
+MAX_POLLS_PER_TASK_LIST = 1000
+
 _START_FAULTS = {
     "WORKFLOW_TYPE_DOES_NOT_EXIST": "UnknownResourceFault",
     "WORKFLOW_TYPE_DEPRECATED": "TypeDeprecatedFault",
@@ -111,13 +115,23 @@ class Engine:
         on real time by default); every timestamp and timeout reads it.
     :param time_skipping: jump the clock to the next due timer or timeout
         whenever no task is scheduled or started (see :meth:`set_time_skipping`).
+    :param max_polls: PollFor*Task calls one task list may hold in flight at
+        once; one more is answered ``LimitExceededException`` (SWF's quota:
+        1,000 pollers per task list).
     """
 
     def __init__(
-        self, registry: Any, poll_timeout: float, clock: Clock | None = None, *, time_skipping: bool = False
+        self,
+        registry: Any,
+        poll_timeout: float,
+        clock: Clock | None = None,
+        *,
+        time_skipping: bool = False,
+        max_polls: int = MAX_POLLS_PER_TASK_LIST,
     ) -> None:
         self.registry = registry
         self._poll_timeout = poll_timeout
+        self._max_polls = max_polls
         self.clock = clock or Clock()
         self._clock: Callable[[], float] = self.clock
         self.timers = Timers(self.clock)
@@ -244,12 +258,24 @@ class Engine:
                     del self._runs[(domain, gone.workflow_id)]
 
     def _take(self, task_list: TaskList[_Task]) -> _Task | None:
-        """Take the next task of ``task_list``, holding the poll up to ``poll_timeout``."""
+        """Take the next task of ``task_list``, holding the poll up to ``poll_timeout``.
+
+        :raises Fault: ``LimitExceededException`` when the task list already
+            holds ``max_polls`` polls in flight.
+        """
+        if task_list.polls >= self._max_polls:
+            raise Fault(
+                "LimitExceededException",
+                f"Cannot have more than {self._max_polls} pollers on task list {task_list.name!r} "
+                f"in domain {task_list.domain!r} at once",
+            )
+        task_list.polls += 1
         self.parked_polls += 1
         try:
             return task_list.take(self._poll_timeout)
         finally:
             self.parked_polls -= 1
+            task_list.polls -= 1
 
     def _decision_list(self, domain: str, name: str) -> TaskList[DecisionTask]:
         key = (domain, name)

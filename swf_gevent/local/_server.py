@@ -42,7 +42,7 @@ import gevent.socket
 from gevent import monkey
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
-from swf_gevent.local._engine import Engine
+from swf_gevent.local._engine import MAX_POLLS_PER_TASK_LIST, Engine
 from swf_gevent.local._faults import FAULT_KINDS, Fault, FaultTable
 from swf_gevent.local._registry import Registry
 from swf_gevent.local._tasks import poller_gone
@@ -489,10 +489,14 @@ class LocalSWF:
     :param ui: also serve the web UI under ``/ui/`` on the same port
         (:attr:`ui_url`): domains, executions, histories, timelines, and
         signal / request cancel / terminate behind a confirmation step.
+    :param max_polls_per_task_list: PollFor*Task calls one task list may hold
+        at once (SWF's quota, 1,000); one more is answered
+        ``LimitExceededException``. Tests lower it to reach the limit cheaply.
     :raises ValueError: a non-loopback ``host`` without ``allow_remote``, a
         ``poll_timeout`` that is negative, infinite or NaN, an
         ``idle_timeout`` or ``header_timeout`` that is not a positive number
-        of seconds, or a ``port`` outside 0-65535.
+        of seconds, a ``port`` outside 0-65535, or a
+        ``max_polls_per_task_list`` that is not an int >= 1.
     """
 
     def __init__(
@@ -507,6 +511,7 @@ class LocalSWF:
         header_timeout: float = HEADER_TIMEOUT,
         time_skipping: bool = False,
         ui: bool = False,
+        max_polls_per_task_list: int = MAX_POLLS_PER_TASK_LIST,
     ) -> None:
         if not is_loopback(host):
             if not allow_remote:
@@ -524,6 +529,12 @@ class LocalSWF:
                 raise ValueError(f"{name} must be a finite number of seconds > 0, got {seconds!r}")
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be from 0 to 65535, got {port!r}")
+        if isinstance(max_polls_per_task_list, bool) or not isinstance(max_polls_per_task_list, int):
+            raise ValueError(f"max_polls_per_task_list must be an int, got {max_polls_per_task_list!r}")
+        if max_polls_per_task_list < 1:
+            raise ValueError(f"max_polls_per_task_list must be >= 1, got {max_polls_per_task_list!r}")
+        #: PollFor*Task calls one task list may hold at once.
+        self.max_polls_per_task_list = max_polls_per_task_list
         self.host = host
         self.port = port
         self.poll_timeout = float(poll_timeout)
@@ -786,7 +797,13 @@ class LocalSWF:
         try:
             try:
                 registry = Registry(self._clock, region=self.region)
-                engine = Engine(registry, self.poll_timeout, self._clock, time_skipping=self._time_skipping)
+                engine = Engine(
+                    registry,
+                    self.poll_timeout,
+                    self._clock,
+                    time_skipping=self._time_skipping,
+                    max_polls=self.max_polls_per_task_list,
+                )
                 app = _Application(registry, engine, self._faults)
                 if self.ui:
                     from swf_gevent.local._ui import WebUI

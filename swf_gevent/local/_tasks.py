@@ -54,6 +54,8 @@ class TaskList(Generic[T]):
         self._pending: dict[int, T] = {}
         self._seq = itertools.count()
         self._waiters: deque[AsyncResult] = deque()
+        #: PollFor*Task calls on this task list in flight right now (held by :meth:`Engine._take`).
+        self.polls = 0
 
     def __len__(self) -> int:
         """The number of scheduled tasks not yet handed out."""
