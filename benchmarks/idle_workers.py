@@ -1,7 +1,7 @@
 """Memory and CPU of idle long-polling activity workers in one process: greenlets against OS threads.
 
-Each row is a fresh Python process holding N workers that long-poll an
-empty task list of a local SWF endpoint running in ANOTHER process
+Each row is a fresh Python process holding N workers that long-poll
+empty task lists (1,000 polls each at most, SWF's quota) of a local SWF endpoint running in ANOTHER process
 (``python -m swf_gevent.local``), so the endpoint's memory and CPU are not
 counted. After a warm-up of one poll timeout plus two seconds (every
 worker has had a poll answered empty and polls again), the process
@@ -47,6 +47,14 @@ from _endpoint import start_endpoint
 
 DOMAIN = "idle-bench"
 TASK_LIST = "idle"
+#: SWF's quota on polls one task list holds at once (the endpoint enforces it):
+#: worker ``i`` polls task list ``idle-<i // POLLS_PER_TASK_LIST>``.
+POLLS_PER_TASK_LIST = 1000
+
+
+def task_list_of(index: int) -> str:
+    """The task list worker ``index`` polls, so that none holds more polls than SWF allows."""
+    return f"{TASK_LIST}-{index // POLLS_PER_TASK_LIST}"
 
 
 def _rss_mb() -> float:
@@ -104,7 +112,7 @@ def measure(kind: str, workers: int, url: str, poll_timeout: float, window: floa
         from swf_gevent.actors import GreenletActivityWorker
 
         actors = [
-            GreenletActivityWorker(DOMAIN, TASK_LIST, ActivityRegistry(), client=client, identity=f"idle-{i}")
+            GreenletActivityWorker(DOMAIN, task_list_of(i), ActivityRegistry(), client=client, identity=f"idle-{i}")
             for i in range(workers)
         ]
         for actor in actors:
@@ -115,7 +123,9 @@ def measure(kind: str, workers: int, url: str, poll_timeout: float, window: floa
 
         def loop(index: int) -> None:
             while True:
-                client.poll_for_activity_task(domain=DOMAIN, taskList={"name": TASK_LIST}, identity=f"idle-{index}")
+                client.poll_for_activity_task(
+                    domain=DOMAIN, taskList={"name": task_list_of(index)}, identity=f"idle-{index}"
+                )
 
         if kind == "boto3-greenlets":
             import gevent
