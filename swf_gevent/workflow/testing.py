@@ -150,12 +150,23 @@ class WorkflowRun:
 
         :returns: a :class:`swf.models.History`; the run may still be open.
         """
+        return self.histories()[-1]
+
+    def histories(self) -> list[History]:
+        """The whole history of every run, first to latest (``GetWorkflowExecutionHistory`` per run).
+
+        Follows each ``WorkflowExecutionContinuedAsNew`` event's new run id.
+
+        :returns: one :class:`swf.models.History` per run; the last may still be open.
+        """
+        runs = []
         run_id = self.run_id
         while True:
             events = self.env._history(self.workflow_id, run_id)
+            runs.append(events)
             continued = events.filter(ev.WorkflowExecutionContinuedAsNew)
             if not continued:
-                return events
+                return runs
             run_id = continued[-1].raw["workflowExecutionContinuedAsNewEventAttributes"]["newExecutionRunId"]
 
     def result(self, timeout: float | None = None) -> Any:
