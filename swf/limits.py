@@ -33,6 +33,8 @@ from datetime import timedelta
 from typing import Any, Final
 
 __all__ = [
+    "MAX_HISTORY_EVENTS",
+    "MAX_OPEN_PER_EXECUTION",
     "CHILD_POLICIES",
     "DECISION_TYPES",
     "MAX_ARN_LENGTH",
@@ -169,6 +171,10 @@ def __getattr__(name: str) -> Any:
 MAX_DECISIONS: Final = 100
 #: Bytes of one SWF request (SWF's quota counts the headers too; the body is what can be checked).
 MAX_REQUEST_BYTES: Final = 1024 * 1024
+#: Open activity tasks, open timers and open child executions, each, per execution (SWF's quota).
+MAX_OPEN_PER_EXECUTION: Final = 1000
+#: Events in one execution's history (SWF's quota): past it SWF terminates the execution.
+MAX_HISTORY_EVENTS: Final = 25_000
 #: Seconds SWF holds a long poll (``PollFor*Task``) before answering it empty.
 SWF_POLL_HOLD: Final = 60.0
 #: The longest an execution may run, and so any of its timeouts (one year).

@@ -414,13 +414,13 @@ class ActivityContext:
 
         From a thread the details are kept and sent by the next automatic
         heartbeat, and no call is made.
-
-        :param details: progress text (at most 2,048 characters are kept);
-            ``None`` keeps the previous details.
         A heartbeat that is throttled or fails is skipped (the next automatic
         one carries the details); when SWF no longer knows the task (timed
         out, or its execution closed), the function is ended right here and
         its task is not answered.
+
+        :param details: progress text (at most 2,048 characters are kept);
+            ``None`` keeps the previous details.
 
         :returns: whether cancellation was requested: from a thread, the
             flag; from the hub, ``True`` only after :class:`ActivityCanceled`

@@ -198,6 +198,10 @@ class Engine:
         self.settle()
         return fired
 
+    def is_idle(self) -> bool:
+        """Whether no decision task and no activity task is scheduled or started anywhere."""
+        return self._idle()
+
     def _idle(self) -> bool:
         """Whether no decision task and no activity task is scheduled or started anywhere."""
         idle = []

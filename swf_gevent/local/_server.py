@@ -732,6 +732,17 @@ class LocalSWF:
         self._call_in_server(self._engine_for("skip").skip, seconds)
         return self.now()
 
+    def is_idle(self) -> bool:
+        """Whether no decision task and no activity task is scheduled or being worked on, in any domain.
+
+        Then only a timer, a timeout or a call (a start, a signal) can
+        change anything: what time skipping waits for.
+
+        :raises RuntimeError: the endpoint is not serving, or the server
+            thread did not answer within 10 s.
+        """
+        return bool(self._call_in_server(self._engine_for("is_idle").is_idle))
+
     def set_time_skipping(self, enabled: bool) -> None:
         """Turn time skipping on or off.
 

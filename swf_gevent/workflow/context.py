@@ -98,6 +98,20 @@ class ActivityHandle(Handle):
         self.activity_id = activity_id
         self.attempt = attempt
 
+    def cancel(self) -> None:
+        """Ask SWF to cancel the activity (``RequestCancelActivityTask``); no-op once it is done.
+
+        Not sent yet, it is dropped and :meth:`result` raises
+        :class:`~swf_gevent.workflow.ActivityFailed` (reason ``"canceled"``) at
+        once. Running, its worker learns of the request at its next heartbeat
+        (``ActivityCanceled`` in the function); :meth:`result` then raises
+        ``ActivityFailed`` with reason ``"canceled"`` once the worker answers
+        canceled, or returns the result if the activity completed first. An
+        activity that never heartbeats runs to its end.
+        """
+        if not self.done:
+            self._run.cancel_activity(self)
+
 
 class TimerHandle(Handle):
     """A started timer; :meth:`cancel` stops it. :ivar timer_id: its id. :ivar cancelled: it was canceled."""

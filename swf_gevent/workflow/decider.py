@@ -74,6 +74,7 @@ from typing import Any
 
 import greenlet  # type: ignore[import-untyped]
 
+from swf import limits
 from swf.actors import timed_out_in_a_row
 from swf.exceptions import ValidationError
 from swf.models import decisions
@@ -608,6 +609,18 @@ class WorkflowRun:
         )
         return handle
 
+    def cancel_activity(self, handle: ActivityHandle) -> None:
+        """Cancel an activity: drop it if not sent yet, else queue ``RequestCancelActivityTask``."""
+        for command in self._pending:
+            if command.handle is handle:
+                self._pending.remove(command)
+                handle.resolve(error=ActivityFailed("canceled", None, handle.activity_id, handle.attempt))
+                return
+        activity_id = handle.activity_id
+        self._issue(
+            "RequestCancelActivityTask", activity_id, lambda: decisions.request_cancel_activity_task(activity_id)
+        )
+
     def cancel_timer(self, handle: TimerHandle) -> None:
         """Cancel a timer: drop it if not sent yet, else queue ``CancelTimer``."""
         handle.cancelled = True
@@ -1038,7 +1051,7 @@ class WorkflowDecider:
 
     :param workflows: ``@wf.workflow`` definitions.
     :param max_open: the cap on open activities, timers and children (each),
-        below SWF's 1,000.
+        below SWF's :data:`swf.limits.MAX_OPEN_PER_EXECUTION`.
     :param hold: hold the task on a bug (raise), failing the execution after
         its definition's ``max_held_tasks``; ``False`` always raises (replay, tests).
     :raises TypeError: an item that is not a ``@wf.workflow`` definition.
@@ -1049,8 +1062,8 @@ class WorkflowDecider:
         self, workflows: Iterable[WorkflowDefinition], *, max_open: int = DEFAULT_MAX_OPEN, hold: bool = True
     ) -> None:
         self.workflows: Mapping[tuple[str, str], WorkflowDefinition] = definitions(workflows)
-        if not 1 <= max_open < 1000:
-            raise ValueError(f"max_open must be between 1 and 999, got {max_open!r}")
+        if not 1 <= max_open < limits.MAX_OPEN_PER_EXECUTION:
+            raise ValueError(f"max_open must be between 1 and {limits.MAX_OPEN_PER_EXECUTION - 1}, got {max_open!r}")
         self.max_open = max_open
         self.hold = hold
 

@@ -17,14 +17,22 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from swf import limits
 from swf.models.decisions import CHILD_POLICIES
+
+if TYPE_CHECKING:
+    from swf.models import Domain, WorkflowType
 
 __all__ = ["RetryPolicy", "WorkflowDefinition", "workflow"]
 
 #: Consecutive held decision tasks after which the execution is failed.
 DEFAULT_MAX_HELD_TASKS = 3
+#: The default execution timeout registered for a definition that has none: a year, SWF's longest.
+DEFAULT_EXECUTION_TIMEOUT = limits.MAX_EXECUTION_TIMEOUT
+#: The default decision task timeout registered for a definition that has none.
+DEFAULT_DECISION_TIMEOUT = timedelta(seconds=30)
 #: History length past which ``ctx.info.continue_as_new_suggested`` is true.
 DEFAULT_CONTINUE_AS_NEW_AFTER = 10_000
 
@@ -107,6 +115,45 @@ class WorkflowDefinition:
     def key(self) -> tuple[str, str]:
         """``(name, version)``, the SWF identity of the workflow type."""
         return (self.name, self.version)
+
+    def workflow_type(
+        self,
+        domain: Domain,
+        task_list: str | None = None,
+        *,
+        execution_timeout: timedelta = DEFAULT_EXECUTION_TIMEOUT,
+        decision_timeout: timedelta = DEFAULT_DECISION_TIMEOUT,
+    ) -> WorkflowType:
+        """The workflow type to register for this definition (``WorkflowType.save()`` sends ``RegisterWorkflowType``).
+
+        Its defaults are this definition's -- the description, the child
+        policy, the task list, the execution and decision timeouts -- and,
+        where the definition leaves one unset, the arguments.
+
+        :param domain: the domain to register in.
+        :param task_list: the default decision task list when the definition names none.
+        :param execution_timeout: the default execution timeout when the
+            definition has none (a year, SWF's longest, unless given).
+        :param decision_timeout: the default decision task timeout when the
+            definition has none (30 s unless given).
+        :returns: an unsaved :class:`swf.models.WorkflowType`.
+        :raises ValueError: neither the definition nor ``task_list`` names a task list.
+        """
+        from swf.models import WorkflowType
+
+        default_task_list = self.task_list or task_list
+        if default_task_list is None:
+            raise ValueError(f"workflow {self.name}/{self.version} names no task list, and none was given")
+        return WorkflowType(
+            domain,
+            self.name,
+            self.version,
+            description=self.description or None,
+            default_task_list=default_task_list,
+            default_execution_start_to_close_timeout=self.execution_timeout or execution_timeout,
+            default_task_start_to_close_timeout=self.decision_timeout or decision_timeout,
+            default_child_policy=self.child_policy,
+        )
 
     def decide(self, decision_task: Any) -> list[dict[str, Any]]:
         """Decide ``decision_task`` with this one workflow (see :class:`~swf_gevent.workflow.decider.WorkflowDecider`)."""

@@ -49,6 +49,8 @@ ACTIVITY_TASK_LIST = "workflow-environment-activities"
 DEFAULT_EXECUTION_TIMEOUT = timedelta(days=365)
 #: Decision task timeout when the definition gives none.
 DEFAULT_DECISION_TIMEOUT = timedelta(seconds=10)
+#: Seconds between two reads of the endpoint's idleness while :meth:`WorkflowEnvironment.sleep` settles.
+_SETTLE_POLL = 0.01
 #: The test domain's retention: long, as the clock skips ahead (histories are kept past 30-day sleeps).
 RETENTION = timedelta(days=90)
 #: Seconds between two ``DescribeWorkflowExecution`` calls of :meth:`WorkflowRun.result`.
@@ -333,35 +335,20 @@ class WorkflowEnvironment:
             raise NondeterminismError(f"{first}{more}", first.site) from first
 
     def _register(self) -> None:
-        from swf.models import TERMINATE, ActivityType, Domain, WorkflowType
+        from swf.models import ActivityType, Domain, WorkflowType
         from swf.querysets import register
 
         domain = Domain(self.domain, retention_period=RETENTION, client=self.client)
         types: list[WorkflowType | ActivityType] = [
-            WorkflowType(
+            w.workflow_type(
                 domain,
-                w.name,
-                w.version,
-                default_task_list=w.task_list or DECISION_TASK_LIST,
-                default_execution_start_to_close_timeout=w.execution_timeout or DEFAULT_EXECUTION_TIMEOUT,
-                default_task_start_to_close_timeout=w.decision_timeout or DEFAULT_DECISION_TIMEOUT,
-                default_child_policy=w.child_policy or TERMINATE,
+                DECISION_TASK_LIST,
+                execution_timeout=DEFAULT_EXECUTION_TIMEOUT,
+                decision_timeout=DEFAULT_DECISION_TIMEOUT,
             )
             for w in self.workflows
         ]
-        for a in self.activities:
-            types.append(
-                ActivityType(
-                    domain,
-                    a.name,
-                    a.version,
-                    default_task_list=a.task_list or ACTIVITY_TASK_LIST,
-                    default_task_heartbeat_timeout=_limit(a.heartbeat_timeout),
-                    default_task_schedule_to_start_timeout=_limit(a.schedule_to_start_timeout),
-                    default_task_start_to_close_timeout=_limit(a.start_to_close_timeout),
-                    default_task_schedule_to_close_timeout=_limit(a.schedule_to_close_timeout),
-                )
-            )
+        types += [a.activity_type(domain, ACTIVITY_TASK_LIST) for a in self.activities]
         register(domain, types)
 
     def _start_actors(self) -> None:
@@ -414,14 +401,39 @@ class WorkflowEnvironment:
             params["input"] = json.dumps(input)
         return WorkflowRun(self, workflow_id, str(self._call("StartWorkflowExecution", **params)["runId"]))
 
-    def sleep(self, duration: timedelta) -> datetime:
-        """Skip the endpoint's clock ``duration`` ahead: every timer and timeout due on the way fires.
+    def sleep(self, duration: timedelta, *, settle_timeout: float = 10.0) -> datetime:
+        """Let the workflows settle, skip the endpoint's clock ``duration`` ahead, and let them settle again.
 
-        :param duration: how far, zero or more.
+        Settled means no decision task and no activity task is scheduled or
+        being worked on (:meth:`swf_gevent.local.LocalSWF.is_idle`): a run
+        just started has made its first decisions, an activity scheduled has
+        finished. Then every timer and timeout due within ``duration`` fires,
+        each at its due time, and the tasks they bring run. So
+        ``env.start(...)`` then ``env.sleep(timedelta(hours=5))`` shows the
+        run five hours on, waiting where its code waits; a signal sent next
+        reaches the code waiting for it.
+
+        :param duration: how far, zero or more (``timedelta(0)`` only settles).
+        :param settle_timeout: seconds of wall time to wait for each settling.
         :returns: the endpoint's time after the skip (aware UTC).
         :raises ValueError: a negative duration.
+        :raises TimeoutError: the workflows did not settle within ``settle_timeout`` s
+            (an activity still running, say).
         """
-        return self.local.skip(duration)  # type: ignore[no-any-return]
+        if duration < timedelta(0):
+            raise ValueError(f"duration must be zero or more, got {duration!r}")
+        self._settle(settle_timeout)
+        now: datetime = self.local.skip(duration)
+        self._settle(settle_timeout)
+        return now
+
+    def _settle(self, timeout: float) -> None:
+        """Wait until the endpoint is idle, reading it every 10 ms."""
+        import gevent
+
+        with gevent.Timeout(timeout, TimeoutError(f"the workflows did not settle within {timeout} s")):
+            while not self.local.is_idle():
+                gevent.sleep(_SETTLE_POLL)
 
     def now(self) -> datetime:
         """The endpoint's time, as its event timestamps give it (aware UTC)."""
@@ -482,13 +494,6 @@ class WorkflowEnvironment:
 
     def _skipping(self) -> _Skipping:
         return _Skipping(self)
-
-
-def _limit(timeout: timedelta | None) -> Any:  # timedelta or NO_LIMIT (its type is private to swf)
-    """An activity's timeout as registered: ``None`` (no limit) is SWF's ``"NONE"``."""
-    from swf.models import NO_LIMIT
-
-    return NO_LIMIT if timeout is None else timeout
 
 
 class _Skipping:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from swf_gevent import workflow as wf
 
@@ -83,3 +86,26 @@ def test_bad_definitions_are_refused_with_one_line() -> None:
         wf.workflow("x", child_policy="KEEP")
     with pytest.raises(ValueError, match="max_attempts"):
         wf.RetryPolicy(max_attempts=0)
+
+
+def test_workflow_type_carries_the_definition_defaults() -> None:
+    """workflow_type() registers the definition's task list, timeouts and child policy; the arguments fill gaps."""
+    from swf.models import Domain
+
+    @wf.workflow("typed", version="2", task_list="orders", decision_timeout=timedelta(seconds=45))
+    def typed(ctx: wf.Context) -> None:
+        return None
+
+    @wf.workflow("bare", version="1")
+    def bare(ctx: wf.Context) -> None:
+        return None
+
+    domain = Domain("d")
+    t = typed.workflow_type(domain)
+    assert (t.name, t.version, t.default_task_list, t.default_child_policy) == ("typed", "2", "orders", "TERMINATE")
+    assert t.default_task_start_to_close_timeout == timedelta(seconds=45)
+    assert t.default_execution_start_to_close_timeout == timedelta(days=365)
+    b = bare.workflow_type(domain, "deciders", decision_timeout=timedelta(seconds=5))
+    assert (b.default_task_list, b.default_task_start_to_close_timeout) == ("deciders", timedelta(seconds=5))
+    with pytest.raises(ValueError, match="workflow bare/1 names no task list"):
+        bare.workflow_type(domain)

@@ -13,6 +13,7 @@ import pytest
 
 from swf.models import History
 from swf_gevent import workflow as wf
+from swf_gevent.activities import activity
 from swf_gevent.workflow.testing import WorkflowEnvironment, WorkflowRun, replay
 from tests.swf_gevent.workflow import flows
 from tests.swf_gevent.workflow.support import attributes
@@ -73,8 +74,32 @@ def changing(ctx: wf.Context, _: Any) -> int:
     return int(ctx.execute(flows.double, 1))
 
 
-ALL = [month, retry_10s, approval, hour, refusing, short_lived, relay, changing]
-ACTIVITIES = [flows.double, flows.flaky]
+@activity("heartbeating", version="1", heartbeat_timeout=timedelta(seconds=30))
+def heartbeating(beats: int, context: Any) -> int:
+    for beat in range(beats):
+        gevent.sleep(0.02)
+        context.heartbeat(str(beat))
+    return beats
+
+
+@wf.workflow("cancelling", version="1")
+def cancelling(ctx: wf.Context, _: Any) -> list[str]:
+    """Cancels an activity before it is sent, then one that runs; reports each outcome."""
+    seen = []
+    for handle in (ctx.start(flows.double, 1), None):
+        if handle is None:
+            handle = ctx.start(heartbeating, 10_000)
+            ctx.sleep(timedelta(seconds=0))  # the activity is sent and runs
+        handle.cancel()
+        try:
+            seen.append(f"result {handle.result()}")
+        except wf.ActivityFailed as err:
+            seen.append(f"{err.activity_id} {err.reason}")
+    return seen
+
+
+ALL = [month, retry_10s, approval, hour, refusing, short_lived, relay, changing, cancelling]
+ACTIVITIES = [flows.double, flows.flaky, heartbeating]
 
 
 def _env() -> WorkflowEnvironment:
@@ -224,3 +249,26 @@ def test_unpatched_process_gets_a_clear_error() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert "gevent.monkey.patch_all()" in out.stdout
+
+
+def test_sleep_settles_a_started_run_before_skipping() -> None:
+    """env.sleep right after a start lets the first decision task run before the skip: none times out under it."""
+    with gevent.Timeout(30), _env() as env:
+        run = env.start(approval, None, workflow_id="o-2")
+        env.sleep(timedelta(hours=5))
+        run.signal("approval", "yes")
+        assert run.result(timeout=10) == "yes"
+        events = run.history()
+    assert not events.filter("DecisionTaskTimedOut")
+    assert events[-1].timestamp - events[0].timestamp >= timedelta(hours=5)
+
+
+def test_cancelling_an_activity_reaches_its_worker() -> None:
+    """handle.cancel() drops an activity not yet sent, and sends RequestCancelActivityTask for a running one."""
+    with gevent.Timeout(30), _env() as env:
+        run = env.start(cancelling, None)
+        assert run.result(timeout=20) == ["double-1 canceled", "heartbeating-1 canceled"]
+        events = run.history()
+    assert [a["activityId"] for a in attributes(events, "ActivityTaskScheduled")] == ["heartbeating-1"]
+    assert [a["activityId"] for a in attributes(events, "ActivityTaskCancelRequested")] == ["heartbeating-1"]
+    assert len(events.filter("ActivityTaskCanceled")) == 1
