@@ -33,8 +33,6 @@ from datetime import timedelta
 from typing import Any, Final
 
 __all__ = [
-    "MAX_HISTORY_EVENTS",
-    "MAX_OPEN_PER_EXECUTION",
     "CHILD_POLICIES",
     "DECISION_TYPES",
     "MAX_ARN_LENGTH",
@@ -45,9 +43,11 @@ __all__ = [
     "MAX_EXECUTION_TIMEOUT",
     "MAX_FUNCTION_NAME_LENGTH",
     "MAX_HEARTBEAT_DETAILS_LENGTH",
+    "MAX_HISTORY_EVENTS",
     "MAX_IDENTITY_LENGTH",
     "MAX_ID_LENGTH",
     "MAX_NAME_LENGTH",
+    "MAX_OPEN_PER_EXECUTION",
     "MAX_PAGE_SIZE",
     "MAX_REASON_LENGTH",
     "MAX_REQUEST_BYTES",
