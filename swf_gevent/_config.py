@@ -15,7 +15,7 @@ import pkgutil
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,11 +57,26 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
     ),
     "activities": (frozenset({"task_list", "modules"}), frozenset({"greenlets"})),
+    # either workflow = (and maybe task_list) or class = with task_list, workflow_type, workflow_version
     "decider": (
-        frozenset({"task_list", "class", "workflow_type", "workflow_version"}),
-        frozenset({"greenlets", "execution_timeout", "decision_timeout"}),
+        frozenset(),
+        frozenset(
+            {
+                "workflow",
+                "class",
+                "task_list",
+                "workflow_type",
+                "workflow_version",
+                "greenlets",
+                "execution_timeout",
+                "decision_timeout",
+            }
+        ),
     ),
-    "executions": (frozenset({"workflow", "count"}), frozenset({"input", "input_factory", "timeout"})),
+    "executions": (
+        frozenset({"workflow", "count"}),
+        frozenset({"workflow_type", "input", "input_factory", "timeout"}),
+    ),
 }
 
 #: Most greenlets one ``[activities:<name>]`` or ``[decider:<name>]`` group may have.
@@ -129,7 +144,12 @@ class ActivityGroup:
 
 @dataclass(frozen=True)
 class DeciderGroup:
-    """``[decider:<name>]``: greenlets deciding one workflow type's tasks."""
+    """``[decider:<name>]``: greenlets deciding one task list's decision tasks.
+
+    With ``workflow =``, ``workflows`` holds the ``@wf.workflow`` definitions
+    and the type fields are the first one's (what ``[executions]`` starts
+    unless it names another); with ``class =``, ``workflows`` is empty.
+    """
 
     name: str
     task_list: str
@@ -139,6 +159,21 @@ class DeciderGroup:
     workflow_version: str
     execution_timeout: int  # seconds
     decision_timeout: int  # seconds
+    workflows: tuple[Any, ...] = ()  # swf_gevent.workflow.WorkflowDefinition
+    child_policy: str = "TERMINATE"
+
+    def with_workflow(self, definition: Any) -> DeciderGroup:
+        """This group, its type fields those of ``definition`` (one of :attr:`workflows`)."""
+        from swf_gevent.workflow.definition import DEFAULT_DECISION_TIMEOUT, DEFAULT_EXECUTION_TIMEOUT
+
+        return replace(
+            self,
+            workflow_type=definition.name,
+            workflow_version=definition.version,
+            execution_timeout=int((definition.execution_timeout or DEFAULT_EXECUTION_TIMEOUT).total_seconds()),
+            decision_timeout=int((definition.decision_timeout or DEFAULT_DECISION_TIMEOUT).total_seconds()),
+            child_policy=definition.child_policy,
+        )
 
 
 @dataclass(frozen=True)
@@ -376,8 +411,9 @@ class _Reader:
                 raise self.error(section, key, f"must be logger names such as 'botocore urllib3', got {name!r}")
         return names
 
-    def dotted(self, section: str, key: str) -> Any:
-        path = self.text(section, key)
+    def dotted(self, section: str, key: str, path: str | None = None) -> Any:
+        """What the dotted path ``path`` (by default the key's whole value) names, imported."""
+        path = self.text(section, key) if path is None else path
         try:
             if not all(part.isidentifier() for part in path.split(".")):
                 raise ImportError(f"{path!r} is not a dotted path")
@@ -409,6 +445,18 @@ class _Reader:
         )
 
     def decider_group(self, section: str) -> DeciderGroup:
+        keys = self.parser[section]
+        if "workflow" in keys and "class" in keys:
+            raise self.error(section, "class", "give workflow = (@wf.workflow definitions) or class =, not both")
+        if "workflow" not in keys and "class" not in keys:
+            raise self.error(
+                section, "workflow", "missing: name @wf.workflow definitions (workflow =) or a decider class (class =)"
+            )
+        if "workflow" in keys:
+            return self.workflow_group(section)
+        for key in ("task_list", "workflow_type", "workflow_version"):
+            if key not in keys:
+                raise self.error(section, key, "missing (a class = group names its task list and workflow type)")
         cls = self.dotted(section, "class")
         try:
             decider = cls()
@@ -429,6 +477,56 @@ class _Reader:
             decision_timeout=self.positive_int(section, "decision_timeout", 60, MAX_EXECUTION_TIMEOUT),
         )
 
+    def workflow_group(self, section: str) -> DeciderGroup:
+        """``workflow = pkg.flows.order pkg.flows.ship``: ``@wf.workflow`` definitions, one decider for all."""
+        from swf_gevent.workflow import WorkflowDecider, WorkflowDefinition
+
+        for key in ("workflow_type", "workflow_version", "execution_timeout", "decision_timeout"):
+            if key in self.parser[section]:
+                raise self.error(section, key, "comes from the @wf.workflow definitions in a workflow = group")
+        definitions: list[WorkflowDefinition] = []
+        for path in self.text(section, "workflow").replace(",", " ").split():
+            definition = self.dotted(section, "workflow", path)
+            if not isinstance(definition, WorkflowDefinition):
+                raise self.error(
+                    section, "workflow", f"{path} is not a @wf.workflow definition (got {type(definition).__name__})"
+                )
+            twin = next((d for d in definitions if d.key == definition.key), None)
+            if twin is not None:
+                raise self.error(
+                    section,
+                    "workflow",
+                    f"workflow type {definition.name!r} version {definition.version!r} is named twice",
+                )
+            definitions.append(definition)
+        named = sorted({d.task_list for d in definitions if d.task_list is not None})
+        if "task_list" in self.parser[section]:
+            task_list = self.name(section, "task_list", MAX_NAME_LENGTH)
+            other = next((d for d in definitions if d.task_list not in (None, task_list)), None)
+            if other is not None:
+                raise self.error(
+                    section,
+                    "task_list",
+                    f"is {task_list!r}, but workflow {other.name!r} names task list {other.task_list!r}",
+                )
+        elif len(named) == 1 and all(d.task_list is not None for d in definitions):
+            task_list = named[0]
+        else:
+            which = f"the workflows name {', '.join(map(repr, named))}" if named else "no workflow names one"
+            raise self.error(section, "task_list", f"missing: {which}")
+        group = DeciderGroup(
+            name=section.split(":", 1)[1].strip(),
+            task_list=task_list,
+            greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
+            decider=WorkflowDecider(definitions),
+            workflow_type="",
+            workflow_version="",
+            execution_timeout=0,
+            decision_timeout=0,
+            workflows=tuple(definitions),
+        )
+        return group.with_workflow(definitions[0])
+
     def executions(self, deciders: tuple[DeciderGroup, ...]) -> Executions:
         name = self.text("executions", "workflow")
         group = next((g for g in deciders if g.name == name), None)
@@ -436,6 +534,22 @@ class _Reader:
             known = ", ".join(f"{g.name!r}" for g in deciders) or "none"
             raise self.error("executions", "workflow", f"no [decider:{name}] section (deciders: {known})")
         section = self.parser["executions"]
+        if "workflow_type" in section:
+            wanted = self.text("executions", "workflow_type")
+            if not group.workflows:
+                raise self.error(
+                    "executions", "workflow_type", f"[decider:{name}] is a class = group: it runs one type"
+                )
+            definition = next((d for d in group.workflows if d.name == wanted), None)
+            if definition is None:
+                known = ", ".join(repr(d.name) for d in group.workflows)
+                raise self.error(
+                    "executions", "workflow_type", f"[decider:{name}] runs no {wanted!r} (it runs {known})"
+                )
+            group = group.with_workflow(definition)
+        elif len(group.workflows) > 1:
+            known = ", ".join(repr(d.name) for d in group.workflows)
+            raise self.error("executions", "workflow_type", f"missing: [decider:{name}] runs {known}; name one")
         if "input" in section and "input_factory" in section:
             raise self.error("executions", "input_factory", "give input or input_factory, not both")
         if "input_factory" in section:

@@ -184,7 +184,7 @@ class Run:
             task_list=group.task_list,
             execution_start_to_close_timeout=timedelta(seconds=group.execution_timeout),
             task_start_to_close_timeout=timedelta(seconds=group.decision_timeout),
-            child_policy=TERMINATE,
+            child_policy=group.child_policy,
         )
         batch.start()
         error = batch.error
@@ -243,6 +243,12 @@ class Run:
 def _register(client: Any, config: Config) -> Domain:
     """Register the domain and every workflow and activity type the config names, when missing.
 
+    A ``workflow =`` group registers its definitions' workflow types
+    (:meth:`~swf_gevent.workflow.WorkflowDefinition.workflow_type`) and the
+    activity types they schedule that no ``[activities:*]`` group performs
+    (:meth:`~swf_gevent.workflow.WorkflowDefinition.activities`, those whose
+    ``@activity`` names a task list).
+
     An activity's unlimited timeout is registered as SWF's ``"NONE"``
     (:data:`swf.models.NO_LIMIT`).
 
@@ -254,24 +260,38 @@ def _register(client: Any, config: Config) -> Domain:
     domain = Domain(
         config.domain, retention_period=timedelta(days=1), description="registered by swf_gevent.run", client=client
     )
-    types: list[WorkflowType | ActivityType] = [
-        WorkflowType(
-            domain,
-            group.workflow_type,
-            group.workflow_version,
-            default_task_list=group.task_list,
-            default_execution_start_to_close_timeout=timedelta(seconds=group.execution_timeout),
-            default_task_start_to_close_timeout=timedelta(seconds=group.decision_timeout),
-            default_child_policy=TERMINATE,
+    types: list[WorkflowType | ActivityType] = []
+    for group in config.deciders:
+        if group.workflows:
+            types += [w.workflow_type(domain, group.task_list) for w in group.workflows]
+            continue
+        types.append(
+            WorkflowType(
+                domain,
+                group.workflow_type,
+                group.workflow_version,
+                default_task_list=group.task_list,
+                default_execution_start_to_close_timeout=timedelta(seconds=group.execution_timeout),
+                default_task_start_to_close_timeout=timedelta(seconds=group.decision_timeout),
+                default_child_policy=TERMINATE,
+            )
         )
-        for group in config.deciders
-    ]
     sections: dict[ActivityType, str] = {}
+    performed: set[tuple[str, str]] = set()
     for activity_group in config.activities:
         for definition in activity_group.registry:
             model = definition.activity_type(domain, activity_group.task_list)
             types.append(model)
+            performed.add(definition.key)
             sections.setdefault(model, f"activities:{activity_group.name}")
+    # Activity types the workflows schedule that no group here performs (another fleet may): registered
+    # too, when their @activity names a task list, so the schedule is not refused as an unknown type.
+    for group in config.deciders:
+        for workflow in group.workflows:
+            for definition in workflow.activities():
+                if definition.key not in performed and definition.task_list is not None:
+                    performed.add(definition.key)
+                    types.append(definition.activity_type(domain, definition.task_list))
     registered = register(domain, types)
     for deprecated in registered.deprecated():
         if isinstance(deprecated, Domain):

@@ -54,6 +54,7 @@ __all__ = [
     "JSON",
     "JsonCodec",
     "activity",
+    "definition_of",
 ]
 
 _MARK = "__swf_activity__"
@@ -268,6 +269,12 @@ def activity(
     return mark
 
 
+def definition_of(function: object) -> ActivityDefinition | None:
+    """The :class:`ActivityDefinition` :func:`activity` gave ``function``; ``None`` for anything unmarked."""
+    definition = getattr(function, _MARK, None)
+    return definition if isinstance(definition, ActivityDefinition) else None
+
+
 class ActivityRegistry:
     """Activity types mapped to the functions performing them.
 
@@ -295,7 +302,7 @@ class ActivityRegistry:
         for module in modules:
             if isinstance(module, str):
                 module = importlib.import_module(module)
-            found = [getattr(value, _MARK, None) for value in vars(module).values()]
+            found = [definition_of(value) for value in vars(module).values()]
             definitions = [d for d in found if isinstance(d, ActivityDefinition)]
             if not definitions:
                 raise ValueError(f"no @activity functions in {module.__name__}")
@@ -318,8 +325,8 @@ class ActivityRegistry:
             raise TypeError(f"functions must be an iterable of @activity functions, got a {type(functions).__name__}")
         registry = cls()
         for function in functions:
-            definition = getattr(function, _MARK, None)
-            if not isinstance(definition, ActivityDefinition):
+            definition = definition_of(function)
+            if definition is None:
                 raise TypeError(f"{_qualname(function)} is not marked with @activity(name, version=...)")
             registry.add(definition)
         return registry

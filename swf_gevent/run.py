@@ -21,8 +21,11 @@ Usage: ``python -m swf_gevent.run config.ini``. Example (``examples/demo.ini``):
     modules = text_pipeline         ; modules whose @activity functions this group performs (each has one)
 
     [decider:pipeline]              ; one section per decider group
-    task_list = pipeline
     greenlets = 20
+    workflow = text_pipeline_workflow.text_pipeline  ; @wf.workflow definitions (task list, types, timeouts)
+
+    [decider:low-level]             ; or a hand-written decider class, with its type:
+    task_list = pipeline-1
     class = text_pipeline.TextPipeline
     workflow_type = text-pipeline
     workflow_version = 1
@@ -31,6 +34,7 @@ Usage: ``python -m swf_gevent.run config.ini``. Example (``examples/demo.ini``):
 
     [executions]                    ; optional: start executions, exit once all closed
     workflow = pipeline             ; the [decider:<name>] whose workflow type to start
+    ; workflow_type = text-pipeline ; which, when its workflow = names several
     count = 500                     ; <= 1,000,000
     input_factory = text_pipeline.execution_input   ; or: input = {"json": "value"}
     timeout = 600                   ; optional, seconds to wait for them (then left open)

@@ -18,7 +18,7 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from swf.models import decisions
-from swf_gevent.activities import ActivityDefinition
+from swf_gevent.activities import ActivityDefinition, definition_of
 from swf_gevent.workflow.definition import RetryPolicy, WorkflowDefinition
 from swf_gevent.workflow.errors import ActivityFailed, TimedOut, WorkflowCodeError
 
@@ -29,7 +29,6 @@ __all__ = ["ActivityHandle", "ActivityInput", "ChildHandle", "Context", "Handle"
 
 H = TypeVar("H", bound="Handle")
 
-_ACTIVITY_MARK = "__swf_activity__"
 _SIDE_EFFECT = "side-effect"
 _PATCHED = "patched"
 
@@ -228,8 +227,8 @@ class Context:
     def _prepare(
         self, activity: Callable[..., Any], value: Any, activity_id: str | None
     ) -> tuple[Any, str, ActivityInput]:
-        definition = getattr(activity, _ACTIVITY_MARK, None)
-        if not isinstance(definition, ActivityDefinition):
+        definition = definition_of(activity)
+        if definition is None:
             raise WorkflowCodeError(f"{activity!r} is not an @activity function")
         encoded = ActivityInput(definition, value)
         if not self._run.is_replaying:
@@ -286,7 +285,7 @@ class Context:
         if max_concurrency is not None and max_concurrency < 1:
             raise WorkflowCodeError(f"max_concurrency must be at least 1, got {max_concurrency!r}")
         limit = max_concurrency or max(len(work), 1)
-        if isinstance(getattr(fn, _ACTIVITY_MARK, None), ActivityDefinition):
+        if definition_of(fn) is not None:
             # Activities need no branch of their own: a window of handles, refilled as they finish.
             handles: list[Handle] = []
             window: list[Handle] = []

@@ -24,6 +24,7 @@ from swf.models.decisions import CHILD_POLICIES
 
 if TYPE_CHECKING:
     from swf.models import Domain, WorkflowType
+    from swf_gevent.activities import ActivityDefinition
 
 __all__ = ["RetryPolicy", "WorkflowDefinition", "workflow"]
 
@@ -154,6 +155,32 @@ class WorkflowDefinition:
             default_task_start_to_close_timeout=self.decision_timeout or decision_timeout,
             default_child_policy=self.child_policy,
         )
+
+    def activities(self) -> tuple[ActivityDefinition, ...]:
+        """The ``@activity`` definitions the workflow's code names, in the order first named.
+
+        Found among the global names its function (and the functions
+        defined in it) reads: what ``ctx.execute(charge, ...)`` passes. An
+        activity reached only through a variable or another module's
+        function is not found. The runner registers these activity types.
+
+        :returns: the definitions, each once.
+        """
+        from swf_gevent.activities import definition_of
+
+        found: dict[tuple[str, str], ActivityDefinition] = {}
+        scope = getattr(self.function, "__globals__", {})
+        codes = [getattr(self.function, "__code__", None)]
+        while codes:
+            code = codes.pop(0)
+            if code is None:
+                continue
+            for name in code.co_names:
+                definition = definition_of(scope.get(name))
+                if definition is not None:
+                    found.setdefault(definition.key, definition)
+            codes += [c for c in code.co_consts if isinstance(c, type(code))]
+        return tuple(found.values())
 
     def decide(self, decision_task: Any) -> list[dict[str, Any]]:
         """Decide ``decision_task`` with this one workflow (see :class:`~swf_gevent.workflow.decider.WorkflowDecider`)."""

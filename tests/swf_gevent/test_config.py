@@ -16,6 +16,7 @@ from swf_gevent._config import load
 from swf_gevent.run import main
 
 CODE = """
+from swf_gevent import workflow as wf
 from swf_gevent.activities import activity
 
 
@@ -45,6 +46,26 @@ class NotAHandler:
 class HalfHandler:
     def connect(self):
         pass
+
+
+@wf.workflow("order", version="1", task_list="orders")
+def order(ctx, o):
+    return ctx.execute(noop, o)
+
+
+@wf.workflow("ship", version="2", task_list="orders")
+def ship(ctx, o):
+    return o
+
+
+@wf.workflow("elsewhere", version="1", task_list="other")
+def elsewhere(ctx):
+    return None
+
+
+@wf.workflow("listless", version="1")
+def listless(ctx):
+    return None
 """
 
 GOOD = {
@@ -463,3 +484,91 @@ def test_inline_comments_need_whitespace_before_them(tmp_path: Path) -> None:
     config = load(_write(tmp_path, sections))
     assert config.executions is not None and config.executions.count == 3
     assert config.executions.input(0) == '{"note": "a;b#c"}'
+
+
+WORKFLOW_GROUP = {**GOOD, "decider:flow": {"workflow": "fleet_code.order, fleet_code.ship", "greenlets": "2"}}
+
+
+def test_workflow_group_loads_its_definitions(tmp_path: Path) -> None:
+    """workflow = names @wf.workflow definitions: one decider for all, their task list, the type [executions] names."""
+    sys.path.insert(0, str(tmp_path))
+    sections = {**WORKFLOW_GROUP, "executions": {**GOOD["executions"], "workflow_type": "ship"}}
+    config = load(_write(tmp_path, sections))
+    [group] = config.deciders
+    assert [w.key for w in group.workflows] == [("order", "1"), ("ship", "2")]
+    assert (group.task_list, group.workflow_type, group.greenlets) == ("orders", "order", 2)
+    assert type(group.decider).__name__ == "WorkflowDecider"
+    assert config.executions is not None
+    assert (config.executions.workflow.workflow_type, config.executions.workflow.workflow_version) == ("ship", "2")
+    assert [d.key for d in group.workflows[0].activities()] == [("noop", "1")]
+
+
+WORKFLOW_CASES = [
+    # (the decider group's keys, [executions] keys added, expected line after "<path>: ")
+    (
+        {"workflow": "fleet_code.order", "class": "fleet_code.Flow"},
+        {},
+        "[decider:flow] class: give workflow = (@wf.workflow definitions) or class =, not both",
+    ),
+    (
+        {"greenlets": "2"},
+        {},
+        "[decider:flow] workflow: missing: name @wf.workflow definitions (workflow =) or a decider class (class =)",
+    ),
+    (
+        {"workflow": "fleet_code.noop"},
+        {},
+        "[decider:flow] workflow: fleet_code.noop is not a @wf.workflow definition (got function)",
+    ),
+    (
+        {"workflow": "fleet_code.order fleet_code.nowhere"},
+        {},
+        "[decider:flow] workflow: cannot import 'fleet_code.nowhere': module 'fleet_code' has no attribute 'nowhere'",
+    ),
+    (
+        {"workflow": "fleet_code.order fleet_code.order"},
+        {},
+        "[decider:flow] workflow: workflow type 'order' version '1' is named twice",
+    ),
+    (
+        {"workflow": "fleet_code.order fleet_code.elsewhere"},
+        {},
+        "[decider:flow] task_list: missing: the workflows name 'orders', 'other'",
+    ),
+    ({"workflow": "fleet_code.listless"}, {}, "[decider:flow] task_list: missing: no workflow names one"),
+    (
+        {"workflow": "fleet_code.order", "task_list": "mine"},
+        {},
+        "[decider:flow] task_list: is 'mine', but workflow 'order' names task list 'orders'",
+    ),
+    (
+        {"workflow": "fleet_code.order", "workflow_type": "order"},
+        {},
+        "[decider:flow] workflow_type: comes from the @wf.workflow definitions in a workflow = group",
+    ),
+    (
+        {"workflow": "fleet_code.order fleet_code.ship"},
+        {},
+        "[executions] workflow_type: missing: [decider:flow] runs 'order', 'ship'; name one",
+    ),
+    (
+        {"workflow": "fleet_code.order"},
+        {"workflow_type": "ship"},
+        "[executions] workflow_type: [decider:flow] runs no 'ship' (it runs 'order')",
+    ),
+    (
+        GOOD["decider:flow"],
+        {"workflow_type": "flow"},
+        "[executions] workflow_type: [decider:flow] is a class = group: it runs one type",
+    ),
+]
+
+
+@pytest.mark.parametrize(("group", "executions", "expected"), WORKFLOW_CASES, ids=[c[2][:40] for c in WORKFLOW_CASES])
+def test_bad_workflow_group_exits_2_with_one_line(
+    tmp_path: Path, group: dict[str, str], executions: dict[str, str], expected: str
+) -> None:
+    """A workflow = group with both keys, neither, a bad path or task lists that disagree exits 2 with one line."""
+    sections = {**GOOD, "decider:flow": group, "executions": {**GOOD["executions"], **executions}}
+    path = _write(tmp_path, sections)
+    assert _run(path) == (2, [f"{path}: {expected}"])

@@ -603,3 +603,58 @@ def test_done_work_does_not_wait_for_parked_polls_in_child_processes(tmp_path: P
     assert process.returncode == 0, stderr
     assert "3/3 started, 3 completed, 0 failed, 0 still open" in stdout
     assert "processes      2, 0 restarts" in stdout
+
+
+def _results(swf_client: Any, domain: str) -> dict[int, Any]:
+    """The result of every closed execution of ``domain``, by the index ending its workflow id."""
+    results = {}
+    for page in call_pages(
+        swf_client,
+        "ListClosedWorkflowExecutions",
+        domain=domain,
+        startTimeFilter={"oldestDate": datetime(2000, 1, 1, tzinfo=timezone.utc)},
+    ):
+        for info in page["executionInfos"]:
+            execution = info["execution"]
+            last = call(
+                swf_client,
+                "GetWorkflowExecutionHistory",
+                domain=domain,
+                execution=execution,
+                reverseOrder=True,
+                maximumPageSize=1,
+            )["events"][0]
+            assert last["eventType"] == "WorkflowExecutionCompleted", last
+            index = int(execution["workflowId"].rsplit("-", 1)[1])
+            results[index] = json.loads(last["workflowExecutionCompletedEventAttributes"]["result"])
+    return results
+
+
+def test_demo_workflow_and_its_hand_written_decider_give_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_swf: Any, swf_client: Any, domain_name: str
+) -> None:
+    """examples/demo.ini (workflow =) and demo_decider.ini (class =) complete 20 of 20 with equal results."""
+    monkeypatch.setattr(sys, "path", [str(EXAMPLES)] + sys.path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    results = []
+    for name in ("demo.ini", "demo_decider.ini"):
+        domain = f"{domain_name}-{name.split('.')[0]}"
+        text = (EXAMPLES / name).read_text(encoding="utf-8")
+        for old, new in {
+            "endpoint_url = local": f"endpoint_url = {local_swf.endpoint_url}",
+            "domain = demo": f"domain = {domain}",
+            "count = 500": "count = 20",
+            "greenlets = 200": "greenlets = 20",
+        }.items():
+            assert old in text, (name, old)
+            text = text.replace(old, new)
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        out = io.StringIO()
+        assert main([str(path)], stdout=out) == 0, out.getvalue()
+        assert "20/20 started, 20 completed, 0 failed, 0 still open" in out.getvalue()
+        results.append(_results(swf_client, domain))
+    workflow, decider = results
+    assert sorted(workflow) == list(range(20))
+    assert workflow == decider
