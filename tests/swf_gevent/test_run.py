@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -658,3 +658,34 @@ def test_demo_workflow_and_its_hand_written_decider_give_the_same_results(
     workflow, decider = results
     assert sorted(workflow) == list(range(20))
     assert workflow == decider
+
+
+def test_workflow_group_registers_its_types_and_the_activity_types_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_swf: Any, swf_client: Any, domain_name: str
+) -> None:
+    """A workflow = group alone registers its workflow type and the activity types it schedules that name a task list."""
+    from swf.models import ActivityType, Domain, WorkflowType
+
+    (tmp_path / "shop_flows.py").write_text(
+        "from datetime import timedelta\n"
+        "from swf_gevent import workflow as wf\n"
+        "from swf_gevent.activities import activity\n\n\n"
+        '@activity("pack", version="3", task_list="warehouse")\n'
+        "def pack(order):\n    return order\n\n\n"
+        '@activity("listless", version="1")\n'
+        "def listless(order):\n    return order\n\n\n"
+        '@wf.workflow("shop", version="2", task_list="shop", decision_timeout=timedelta(seconds=20))\n'
+        "def shop(ctx, order):\n    ctx.execute(listless, order)\n    return ctx.execute(pack, order)\n"
+    )
+    config_path = tmp_path / "shop.ini"
+    config_path.write_text(
+        f"[swf]\ndomain = {domain_name}\nendpoint_url = {local_swf.endpoint_url}\n\n"
+        "[decider:shop]\nworkflow = shop_flows.shop\n"
+    )
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    _register(swf_client, load(str(config_path)))
+    domain = Domain(domain_name, client=swf_client)
+    shop = WorkflowType(domain, "shop", "2").upstream()
+    assert (shop.default_task_list, shop.default_task_start_to_close_timeout) == ("shop", timedelta(seconds=20))
+    assert ActivityType(domain, "pack", "3").upstream().default_task_list == "warehouse"
+    assert not ActivityType(domain, "listless", "1").exists  # no task list to register it with
