@@ -31,7 +31,11 @@ setup(
             "statsd>=4.0",
             # the web UI's browser tests drive Debian's chromium through its chromedriver
             "selenium>=4.10",
+            # the documentation is built (sphinx -W) and its examples run by the suite
+            "sphinx>=7.2",
+            "furo>=2024.1",
         ],
+        "docs": ["sphinx>=7.2", "furo>=2024.1"],
         "prometheus": ["prometheus-client>=0.17"],
         "statsd": ["statsd>=4.0"],
     },
