@@ -165,6 +165,7 @@ class ProcessSupervisor:
         self.done = Event()  # set once every child ended cleanly, or after stop()
         self._on_line = on_line
         self._stopping = Event()
+        self._stop_signal = signal.SIGTERM  # what stop() sends, also to a child started as it ran
         self._children: dict[int, subprocess.Popen[str]] = {}  # slot -> running child
         self._watchers: list[gevent.Greenlet] = []
 
@@ -181,6 +182,7 @@ class ProcessSupervisor:
             once the work is done (a child then kills its idle actors in their
             parked polls instead of waiting them out).
         """
+        self._stop_signal = signum
         self._stopping.set()
         for slot, child in list(self._children.items()):
             _send(child, signum, slot)
@@ -217,6 +219,8 @@ class ProcessSupervisor:
             else:
                 self._children[slot] = child
                 log.info("process %d started (pid %d)", slot + 1, child.pid)
+                if self._stopping.is_set():  # stop() ran while this child was being started: it missed the signal
+                    _send(child, self._stop_signal, slot)
                 try:
                     assert child.stdout is not None
                     for line in child.stdout:
