@@ -232,3 +232,113 @@ def test_deployment_files_name_what_exists() -> None:
     operations = set(botocore.session.get_session().get_service_model("swf").operation_names)
     actions = [a for statement in policy["Statement"] for a in statement["Action"]]
     assert actions and all(a.startswith("swf:") and a[4:] in operations for a in actions)
+
+
+def test_every_key_example_names_every_key_the_runner_takes() -> None:
+    """The reference's every-key.ini shows (set or commented) every key of every section the runner accepts."""
+    from swf_gevent._config import _KEYS
+
+    text = (EXAMPLES / "orders" / "every-key.ini").read_text()
+    shown = set(re.findall(r"^;? ?(\w+) = ", text, flags=re.MULTILINE))
+    for required, optional in _KEYS.values():
+        assert required | optional <= shown, sorted((required | optional) - shown)
+    assert {"logging", "prometheus", "statsd", "statsd_prefix"} <= shown  # [handlers]
+
+
+def test_worker_in_code_example_patches_first() -> None:
+    """The worker-in-code example lets gevent patch before any other import."""
+    statements = [
+        line for line in (EXAMPLES / "activities" / "serve.py").read_text().splitlines() if line and line[0] != '"'
+    ]
+    code = [line for line in statements if not line.startswith(("#", '"""'))]
+    assert code[:2] == ["from gevent import monkey", code[1]] and code[1].startswith("monkey.patch_all()")
+
+
+def test_actor_states_named_in_the_activities_guide_are_actorstate_members() -> None:
+    """The activities guide lists ActorState's members, in order."""
+    from swf_gevent.actors import ActorState
+
+    text = " ".join((DOCS / "guides" / "activities.rst").read_text().split())
+    assert "``, ``".join(member.name for member in ActorState) in text
+
+
+def _pipeline_outcome(client: Any, domain: str, register_fetch: bool) -> dict[str, Any]:
+    """One execution decided by the low-level guide's Pipeline (a worker answers ``fetch``): its last event."""
+    from datetime import timedelta
+
+    import gevent
+
+    from swf.actors import ActivityWorker, Decider
+    from swf.connection import call
+    from swf.models import NO_LIMIT, ActivityType, Domain, WorkflowType
+    from swf.querysets import register
+
+    sys.path.insert(0, str(EXAMPLES / "lowlevel"))
+    try:
+        from decider import Pipeline  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(EXAMPLES / "lowlevel"))
+    model = Domain(domain, client=client)
+    types: list[Any] = [
+        WorkflowType(
+            model,
+            "flow",
+            "1",
+            default_task_list="deciders",
+            default_execution_start_to_close_timeout=timedelta(minutes=10),
+            default_task_start_to_close_timeout=timedelta(seconds=30),
+            default_child_policy="TERMINATE",
+        )
+    ]
+    if register_fetch:
+        types.append(
+            ActivityType(
+                model,
+                "fetch",
+                "1",
+                default_task_list="workers",
+                default_task_schedule_to_start_timeout=NO_LIMIT,
+                default_task_schedule_to_close_timeout=NO_LIMIT,
+                default_task_heartbeat_timeout=NO_LIMIT,
+            )
+        )
+    register(model, types)
+    execution = types[0].start_execution("pipeline-1", '"http://example.invalid/"')
+    decider, worker, pipeline = (
+        Decider(domain, "deciders", client),
+        ActivityWorker(domain, "workers", client),
+        Pipeline(),
+    )
+    with gevent.Timeout(30):
+        while execution.upstream().status == "OPEN":
+            task = decider.poll()
+            if task is None:
+                continue
+            decider.complete(task.task_token, pipeline.decide(task))
+            if register_fetch and task.history.state.activities.get("fetch") is None:
+                activity = None
+                while activity is None:
+                    activity = worker.poll()
+                worker.complete(activity.task_token, f'"body of {activity.input[1:-1]}"')
+    last = call(
+        client,
+        "GetWorkflowExecutionHistory",
+        domain=domain,
+        execution={"workflowId": "pipeline-1", "runId": execution.run_id},
+        reverseOrder=True,
+        maximumPageSize=1,
+    )["events"][0]
+    return {"type": last["eventType"], **next(v for k, v in last.items() if k.endswith("EventAttributes"))}
+
+
+def test_low_level_pipeline_fails_when_fetch_cannot_be_scheduled(swf_client: Any, domain_name: str) -> None:
+    """The guide's hand-written Pipeline fails its execution with SWF's cause when fetch is not registered."""
+    closed = _pipeline_outcome(swf_client, domain_name, register_fetch=False)
+    assert closed["type"] == "WorkflowExecutionFailed"
+    assert (closed["reason"], closed["details"]) == ("fetch SCHEDULE_FAILED", "ACTIVITY_TYPE_DOES_NOT_EXIST")
+
+
+def test_low_level_pipeline_completes_with_the_fetched_result(swf_client: Any, domain_name: str) -> None:
+    """The guide's hand-written Pipeline completes its execution with fetch's result."""
+    closed = _pipeline_outcome(swf_client, domain_name, register_fetch=True)
+    assert (closed["type"], closed["result"]) == ("WorkflowExecutionCompleted", '"body of http://example.invalid/"')

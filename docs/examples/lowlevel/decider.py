@@ -37,49 +37,52 @@ class Pipeline:
         return []  # fetch is still running: nothing to decide yet
 
 
-with LocalSWF(poll_timeout=1.0) as local:
-    client = make_client(
-        endpoint_url=local.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    domain = Domain("shop", client=client)
-    flow = WorkflowType(
-        domain,
-        "pipeline",
-        "1",
-        default_task_list="deciders",
-        default_execution_start_to_close_timeout=timedelta(minutes=10),
-        default_task_start_to_close_timeout=timedelta(seconds=30),
-        default_child_policy="TERMINATE",
-    )
-    fetch = ActivityType(
-        domain,
-        "fetch",
-        "1",
-        default_task_list="workers",
-        default_task_schedule_to_start_timeout=NO_LIMIT,
-        default_task_schedule_to_close_timeout=NO_LIMIT,
-        default_task_heartbeat_timeout=NO_LIMIT,
-    )
-    register(domain, [flow, fetch])
-    execution = flow.start_execution("fetch-1", json.dumps({"url": "https://example.com/a"}))
+if __name__ == "__main__":
+    with LocalSWF(poll_timeout=1.0) as local:
+        client = make_client(
+            endpoint_url=local.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        domain = Domain("shop", client=client)
+        flow = WorkflowType(
+            domain,
+            "pipeline",
+            "1",
+            default_task_list="deciders",
+            default_execution_start_to_close_timeout=timedelta(minutes=10),
+            default_task_start_to_close_timeout=timedelta(seconds=30),
+            default_child_policy="TERMINATE",
+        )
+        fetch = ActivityType(
+            domain,
+            "fetch",
+            "1",
+            default_task_list="workers",
+            default_task_schedule_to_start_timeout=NO_LIMIT,
+            default_task_schedule_to_close_timeout=NO_LIMIT,
+            default_task_heartbeat_timeout=NO_LIMIT,
+        )
+        register(domain, [flow, fetch])
+        execution = flow.start_execution("fetch-1", json.dumps({"url": "https://example.com/a"}))
 
-    decider, worker, pipeline = (
-        Decider(domain, "deciders", client),
-        ActivityWorker(domain, "workers", client),
-        Pipeline(),
-    )
+        decider, worker, pipeline = (
+            Decider(domain, "deciders", client),
+            ActivityWorker(domain, "workers", client),
+            Pipeline(),
+        )
 
-    task = decider.poll()  # the first decision task: schedule fetch
-    decider.complete(task.task_token, pipeline.decide(task))
-    activity = worker.poll()  # fetch's activity task
-    url = json.loads(activity.input)["url"]
-    worker.complete(activity.task_token, json.dumps({"url": url, "bytes": 1256}))
-    task = decider.poll()  # fetch completed: complete the execution
-    decider.complete(task.task_token, pipeline.decide(task))
+        task = decider.poll()  # the first decision task: schedule fetch
+        decider.complete(task.task_token, pipeline.decide(task))
+        activity = worker.poll()  # fetch's activity task
+        url = json.loads(activity.input)["url"]
+        worker.complete(activity.task_token, json.dumps({"url": url, "bytes": 1256}))
+        task = decider.poll()  # fetch completed: complete the execution
+        decider.complete(task.task_token, pipeline.decide(task))
 
-    print("closed:", execution.history().state.close_event.event_type)
-    print("result:", execution.history().state.close_event.raw["workflowExecutionCompletedEventAttributes"]["result"])
-    client.close()
+        print("closed:", execution.history().state.close_event.event_type)
+        print(
+            "result:", execution.history().state.close_event.raw["workflowExecutionCompletedEventAttributes"]["result"]
+        )
+        client.close()

@@ -52,18 +52,3 @@ def test_readme_workflow_environment_example_runs() -> None:
     with gevent.Timeout(30):
         exec(compile(_block("with WorkflowEnvironment("), "README.rst", "exec"), namespace)
     assert namespace["history"].state.close_event.event_type == "WorkflowExecutionCompleted"
-
-
-def test_readme_gate_command_parses() -> None:
-    """The README's gate command names the gate module and options it accepts (checked with --help)."""
-    import contextlib
-    import io
-
-    from swf_gevent.workflow.gate import main
-
-    command = next(line.strip() for line in README.splitlines() if "python -m swf_gevent.workflow.gate" in line)
-    help_text = io.StringIO()
-    with contextlib.redirect_stdout(help_text), contextlib.suppress(SystemExit):
-        main(["--help"])
-    for option in (word for word in command.split() if word.startswith("--")):
-        assert option in help_text.getvalue()
