@@ -165,7 +165,7 @@ class ProcessSupervisor:
         self.done = Event()  # set once every child ended cleanly, or after stop()
         self._on_line = on_line
         self._stopping = Event()
-        self._stop_signal = signal.SIGTERM  # what stop() sends, also to a child started as it ran
+        self._stop_signal: int = signal.SIGTERM  # what stop() sends, also to a child started as it ran
         self._children: dict[int, subprocess.Popen[str]] = {}  # slot -> running child
         self._watchers: list[gevent.Greenlet] = []
 
