@@ -25,6 +25,7 @@ greenlets.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import threading
@@ -44,6 +45,7 @@ from swf.models.events import (
     TypeRef,
 )
 from swf.models.history import DecisionTask
+from swf.payloads import Payloads
 from swf.retry import RetryPolicy
 
 __all__ = [
@@ -154,6 +156,8 @@ class Actor:
         :func:`swf.connection.default_client`.
     :param identity: sent with each poll and recorded in the history
         (at most 256 characters); defaults to ``host:pid``.
+    :param payloads: the :class:`swf.payloads.Payloads` applied to the data
+        fields read and sent (``None``: ``Payloads()``, which only checks lengths).
     :raises swf.exceptions.ValidationError: an empty domain or task list.
     """
 
@@ -163,6 +167,8 @@ class Actor:
         task_list: str,
         client: Any = None,
         identity: str | None = None,
+        *,
+        payloads: Payloads | None = None,
     ) -> None:
         name = domain if isinstance(domain, str) else getattr(domain, "name", None)
         if not isinstance(name, str) or not name:
@@ -174,6 +180,8 @@ class Actor:
         self.task_list = task_list
         self.identity = identity if identity is not None else _default_identity()
         self._client = client
+        #: The codec chain and store applied to data fields (see :mod:`swf.payloads`).
+        self.payloads = payloads if payloads is not None else Payloads()
         self._stop = threading.Event()
 
     @property
@@ -263,7 +271,7 @@ class Decider(Actor):
             page = call(self.client, "PollForDecisionTask", nextPageToken=token, **params)
             pages.append(page)
             token = page.get("nextPageToken")
-        return DecisionTask.from_pages(pages)
+        return DecisionTask.from_pages(self.payloads.decode_pages(pages))
 
     def complete(
         self,
@@ -272,6 +280,7 @@ class Decider(Actor):
         execution_context: str | None = None,
         *,
         retry: object = _ClientPolicy.CLIENT,
+        workflow_id: str = "",
     ) -> None:
         """Answer a decision task (``RespondDecisionTaskCompleted``).
 
@@ -286,6 +295,9 @@ class Decider(Actor):
             32,768 characters).
         :param retry: the call's :class:`swf.retry.RetryPolicy` (``None``:
             sent once); the connection's by default.
+        :param workflow_id: the task's workflow id, under which offloaded payloads are stored.
+        :raises swf.exceptions.PayloadTooLarge: a data field that does not fit
+            even after :attr:`payloads` (nothing was sent).
         :raises swf.exceptions.ValidationError: an oversized context, more than
             100 decisions, a bad decision, or a request over
             :data:`swf.models.decisions.MAX_REQUEST_BYTES` (nothing was sent);
@@ -293,7 +305,8 @@ class Decider(Actor):
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
         _check_length(execution_context, limits.MAX_DATA_LENGTH, "execution_context")
-        params: dict[str, Any] = {"taskToken": task_token, "decisions": fit_decisions(decisions or ())}
+        encoded = self.payloads.encode_decisions(decisions or (), domain=self.domain, workflow_id=workflow_id)
+        params: dict[str, Any] = {"taskToken": task_token, "decisions": fit_decisions(encoded)}
         if execution_context is not None:
             params["executionContext"] = execution_context
         check_request_size(params, "RespondDecisionTaskCompleted")
@@ -330,23 +343,44 @@ class ActivityWorker(Actor):
         )
         if not response.get("taskToken"):
             return None
-        return ActivityTask.from_response(response)
+        task = ActivityTask.from_response(response)
+        decoded = self.payloads.decode(task.input, "ActivityTask.input")
+        return task if decoded is task.input else dataclasses.replace(task, input=decoded)
 
-    def complete(self, task_token: str, result: str | None = None, *, retry: object = _ClientPolicy.CLIENT) -> None:
+    def complete(
+        self,
+        task_token: str,
+        result: str | None = None,
+        *,
+        retry: object = _ClientPolicy.CLIENT,
+        workflow_id: str = "",
+    ) -> None:
         """Report success (``RespondActivityTaskCompleted``).
 
         :param task_token: the polled task's token.
-        :param result: the result text (at most 32,768 characters), or ``None``.
+        :param result: the result text, or ``None``; encoded by :attr:`payloads`
+            (see :meth:`encode_result`).
         :param retry: the :class:`swf.retry.RetryPolicy` of the call (``None``:
             one attempt); by default the client's, as for :func:`swf.connection.call`.
-        :raises swf.exceptions.ValidationError: the result is too long; nothing was sent.
+        :param workflow_id: the task's workflow id, under which an offloaded result is stored.
+        :raises swf.exceptions.PayloadTooLarge: the result does not fit even
+            after :attr:`payloads`; nothing was sent.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
-        _check_length(result, limits.MAX_DATA_LENGTH, "result")
+        result = self.encode_result(result, workflow_id)
         params: dict[str, Any] = {"taskToken": task_token}
         if result is not None:
             params["result"] = result
         call(self.client, "RespondActivityTaskCompleted", retry=retry, **params)
+
+    def encode_result(self, result: str | None, workflow_id: str) -> str | None:
+        """The result as it will be sent: through :attr:`payloads` (stored, when offloaded).
+
+        :raises swf.exceptions.PayloadTooLarge: it does not fit; nothing was sent.
+        """
+        return self.payloads.encode(
+            result, "RespondActivityTaskCompleted.result", domain=self.domain, workflow_id=workflow_id
+        )
 
     def fail(
         self,
@@ -366,6 +400,9 @@ class ActivityWorker(Actor):
         :param retry: the call's retry policy, as for :meth:`complete`.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
+        details = self.payloads.encode(
+            details, "RespondActivityTaskFailed.details", domain=self.domain, workflow_id="", required=False
+        )
         reason, details = fit_reason(reason, details)
         params: dict[str, Any] = {"taskToken": task_token}
         if reason is not None:
@@ -399,6 +436,14 @@ class ActivityWorker(Actor):
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
         params: dict[str, Any] = {"taskToken": task_token}
+        details = self.payloads.encode(
+            details,
+            "RecordActivityTaskHeartbeat.details",
+            domain=self.domain,
+            workflow_id="",
+            limit=limits.MAX_HEARTBEAT_DETAILS_LENGTH,
+            required=False,
+        )
         if details is not None:
             params["details"] = truncate(details, limits.MAX_HEARTBEAT_DETAILS_LENGTH, "details")
         response = call(self.client, "RecordActivityTaskHeartbeat", retry=retry, **params)

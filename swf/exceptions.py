@@ -22,7 +22,11 @@ the AWS ``error_code``, ``message`` and the raw ``response``::
     │                                           OperationNotPermittedFault
     ├── ThrottlingError                         ThrottlingException (and kin)
     ├── ValidationError (ValueError)            ValidationException, and input
-    │                                           refused before any call is made
+    │   │                                       refused before any call is made
+    │   ├── PayloadTooLarge                     a data field over SWF's limit even
+    │   │                                       after the payload chain
+    │   └── PayloadError                        a stored payload that cannot be read
+    │                                           (wrong key, missing object, bad digest)
     ├── CredentialsError                        no or unreadable credentials
     ├── ConnectionError                         endpoint unreachable, timeouts
     ├── ResponseError                           any other fault code
@@ -46,6 +50,8 @@ __all__ = [
     "DomainDeprecatedError",
     "LimitExceededError",
     "OperationNotPermittedError",
+    "PayloadError",
+    "PayloadTooLarge",
     "ResponseError",
     "SWFError",
     "ThrottlingError",
@@ -161,6 +167,29 @@ class ThrottlingError(SWFError):
 
 class ValidationError(SWFError, ValueError):
     """Input refused: by SWF (``ValidationException``) or before any call."""
+
+
+class PayloadTooLarge(ValidationError):
+    """A data field too long for SWF even after the payload chain, refused before any call.
+
+    :param field: the field, as ``"<operation or decision>.<field>"`` (``"RespondActivityTaskCompleted.result"``).
+    :param size: its length in characters after the chain.
+    :param limit: SWF's limit for the field, in characters.
+    """
+
+    def __init__(self, field: str, size: int, limit: int) -> None:
+        super().__init__(f"{field} is {size} characters after the payload chain; SWF takes at most {limit}")
+        self.field = field
+        self.size = size
+        self.limit = limit
+
+
+class PayloadError(ValidationError):
+    """A payload that cannot be decoded: wrong key, missing stored object, digest mismatch; names the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
 
 
 class CredentialsError(SWFError):

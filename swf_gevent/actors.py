@@ -112,8 +112,9 @@ from gevent.threadpool import ThreadPool
 
 from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, DomainLike, timed_out_in_a_row
 from swf.exceptions import DoesNotExistError, SWFError, ThrottlingError, ValidationError
-from swf.models.decisions import MAX_DATA_LENGTH, fail_workflow_execution
+from swf.models.decisions import fail_workflow_execution
 from swf.models.events import DecisionTaskScheduled
+from swf.payloads import Payloads
 from swf.replay import DecisionMaker
 from swf.retry import NO_RETRY, RetryPolicy
 from swf_gevent import signals
@@ -505,6 +506,10 @@ class GreenletDecider(GreenletActor):
     :raises ValueError: ``max_decision_timeouts`` not an integer of at least 0.
     :param respond_retry: see :class:`GreenletActor`; the deadline of each
         answer is its decision task's ``startToCloseTimeout``.
+    :param payloads: the :class:`swf.payloads.Payloads` of the histories read
+        and the decisions sent; a data field that cannot fit raises
+        :class:`~swf.exceptions.PayloadTooLarge` and holds the decision task,
+        as a failing decider does.
     """
 
     def __init__(
@@ -520,6 +525,7 @@ class GreenletDecider(GreenletActor):
         max_restart_delay: float = 60.0,
         max_decision_timeouts: int = MAX_DECISION_TIMEOUTS,
         respond_retry: RetryPolicy | None = RESPOND_RETRY,
+        payloads: Payloads | None = None,
     ) -> None:
         if (
             isinstance(max_decision_timeouts, bool)
@@ -528,7 +534,7 @@ class GreenletDecider(GreenletActor):
         ):
             raise ValueError(f"max_decision_timeouts must be an integer of at least 0, got {max_decision_timeouts!r}")
         super().__init__(
-            Decider(domain, task_list, client=client, identity=identity),
+            Decider(domain, task_list, client=client, identity=identity, payloads=payloads),
             slots,
             restart_delay=restart_delay,
             max_restart_delay=max_restart_delay,
@@ -561,7 +567,12 @@ class GreenletDecider(GreenletActor):
             self._failed(task, err, began)
             return
         try:
-            self.decider.complete(task.task_token, decisions, retry=self._decision_retry(task, began))
+            self.decider.complete(
+                task.task_token,
+                decisions,
+                retry=self._decision_retry(task, began),
+                workflow_id=task.workflow_execution.workflow_id,
+            )
         except ValidationError as err:  # refused before the call, or SWF's ValidationException
             self._failed(task, err, began)
             return
@@ -606,7 +617,7 @@ class GreenletDecider(GreenletActor):
         details = f"decision tasks timed out in a row before this failed one: {timeouts}\n\n{trace}"
         decision = fail_workflow_execution(reason, details)
         try:
-            self.decider.complete(task.task_token, [decision])
+            self.decider.complete(task.task_token, [decision], workflow_id=task.workflow_execution.workflow_id)
         except SWFError as refused:
             log.warning(
                 "decision task %s of workflow %s run %s: failing the execution was refused (%s)",
@@ -700,6 +711,9 @@ class GreenletActivityWorker(GreenletActor):
         hub's thread pool by default.
     :param process_pool: where ``executor="process"`` functions run; the
         process-wide :class:`ProcessPool` (as many children as CPUs) by default.
+    :param payloads: the :class:`swf.payloads.Payloads` of task inputs, results
+        and details; a result that cannot fit fails its task with
+        :class:`~swf.exceptions.PayloadTooLarge`'s message as the reason.
     :raises TypeError: ``activities`` is neither (a dict, a module, an
         unmarked function...), saying what it takes.
     :raises ValueError: two of the functions perform the same activity type.
@@ -720,10 +734,11 @@ class GreenletActivityWorker(GreenletActor):
         heartbeat_retry: RetryPolicy | None = NO_RETRY,
         thread_pool: ThreadPool | None = None,
         process_pool: ProcessPool | None = None,
+        payloads: Payloads | None = None,
     ) -> None:
         registry = ActivityRegistry.of(activities)
         super().__init__(
-            ActivityWorker(domain, task_list, client=client, identity=identity),
+            ActivityWorker(domain, task_list, client=client, identity=identity, payloads=payloads),
             slots,
             restart_delay=restart_delay,
             max_restart_delay=max_restart_delay,
@@ -872,10 +887,8 @@ class GreenletActivityWorker(GreenletActor):
             value = self._call(definition, payload, run.context)
         finally:
             run.in_function = False
-        result = definition.codec.encode(value)
-        if result is not None and len(result) > MAX_DATA_LENGTH:
-            raise ValueError(f"result is {len(result)} characters; SWF takes at most {MAX_DATA_LENGTH}")
-        return result
+        # encoded (and stored, when offloaded) here, so a result that cannot fit fails the task with that reason
+        return self.worker.encode_result(definition.codec.encode(value), task.workflow_execution.workflow_id)
 
     def _call(self, definition: ActivityDefinition, payload: Any, context: ActivityContext) -> Any:
         function = definition.function

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from types import CodeType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from swf.models import decisions
 from swf_gevent.activities import ActivityDefinition, definition_of
 from swf_gevent.workflow.definition import RetryPolicy, WorkflowDefinition
 from swf_gevent.workflow.errors import ActivityFailed, TimedOut, WorkflowCodeError
@@ -460,9 +459,7 @@ def _encode(value: Any, what: str) -> str | None:
         text = json.dumps(value, separators=(",", ":"))
     except (TypeError, ValueError) as err:
         raise WorkflowCodeError(f"{what} cannot be encoded as JSON: {err}") from err
-    if len(text) > decisions.MAX_DATA_LENGTH:
-        raise WorkflowCodeError(f"{what} is {len(text)} characters of JSON; SWF allows {decisions.MAX_DATA_LENGTH}")
-    return text
+    return text  # its length is checked when the decision is built, after the payload chain
 
 
 def _decode(text: str | None) -> Any:

@@ -82,6 +82,7 @@ from swf.models import events as ev
 from swf.models.decisions import Decision
 from swf.models.events import ExecutionRef, HistoryEvent
 from swf.models.history import DecisionTask
+from swf.payloads import Payloads
 from swf.replay import recorded_decision_type
 from swf_gevent import signals
 from swf_gevent.signals import emit
@@ -260,10 +261,22 @@ class WorkflowRun:
     :param definition: the workflow's definition.
     :param task: the decision task, with the whole history.
     :param max_open: the cap on open activities, timers and children (each).
+    :param payloads: the chain and store the data fields of the decisions go through.
+    :param domain: the task's domain, under which offloaded payloads are stored.
     """
 
-    def __init__(self, definition: WorkflowDefinition, task: DecisionTask, *, max_open: int = DEFAULT_MAX_OPEN) -> None:
+    def __init__(
+        self,
+        definition: WorkflowDefinition,
+        task: DecisionTask,
+        *,
+        max_open: int = DEFAULT_MAX_OPEN,
+        payloads: Payloads | None = None,
+        domain: str = "",
+    ) -> None:
         self.definition = definition
+        self.payloads = payloads if payloads is not None else Payloads()
+        self.domain = domain
         self.task = task
         self.execution: ExecutionRef = task.workflow_execution
         self.max_open = max_open
@@ -423,15 +436,22 @@ class WorkflowRun:
                 self._bug = WorkflowCodeError(f"the workflow's result cannot be encoded as JSON: {err}")
                 self._finished = True
                 return
-            if result is not None and len(result) > decisions.MAX_DATA_LENGTH:
-                self._bug = WorkflowCodeError(
-                    f"the workflow's result is {len(result)} characters of JSON; SWF allows {decisions.MAX_DATA_LENGTH}"
-                )
-                self._finished = True
-                return
             self._close(
-                self._command("CompleteWorkflowExecution", "", lambda: decisions.complete_workflow_execution(result))
+                self._command(
+                    "CompleteWorkflowExecution",
+                    "",
+                    lambda: decisions.complete_workflow_execution(
+                        self.data(result, "CompleteWorkflowExecution.result")
+                    ),
+                )
             )
+
+    def data(self, text: str | None, field: str) -> str | None:
+        """A data field as it will be sent, through :attr:`payloads` (stored, when offloaded).
+
+        :raises swf.exceptions.PayloadTooLarge: it does not fit; the decision task is held.
+        """
+        return self.payloads.encode(text, field, domain=self.domain, workflow_id=self.execution.workflow_id)
 
     def fail_command(self, reason: str, details: str | None) -> _Command:
         if details is not None and len(details) > decisions.MAX_DATA_LENGTH - len(reason) - 2:
@@ -449,7 +469,7 @@ class WorkflowRun:
             payload: Any = {CONTINUED_KEY: {"input": state, "signals": carried}} if carried else state
             text = json.dumps(payload, separators=(",", ":")) if payload is not None else None
             return decisions.continue_as_new_workflow_execution(
-                input=text,
+                input=self.data(text, "ContinueAsNewWorkflowExecution.input"),
                 task_list=definition.task_list,
                 execution_start_to_close_timeout=definition.execution_timeout or decisions.DEFAULT,
                 task_start_to_close_timeout=definition.decision_timeout or decisions.DEFAULT,
@@ -564,15 +584,15 @@ class WorkflowRun:
         When replaying, the input is encoded only if the command is sent (a
         replayed command is matched against its history, never sent).
         """
-        _check_sizes("activity id", activity_id, None if self.is_replaying else encoded.text())
+        _check_id("activity id", activity_id)
+        if not self.is_replaying:
+            encoded.text()  # a value that is not JSON fails at the call
 
         def build() -> Decision:
-            text = encoded.text()
-            _check_sizes("activity id", activity_id, text)
             return decisions.schedule_activity_task(
                 activity_id,
                 (definition.name, definition.version),
-                input=text,
+                input=self.data(encoded.text(), "ScheduleActivityTask.input"),
                 task_list=task_list or definition.task_list,
                 start_to_close_timeout=_or_default(definition.start_to_close_timeout),
                 schedule_to_start_timeout=_or_default(definition.schedule_to_start_timeout),
@@ -635,13 +655,13 @@ class WorkflowRun:
     def start_child(self, workflow: WorkflowDefinition, encoded: str | None, workflow_id: str | None) -> ChildHandle:
         """Queue ``StartChildWorkflowExecution``."""
         child_id = workflow_id or _child_id(self.execution.workflow_id, self.next_id(workflow.name, "child"))
-        _check_sizes("child workflow id", child_id, encoded)
+        _check_id("child workflow id", child_id)
 
         def build() -> Decision:
             return decisions.start_child_workflow_execution(
                 child_id,
                 workflow.key,
-                input=encoded,
+                input=self.data(encoded, "StartChildWorkflowExecution.input"),
                 task_list=workflow.task_list,
                 execution_start_to_close_timeout=workflow.execution_timeout or decisions.DEFAULT,
                 task_start_to_close_timeout=workflow.decision_timeout or decisions.DEFAULT,
@@ -661,8 +681,10 @@ class WorkflowRun:
 
     def record_marker(self, name: str, details: str | None) -> None:
         """Queue ``RecordMarker``."""
-        _check_sizes("marker name", name, details)
-        self._issue("RecordMarker", name, lambda: decisions.record_marker(name, details))
+        _check_id("marker name", name)
+        self._issue(
+            "RecordMarker", name, lambda: decisions.record_marker(name, self.data(details, "RecordMarker.details"))
+        )
 
     def marker_details(self, name: str, ordinal: int) -> str | None:
         """Details of the ``ordinal``-th (1-based) marker ``name`` of the history, ``None`` if there is none."""
@@ -1025,14 +1047,10 @@ def _or_default(value: timedelta | None) -> decisions.Timeout:
     return value if value is not None else decisions.DEFAULT
 
 
-def _check_sizes(what: str, identifier: str, data: str | None) -> None:
-    """SWF's length limits, checked at the call (the rest of the checks run when the decision is sent)."""
+def _check_id(what: str, identifier: str) -> None:
+    """SWF's id length, checked at the call; data lengths are checked when the decision is built (:meth:`WorkflowRun.data`)."""
     if not identifier or len(identifier) > decisions.MAX_ID_LENGTH:
         raise WorkflowCodeError(f"{what} must be 1-{decisions.MAX_ID_LENGTH} characters, got {len(identifier)}")
-    if data is not None and len(data) > decisions.MAX_DATA_LENGTH:
-        raise WorkflowCodeError(
-            f"{what} {identifier}: {len(data)} characters of data; SWF allows {decisions.MAX_DATA_LENGTH}"
-        )
 
 
 def _child_id(parent: str, suffix: str) -> str:
@@ -1054,13 +1072,25 @@ class WorkflowDecider:
         below SWF's :data:`swf.limits.MAX_OPEN_PER_EXECUTION`.
     :param hold: hold the task on a bug (raise), failing the execution after
         its definition's ``max_held_tasks``; ``False`` always raises (replay, tests).
+    :param payloads: the :class:`swf.payloads.Payloads` the decisions' data
+        fields go through (the same as the decider actor's); a value that
+        cannot fit raises :class:`~swf.exceptions.PayloadTooLarge` and holds the task.
+    :param domain: the domain, under which offloaded payloads are stored.
     :raises TypeError: an item that is not a ``@wf.workflow`` definition.
     :raises ValueError: two definitions of one workflow type.
     """
 
     def __init__(
-        self, workflows: Iterable[WorkflowDefinition], *, max_open: int = DEFAULT_MAX_OPEN, hold: bool = True
+        self,
+        workflows: Iterable[WorkflowDefinition],
+        *,
+        max_open: int = DEFAULT_MAX_OPEN,
+        hold: bool = True,
+        payloads: Payloads | None = None,
+        domain: str = "",
     ) -> None:
+        self.payloads = payloads if payloads is not None else Payloads()
+        self.domain = domain
         self.workflows: Mapping[tuple[str, str], WorkflowDefinition] = definitions(workflows)
         if not 1 <= max_open < limits.MAX_OPEN_PER_EXECUTION:
             raise ValueError(f"max_open must be between 1 and {limits.MAX_OPEN_PER_EXECUTION - 1}, got {max_open!r}")
@@ -1086,7 +1116,7 @@ class WorkflowDecider:
             raise WorkflowCodeError(
                 f"no workflow definition for type {workflow_type.name}/{workflow_type.version} (known: {known})"
             )
-        run = WorkflowRun(definition, decision_task, max_open=self.max_open)
+        run = WorkflowRun(definition, decision_task, max_open=self.max_open, payloads=self.payloads, domain=self.domain)
         try:
             answer = run.decide()
         except (NondeterminismError, WorkflowCodeError) as err:
