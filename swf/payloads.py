@@ -27,7 +27,9 @@ Stored objects are content-addressed: the key is
 ``<domain>/<workflow id>/<digest of the plain text and the chain>`` (keyed with
 the encryption key when there is one, so the key reveals nothing of the value),
 so sending one value twice stores one object and a retried answer is
-idempotent. ``size`` and ``sha256`` are of the stored bytes, checked on fetch.
+idempotent. ``size`` is of the stored bytes; ``sha256`` is the address, checked
+against the decoded value (an encrypted value stored again has other bytes, and
+the same address and plain text).
 """
 
 from __future__ import annotations
@@ -373,15 +375,18 @@ class Payloads:
 
     def _offload(self, plain: bytes, data: bytes, ids: str, domain: str, workflow_id: str) -> str:
         assert self.store is not None
-        secret = b"".join(codec.secret or b"" for codec in self.codecs)
-        address = hmac.new(secret, ids.encode() + b"\0" + plain, hashlib.sha256).hexdigest()
+        address = self._address(ids, plain)
         key = f"{domain}/{workflow_id or '_'}/{address}"
         self.store.put(key, data)
-        digest = hashlib.sha256(data).hexdigest()
-        self._remember((key, digest), data)
-        reference = {"driver": self.store.driver, "key": key, "size": len(data), "sha256": digest, "codecs": ids}
+        self._remember((key, address), data)
+        reference = {"driver": self.store.driver, "key": key, "size": len(data), "sha256": address, "codecs": ids}
         log.debug("offloaded %d bytes to %s %s", len(data), self.store.driver, key)
         return _REFERENCE + json.dumps(reference, separators=(",", ":"))
+
+    def _address(self, ids: str, plain: bytes) -> str:
+        """SHA-256 of the chain's ids and the plain bytes, keyed with the codecs' secrets (HMAC) when there are any."""
+        secret = b"".join(codec.secret or b"" for codec in self.codecs)
+        return hmac.new(secret, ids.encode() + b"\0" + plain, hashlib.sha256).hexdigest()
 
     def encode_decisions(
         self, decisions: Iterable[Mapping[str, Any]], *, domain: str, workflow_id: str
@@ -449,6 +454,8 @@ class Payloads:
                 data = codec.decode(data)
             except ValueError as err:
                 raise PayloadError(field, str(err)) from None
+        if text.startswith(_REFERENCE) and not hmac.compare_digest(self._address(ids, data), str(reference["sha256"])):
+            raise PayloadError(field, f"stored object {reference['key']!r} does not match its sha256")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -469,8 +476,8 @@ class Payloads:
             data = self.store.get(key)
         except KeyError:
             raise PayloadError(field, f"no stored object {key!r} in {self.store!r}") from None
-        if len(data) != int(reference["size"]) or hashlib.sha256(data).hexdigest() != digest:
-            raise PayloadError(field, f"stored object {key!r} does not match its size and sha256")
+        if len(data) != int(reference["size"]):
+            raise PayloadError(field, f"stored object {key!r} is {len(data)} bytes, not {reference['size']}")
         self._remember((key, digest), data)
         return data
 

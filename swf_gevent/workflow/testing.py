@@ -32,6 +32,7 @@ from swf.models import events as ev
 from swf.models.decisions import Decision
 from swf.models.events import ExecutionRef
 from swf.models.history import DecisionTask, History
+from swf.payloads import Payloads
 from swf.replay import REPLAY_EXECUTION, REPLAY_TOKEN
 from swf_gevent.workflow.decider import WorkflowDecider
 from swf_gevent.workflow.definition import WorkflowDefinition
@@ -62,6 +63,7 @@ def replay(
     workflows: Iterable[WorkflowDefinition],
     *,
     workflow_execution: ExecutionRef | None = None,
+    payloads: Payloads | None = None,
 ) -> list[Decision]:
     """Replay a recorded history with the current workflow code, checking every answered decision task.
 
@@ -69,6 +71,8 @@ def replay(
     :param workflows: the ``@wf.workflow`` definitions; the one for the history's workflow type is used.
     :param workflow_execution: ids to give the replay when the source has none; give the
         recorded workflow id when the workflow starts children with default ids (derived from it).
+    :param payloads: the :class:`swf.payloads.Payloads` that decodes the history's
+        encoded fields and references (fetched from its store).
     :returns: the decisions the code makes after the last recorded event
         (``[]`` when the last decision task was answered).
     :raises swf_gevent.workflow.NondeterminismError: the code issues other commands than were
@@ -76,7 +80,9 @@ def replay(
     :raises swf_gevent.workflow.WorkflowCodeError: the code raised an unexpected error.
     :raises swf.exceptions.ValidationError: a history with no ``WorkflowExecutionStarted`` or decision task.
     """
-    decider = WorkflowDecider(workflows, hold=False)
+    decider = WorkflowDecider(workflows, hold=False, payloads=payloads)
+    if payloads is not None and isinstance(history, History):
+        history = History.from_events(payloads.decode_events(history.to_document()["events"]))
     return decider.decide(_whole_task(history, workflow_execution))
 
 
@@ -123,7 +129,7 @@ class WorkflowRun:
         """
         params: dict[str, Any] = {"domain": self.env.domain, "workflowId": self.workflow_id, "signalName": name}
         if value is not None:
-            params["input"] = json.dumps(value)
+            params["input"] = self.env._encode(json.dumps(value), "SignalWorkflowExecution.input", self.workflow_id)
         self.env._call("SignalWorkflowExecution", **params)
 
     def cancel(self) -> None:
@@ -207,7 +213,7 @@ class WorkflowRun:
                     run_id = attrs["newExecutionRunId"]
                     continue
                 if last.event_type == "WorkflowExecutionCompleted":
-                    text = attrs.get("result")
+                    text = self.env.payloads.decode(attrs.get("result"), "WorkflowExecutionCompleted.result")
                     return json.loads(text) if text else None
                 reason = attrs.get("reason") or attrs.get("timeoutType")
                 raise WorkflowFailed(info.get("closeStatus", last.event_type), reason, attrs.get("details"))
@@ -252,6 +258,9 @@ class WorkflowEnvironment:
     :param domain: the domain registered; a fresh ``test-...`` name by default.
     :param poll_timeout: seconds the endpoint holds an empty poll (short, so closing is quick).
     :param activity_slots: activity tasks each worker runs at once.
+    :param payloads: the :class:`swf.payloads.Payloads` of every actor, start,
+        signal, result and replay (histories read with :meth:`WorkflowRun.history`
+        hold the fields as sent).
     :raises ValueError: the workflows are empty or two share a type.
     :raises RuntimeError: entering in a process gevent has not patched, or entering twice.
     """
@@ -265,6 +274,7 @@ class WorkflowEnvironment:
         domain: str | None = None,
         poll_timeout: float = 0.5,
         activity_slots: int = 10,
+        payloads: Payloads | None = None,
     ) -> None:
         from swf_gevent.activities import ActivityRegistry
 
@@ -279,6 +289,7 @@ class WorkflowEnvironment:
         self.domain = domain or f"test-{uuid.uuid4().hex[:12]}"
         self.poll_timeout = poll_timeout
         self.activity_slots = activity_slots
+        self.payloads = payloads if payloads is not None else Payloads()
         self.local: Any = None
         self.client: Any = None
         self._actors: list[Any] = []
@@ -355,16 +366,23 @@ class WorkflowEnvironment:
         from swf_gevent.activities import ActivityRegistry
         from swf_gevent.actors import GreenletActivityWorker, GreenletDecider
 
-        decider = WorkflowDecider(self.workflows)
+        decider = WorkflowDecider(self.workflows, payloads=self.payloads, domain=self.domain)
         for task_list in sorted({w.task_list or DECISION_TASK_LIST for w in self.workflows}):
-            self._actors.append(GreenletDecider(self.domain, task_list, decider, client=self.client, slots=2))
+            self._actors.append(
+                GreenletDecider(self.domain, task_list, decider, client=self.client, slots=2, payloads=self.payloads)
+            )
         by_list: dict[str, list[Any]] = {}
         for a in self.activities:
             by_list.setdefault(a.task_list or ACTIVITY_TASK_LIST, []).append(a)
         for task_list, definitions in sorted(by_list.items()):
             self._actors.append(
                 GreenletActivityWorker(
-                    self.domain, task_list, ActivityRegistry(definitions), client=self.client, slots=self.activity_slots
+                    self.domain,
+                    task_list,
+                    ActivityRegistry(definitions),
+                    client=self.client,
+                    slots=self.activity_slots,
+                    payloads=self.payloads,
                 )
             )
         for actor in self._actors:
@@ -387,6 +405,7 @@ class WorkflowEnvironment:
         :param workflow_id: the workflow id; ``"<type name>-<random hex>"`` by default.
         :returns: a :class:`WorkflowRun`.
         :raises ValueError: ``workflow`` is not one of the environment's definitions.
+        :raises swf.exceptions.PayloadTooLarge: the input does not fit even after :attr:`payloads`; nothing was sent.
         :raises swf.exceptions.SWFError: SWF refused the start (an open execution has that id...).
         """
         if workflow not in self.workflows:
@@ -398,7 +417,7 @@ class WorkflowEnvironment:
             "workflowType": {"name": workflow.name, "version": workflow.version},
         }
         if input is not None:
-            params["input"] = json.dumps(input)
+            params["input"] = self._encode(json.dumps(input), "StartWorkflowExecution.input", workflow_id)
         return WorkflowRun(self, workflow_id, str(self._call("StartWorkflowExecution", **params)["runId"]))
 
     def sleep(self, duration: timedelta, *, settle_timeout: float = 10.0) -> datetime:
@@ -465,6 +484,7 @@ class WorkflowEnvironment:
                         events,
                         self.workflows,
                         workflow_execution=ExecutionRef(execution.workflow_id, execution.run_id),
+                        payloads=self.payloads,
                     )
                 except NondeterminismError as err:
                     broken.append(err)  # its message names the workflow id, run id and file:line
@@ -473,6 +493,9 @@ class WorkflowEnvironment:
         return broken
 
     # -- calls --------------------------------------------------------------------------
+
+    def _encode(self, text: str, field: str, workflow_id: str) -> str | None:
+        return self.payloads.encode(text, field, domain=self.domain, workflow_id=workflow_id)
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         from swf.connection import call
