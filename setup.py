@@ -29,6 +29,7 @@ setup(
             "ruff>=0.6",
             "prometheus-client>=0.17",
             "statsd>=4.0",
+            "cryptography>=41",
             # the web UI's browser tests drive Debian's chromium through its chromedriver
             "selenium>=4.10",
             # the documentation is built (sphinx -W) and its examples run by the suite
@@ -38,6 +39,8 @@ setup(
         "docs": ["sphinx>=7.2", "furo>=2024.1"],
         "prometheus": ["prometheus-client>=0.17"],
         "statsd": ["statsd>=4.0"],
+        # Fernet encryption of payloads (swf.payloads.Fernet)
+        "encryption": ["cryptography>=41"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -44,7 +44,7 @@ import logging
 import os
 import threading
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -53,13 +53,14 @@ from swf import limits
 from swf.exceptions import PayloadError, PayloadTooLarge, ValidationError
 
 __all__ = [
+    "Codec",
     "DATA_FIELDS",
     "DEFAULT_THRESHOLD",
-    "KEY_ENVIRONMENT_VARIABLE",
-    "Codec",
     "DirectoryStore",
     "Fernet",
+    "KEY_ENVIRONMENT_VARIABLE",
     "MemoryStore",
+    "OPTIONS",
     "PayloadStore",
     "Payloads",
     "S3Store",
@@ -74,6 +75,23 @@ DATA_FIELDS = ("input", "result", "details")
 DEFAULT_THRESHOLD = 8192
 #: Where :class:`Fernet` reads its key when none is given.
 KEY_ENVIRONMENT_VARIABLE = "SWF_PAYLOAD_KEY"
+
+#: The keys of a ``[payloads]`` config section (:meth:`Payloads.from_options`).
+OPTIONS = frozenset(
+    {
+        "compression",
+        "encryption",
+        "key",
+        "store",
+        "bucket",
+        "prefix",
+        "endpoint_url",
+        "path",
+        "threshold",
+        "fetch_concurrency",
+        "cache_size",
+    }
+)
 
 _INLINE = "swfp1:"
 _REFERENCE = "swfp1@"
@@ -534,30 +552,38 @@ class Payloads:
     # -- config ----------------------------------------------------------
 
     @classmethod
-    def from_options(cls, options: Mapping[str, str], where: str = "[payloads]") -> Payloads:
+    def from_options(
+        cls,
+        options: Mapping[str, str],
+        where: str = "[payloads]",
+        error: Callable[[str, str], Exception] | None = None,
+    ) -> Payloads:
         """Build from a config section's options (the runner's and the replayer's ``[payloads]``).
 
-        Keys: ``compression`` (``zlib`` or ``none``), ``encryption`` (``fernet``
-        or ``none``), ``key`` (a Fernet key; else :data:`KEY_ENVIRONMENT_VARIABLE`),
-        ``store`` (``s3``, ``directory``, ``memory`` or ``none``), ``bucket``,
-        ``prefix``, ``endpoint_url`` (s3), ``path`` (directory), ``threshold``,
-        ``fetch_concurrency`` and ``cache_size`` (integers).
+        Keys (:data:`OPTIONS`): ``compression`` (``zlib`` or ``none``),
+        ``encryption`` (``fernet`` or ``none``), ``key`` (a Fernet key; else
+        :data:`KEY_ENVIRONMENT_VARIABLE`), ``store`` (``s3``, ``directory``,
+        ``memory`` or ``none``), ``bucket``, ``prefix``, ``endpoint_url`` (s3),
+        ``path`` (directory), ``threshold`` (characters), ``fetch_concurrency``
+        and ``cache_size`` (integers).
 
         :param where: names the section in errors (``"demo.ini [payloads]"``).
-        :raises swf.exceptions.ValidationError: one line naming ``where`` and the key.
+        :param error: makes the error for ``(key, problem)``; by default a
+            :class:`~swf.exceptions.ValidationError` ``"<where> <key>: <problem>"``.
+        :raises swf.exceptions.ValidationError: (or ``error``'s) one line naming the key; never shows the key's value.
         """
-        known = {
-            "compression", "encryption", "key", "store", "bucket", "prefix", "endpoint_url",
-            "path", "threshold", "fetch_concurrency", "cache_size",
-        }  # fmt: skip
+
+        def fail(key: str, problem: str) -> Exception:
+            return error(key, problem) if error is not None else ValidationError(f"{where} {key}: {problem}")
+
         for key in options:
-            if key not in known:
-                raise ValidationError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+            if key not in OPTIONS:
+                raise fail(key, f"unknown key (known: {', '.join(sorted(OPTIONS))})")
 
         def choice(key: str, values: tuple[str, ...]) -> str:
             value = options.get(key, "none").strip().lower()
             if value not in values:
-                raise ValidationError(f"{where} {key}: must be one of {', '.join(values)}, got {value!r}")
+                raise fail(key, f"must be one of {', '.join(values)}, got {value!r}")
             return value
 
         def number(key: str, default: int) -> int:
@@ -567,9 +593,9 @@ class Payloads:
             try:
                 value = int(raw)
             except ValueError:
-                raise ValidationError(f"{where} {key}: must be an integer, got {raw!r}") from None
+                raise fail(key, f"must be an integer, got {raw!r}") from None
             if value < 1:
-                raise ValidationError(f"{where} {key}: must be at least 1, got {value}")
+                raise fail(key, f"must be at least 1, got {value}")
             return value
 
         codecs: list[Codec] = []
@@ -579,16 +605,18 @@ class Payloads:
             try:
                 codecs.append(Fernet(options.get("key") or None))
             except ValidationError as err:
-                raise ValidationError(f"{where} key: {err}") from None
+                raise fail("key", str(err)) from None
+        elif options.get("key"):
+            raise fail("key", "given, but encryption is not fernet")
         store: PayloadStore | None = None
         kind = choice("store", ("s3", "directory", "memory", "none"))
         if kind == "s3":
             if not options.get("bucket"):
-                raise ValidationError(f"{where} bucket: store = s3 needs a bucket")
+                raise fail("bucket", "store = s3 needs a bucket")
             store = S3Store(options["bucket"], options.get("prefix", ""), endpoint_url=options.get("endpoint_url"))
         elif kind == "directory":
             if not options.get("path"):
-                raise ValidationError(f"{where} path: store = directory needs a path")
+                raise fail("path", "store = directory needs a path")
             store = DirectoryStore(options["path"])
         elif kind == "memory":
             store = MemoryStore()

@@ -31,6 +31,8 @@ the class is instantiated with no arguments.
 from __future__ import annotations
 
 import argparse
+import configparser
+import dataclasses
 import importlib
 import json
 import logging
@@ -46,11 +48,14 @@ from swf.models import events as ev
 from swf.models.decisions import Decision, attributes_key, decision_fields, fit_decisions
 from swf.models.events import ExecutionRef
 from swf.models.history import DecisionTask, History, read_json
+from swf.payloads import Payloads
 
 __all__ = [
     "DecisionMaker",
     "ReplayStep",
+    "decode_source",
     "load_decider",
+    "load_payloads",
     "main",
     "recorded_decision_type",
     "replay",
@@ -432,6 +437,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workflow-id", default=None, help="workflow id to give the task")
     parser.add_argument("--run-id", default=None, help="run id to give the task")
     parser.add_argument("--traceback", action="store_true", help="when the decider raises, print its traceback too")
+    parser.add_argument(
+        "--payloads",
+        default=None,
+        metavar="CONFIG",
+        help="ini file whose [payloads] section decodes the history's encoded fields and references",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     execution = None
@@ -442,9 +453,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = 0
     differing: list[ReplayStep] = []
     try:
+        source: HistorySource = args.history
+        if args.payloads is not None:
+            source = decode_source(args.history, load_payloads(args.payloads))
         decider = _Watched(load_decider(args.decider))
         if args.each:
-            steps = replay_each(args.history, decider, workflow_execution=execution)
+            steps = replay_each(source, decider, workflow_execution=execution)
             output: Any = [
                 {
                     "startedEventId": step.started_event_id,
@@ -459,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if differing:
                 status = 1
         else:
-            output = replay(args.history, decider, at=args.at, workflow_execution=execution)
+            output = replay(source, decider, at=args.at, workflow_execution=execution)
     except _DeciderRaised as raised:
         error = raised.error
         if args.traceback:
@@ -488,6 +502,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"swf.replay: DecisionTaskStarted event {step.started_event_id}: {step.difference}", file=sys.stderr)
         print("swf.replay: some decision points do not match what was recorded", file=sys.stderr)
     return status
+
+
+def load_payloads(path: str | os.PathLike[str]) -> Payloads:
+    """The :class:`swf.payloads.Payloads` of an ini file's ``[payloads]`` section (the runner's config).
+
+    :raises swf.exceptions.ValidationError: one line naming the file, the section and the key.
+    :raises OSError: the file cannot be read.
+    """
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=("#", ";"), default_section="\0")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    with open(path, encoding="utf-8") as stream:
+        try:
+            parser.read_file(stream)
+        except configparser.Error as err:
+            raise ValidationError(f"{os.fspath(path)}: {' '.join(str(err).split())}") from None
+    if not parser.has_section("payloads"):
+        raise ValidationError(f"{os.fspath(path)}: [payloads]: missing section")
+    return Payloads.from_options(dict(parser["payloads"]), f"{os.fspath(path)}: [payloads]")
+
+
+def decode_source(history: HistorySource, payloads: Payloads) -> DecisionTask | History:
+    """The history (or task) with its encoded fields decoded and references fetched by ``payloads``.
+
+    :raises swf.exceptions.PayloadError: a field that cannot be decoded, naming it.
+    """
+    task, events = _source(history)
+    decoded = History.from_events(payloads.decode_events(events.to_document()["events"]))
+    return decoded if task is None else dataclasses.replace(task, history=decoded)
 
 
 def _source(history: HistorySource) -> tuple[DecisionTask | None, History]:

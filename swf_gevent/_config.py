@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from swf import limits
 from swf.limits import MAX_DATA_LENGTH, MAX_NAME_LENGTH, MAX_VERSION_LENGTH, SWF_POLL_HOLD, naming_problem
+from swf.payloads import OPTIONS, Payloads
 from swf_gevent._handler_config import read_handlers
 
 __all__ = [
@@ -39,6 +40,7 @@ _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     # section kind: (required keys, optional keys)
+    "payloads": (frozenset(), OPTIONS),
     "swf": (
         frozenset({"domain"}),
         frozenset(
@@ -206,6 +208,7 @@ class Config:
     read_timeout: float = MIN_DEFAULT_READ_TIMEOUT  # seconds a long poll waits for its answer (above poll_timeout)
     unknown_domain_timeout: float = UNKNOWN_DOMAIN_TIMEOUT  # seconds of nothing but UnknownResourceFault
     debug_loggers: tuple[str, ...] = ()  # loggers of QUIET_LOGGERS let through at DEBUG
+    payloads: Payloads = field(default_factory=Payloads)  # [payloads]: every actor's codec chain and store
 
     @property
     def local(self) -> bool:
@@ -253,6 +256,8 @@ class _Reader:
     def __init__(self, path: str, parser: configparser.ConfigParser) -> None:
         self.path = path
         self.parser = parser
+        self.domain = ""
+        self.payloads = Payloads()
 
     def error(self, section: str | None, key: str | None, problem: str) -> ConfigError:
         return ConfigError(self.path, section, key, problem)
@@ -265,11 +270,12 @@ class _Reader:
                 raise self.error(
                     section,
                     None,
-                    "unknown section (expected [swf], [activities:<name>], [decider:<name>], [executions], [handlers])",
+                    "unknown section (expected [swf], [activities:<name>], [decider:<name>], [executions], [handlers], "
+                    "[payloads])",
                 )
             if kind in ("activities", "decider") and not section.partition(":")[2].strip():
                 raise self.error(section, None, f"name the group: [{kind}:<name>]")
-            if kind in ("swf", "executions") and section != kind:
+            if kind in ("swf", "executions", "payloads") and section != kind:
                 raise self.error(section, None, f"unknown section (did you mean [{kind}]?)")
             if section != "handlers":
                 self.check_keys(section, kind)
@@ -287,6 +293,14 @@ class _Reader:
         default_poll = LOCAL_POLL_TIMEOUT if endpoint_url == "local" else SWF_POLL_HOLD
         poll_timeout = self.number("swf", "poll_timeout", default_poll, SWF_POLL_HOLD)
         domain = self.name("swf", "domain", MAX_NAME_LENGTH)
+        self.domain = domain
+        self.payloads = (
+            Payloads.from_options(
+                dict(self.parser["payloads"]), error=lambda key, problem: self.error("payloads", key, problem)
+            )
+            if "payloads" in sections
+            else Payloads()
+        )
 
         activities = tuple(self.activity_group(s) for s in sections if s.startswith("activities:"))
         deciders = tuple(self.decider_group(s) for s in sections if s.startswith("decider:"))
@@ -325,6 +339,7 @@ class _Reader:
             deciders=deciders,
             executions=executions,
             handlers=handlers,
+            payloads=self.payloads,
             processes=self.positive_int("swf", "processes", 1, MAX_PROCESSES),
             stop_timeout=self.number("swf", "stop_timeout", STOP_TIMEOUT),
             hub_block_threshold=self.number("swf", "hub_block_threshold", HUB_BLOCK_THRESHOLD),
@@ -518,7 +533,7 @@ class _Reader:
             name=section.split(":", 1)[1].strip(),
             task_list=task_list,
             greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
-            decider=WorkflowDecider(definitions),
+            decider=WorkflowDecider(definitions, payloads=self.payloads, domain=self.domain),
             workflow_type="",
             workflow_version="",
             execution_timeout=0,

@@ -213,6 +213,7 @@ def _actors(config: Config, client: Any) -> list[GreenletActor]:
                 group.decider,
                 client=client,
                 identity=f"{host}:decider:{group.name}:{i}"[:256],
+                payloads=config.payloads,
             )
             for i in range(group.greenlets)
         ]
@@ -224,6 +225,7 @@ def _actors(config: Config, client: Any) -> list[GreenletActor]:
                 workers.registry,
                 client=client,
                 identity=f"{host}:activities:{workers.name}:{i}"[:256],
+                payloads=config.payloads,
             )
             for i in range(workers.greenlets)
         ]
