@@ -315,7 +315,7 @@ def test_bad_value_exits_2_with_one_line(
         ({k: v for k, v in GOOD.items() if k != "swf"}, "[swf]: missing section"),
         (
             {**GOOD, "activites:typo": {"task_list": "x"}},
-            "[activites:typo]: unknown section (expected [swf], [activities:<name>], [decider:<name>], [executions], [handlers])",
+            "[activites:typo]: unknown section (expected [swf], [activities:<name>], [decider:<name>], [executions], [handlers], [payloads])",
         ),
         ({**GOOD, "activities:": {"task_list": "x"}}, "[activities:]: name the group: [activities:<name>]"),
         ({"swf": GOOD["swf"]}, "[swf]: nothing to run: add an [activities:<name>] or [decider:<name>] section"),
@@ -572,3 +572,15 @@ def test_bad_workflow_group_exits_2_with_one_line(
     sections = {**GOOD, "decider:flow": group, "executions": {**GOOD["executions"], **executions}}
     path = _write(tmp_path, sections)
     assert _run(path) == (2, [f"{path}: {expected}"])
+
+
+def test_payloads_section_configures_every_actor_and_names_bad_keys(tmp_path: Path) -> None:
+    """[payloads] gives the config's Payloads; a bad key exits 2 with one line naming file, section and key."""
+    sections = {name: dict(keys) for name, keys in GOOD.items()}
+    sections["payloads"] = {"compression": "zlib", "store": "directory", "path": str(tmp_path / "store")}
+    sys.path.insert(0, str(tmp_path))
+    config = load(_write(tmp_path, sections))
+    assert [c.codec_id for c in config.payloads.codecs] == ["z"] and config.payloads.store is not None
+    sections["payloads"] = {"store": "s3"}
+    path = _write(tmp_path, sections)
+    assert _run(path) == (2, [f"{path}: [payloads] bucket: store = s3 needs a bucket"])
