@@ -156,7 +156,10 @@ def test_context_describes_the_task(swf_client: Any, domain: str, receivers: Any
 def test_oversized_result_fails_the_task_saying_so(swf_client: Any, domain: str, receivers: Any) -> None:
     """A result over 32,768 characters fails the task with a reason giving its size and the limit; the worker lives."""
     payload, execution = _run_one(swf_client, domain, "h", "huge", None, signals.activity_task_failed, receivers)
-    expected = f"ValueError: result is {MAX_DATA_LENGTH + 3} characters; SWF takes at most {MAX_DATA_LENGTH}"
+    expected = (
+        f"PayloadTooLarge: RespondActivityTaskCompleted.result is {MAX_DATA_LENGTH + 3} characters "
+        f"after the payload chain; SWF takes at most {MAX_DATA_LENGTH}"
+    )
     assert payload["reason"] == expected
     assert execution.attributes("ActivityTaskFailed")[0]["reason"] == expected
 
