@@ -389,6 +389,7 @@ class ActivityWorker(Actor):
         reason: str | None = None,
         *,
         retry: object = _ClientPolicy.CLIENT,
+        workflow_id: str = "",
     ) -> None:
         """Report failure (``RespondActivityTaskFailed``).
 
@@ -398,10 +399,11 @@ class ActivityWorker(Actor):
         :param reason: a one-line cause; over 256 characters it is cut with a
             marker and kept whole at the head of ``details``.
         :param retry: the call's retry policy, as for :meth:`complete`.
+        :param workflow_id: the task's workflow id, under which offloaded details are stored.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
         details = self.payloads.encode(
-            details, "RespondActivityTaskFailed.details", domain=self.domain, workflow_id="", required=False
+            details, "RespondActivityTaskFailed.details", domain=self.domain, workflow_id=workflow_id, required=False
         )
         reason, details = fit_reason(reason, details)
         params: dict[str, Any] = {"taskToken": task_token}
@@ -425,13 +427,21 @@ class ActivityWorker(Actor):
             params["details"] = truncate(details, limits.MAX_DATA_LENGTH, "details")
         call(self.client, "RespondActivityTaskCanceled", retry=retry, **params)
 
-    def heartbeat(self, task_token: str, details: str | None = None, *, retry: object = _ClientPolicy.CLIENT) -> bool:
+    def heartbeat(
+        self,
+        task_token: str,
+        details: str | None = None,
+        *,
+        retry: object = _ClientPolicy.CLIENT,
+        workflow_id: str = "",
+    ) -> bool:
         """Tell SWF the task is alive (``RecordActivityTaskHeartbeat``).
 
         :param task_token: the polled task's token.
         :param details: progress text; over 2,048 characters it keeps its
             head and tail around a marker.
         :param retry: the call's retry policy, as for :meth:`complete`.
+        :param workflow_id: the task's workflow id, under which offloaded details are stored.
         :returns: ``True`` when cancellation of the task was requested.
         :raises swf.exceptions.DoesNotExistError: the task is closed or timed out.
         """
@@ -440,7 +450,7 @@ class ActivityWorker(Actor):
             details,
             "RecordActivityTaskHeartbeat.details",
             domain=self.domain,
-            workflow_id="",
+            workflow_id=workflow_id,
             limit=limits.MAX_HEARTBEAT_DETAILS_LENGTH,
             required=False,
         )

@@ -185,6 +185,7 @@ class Run:
             execution_start_to_close_timeout=timedelta(seconds=group.execution_timeout),
             task_start_to_close_timeout=timedelta(seconds=group.decision_timeout),
             child_policy=group.child_policy,
+            payloads=self.config.payloads,
         )
         batch.start()
         error = batch.error

@@ -96,6 +96,7 @@ thread runs on, its result dropped. A function in a child process
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import time
 import traceback
@@ -809,7 +810,8 @@ class GreenletActivityWorker(GreenletActor):
 
     def _report_failure(self, run: _Run, reason: str, details: str | None) -> None:
         log.debug("activity %s failed: %s", run.task.activity_id, reason)
-        if self._answer(run, "fail", self.worker.fail, details, reason):
+        fail = functools.partial(self.worker.fail, workflow_id=run.task.workflow_execution.workflow_id)
+        if self._answer(run, "fail", fail, details, reason):
             emit(
                 signals.activity_task_failed,
                 self,
@@ -907,7 +909,12 @@ class GreenletActivityWorker(GreenletActor):
 
     def _heartbeat(self, run: _Run, details: str | None) -> bool:
         """One heartbeat now; whether cancellation was requested (raises what the call raised)."""
-        cancel_requested = self.worker.heartbeat(run.task.task_token, details, retry=self.heartbeat_retry)
+        cancel_requested = self.worker.heartbeat(
+            run.task.task_token,
+            details,
+            retry=self.heartbeat_retry,
+            workflow_id=run.task.workflow_execution.workflow_id,
+        )
         emit(signals.heartbeat_sent, self, task=run.task, cancel_requested=cancel_requested)
         return cancel_requested
 

@@ -32,6 +32,7 @@ from swf.models.domain import Domain
 
 if TYPE_CHECKING:
     from swf.models.history import History
+    from swf.payloads import Payloads
 
 __all__ = ["OpenCounts", "WorkflowExecution", "WorkflowType"]
 
@@ -121,6 +122,7 @@ class WorkflowType(_TypeModel):
         task_start_to_close_timeout: timedelta | None = None,
         child_policy: str | None = None,
         lambda_role: str | None = None,
+        payloads: Payloads | None = None,
     ) -> WorkflowExecution:
         """Start an execution of this type (``StartWorkflowExecution``).
 
@@ -138,6 +140,8 @@ class WorkflowType(_TypeModel):
         :param task_start_to_close_timeout: how long a decision task may take.
         :param child_policy: ``TERMINATE``, ``REQUEST_CANCEL`` or ``ABANDON``.
         :param lambda_role: IAM role ARN for Lambda tasks.
+        :param payloads: the :class:`swf.payloads.Payloads` the input goes
+            through (stored under the domain and ``workflow_id`` when offloaded).
         :returns: the started :class:`WorkflowExecution` (status ``OPEN``;
             attributes SWF chose, such as the start time, are unknown until
             :meth:`WorkflowExecution.upstream`).
@@ -156,6 +160,10 @@ class WorkflowType(_TypeModel):
             "workflowId": workflow_id,
             "workflowType": self._type_ref(),
         }
+        if payloads is not None:
+            input = payloads.encode(  # noqa: A001 - SWF's name
+                input, "StartWorkflowExecution.input", domain=self.domain.name, workflow_id=workflow_id
+            )
         if input is not None:
             params["input"] = check_string(input, "input", "Data")
         tags = _check_tags(tag_list)
@@ -416,11 +424,18 @@ class WorkflowExecution(Model):
 
     # -- actions --------------------------------------------------------------------
 
-    def signal(self, signal_name: str, input: str | None = None) -> None:  # noqa: A002 - SWF's name
+    def signal(
+        self,
+        signal_name: str,
+        input: str | None = None,  # noqa: A002 - SWF's name
+        *,
+        payloads: Payloads | None = None,
+    ) -> None:
         """Send a signal to this run (``SignalWorkflowExecution``).
 
         :param signal_name: the signal name (1 to 256 characters).
         :param input: the signal's input (at most 32768 characters); ``None`` sends none.
+        :param payloads: the :class:`swf.payloads.Payloads` the input goes through.
         :raises swf.exceptions.DoesNotExistError: the execution is unknown or closed.
         """
         params: dict[str, Any] = {
@@ -429,6 +444,10 @@ class WorkflowExecution(Model):
             "runId": self.run_id,
             "signalName": check_string(signal_name, "signal_name", "SignalName"),
         }
+        if payloads is not None:
+            input = payloads.encode(  # noqa: A001 - SWF's name
+                input, "SignalWorkflowExecution.input", domain=self.domain.name, workflow_id=self.workflow_id
+            )
         if input is not None:
             params["input"] = check_string(input, "input", "Data")
         call(self._client(), "SignalWorkflowExecution", **params)

@@ -180,3 +180,19 @@ def test_workflow_result_too_large_holds_the_decision_task_and_is_offloaded_with
     [done] = wf.WorkflowDecider([big_result], payloads=Payloads(store=store), domain="d").decide(task_for(history))
     sent = done["completeWorkflowExecutionDecisionAttributes"]["result"]
     assert sent.startswith("swfp1@") and len(store.objects) == 1
+
+
+@wf.workflow("waits", version="1")
+def waits(ctx: wf.Context, _: Any) -> int:
+    return len(ctx.wait_signal("load"))
+
+
+def test_large_signal_input_is_offloaded_and_delivered() -> None:
+    """A 100 KB signal input reaches the workflow whole while the history holds a reference."""
+    store = MemoryStore()
+    with gevent.Timeout(60), WorkflowEnvironment([waits], payloads=Payloads(store=store)) as env:
+        run = env.start(waits, None)
+        run.signal("load", "s" * 100_000)
+        assert run.result(timeout=30) == 100_000
+        [signaled] = [e for e in run.history().to_document()["events"] if e["eventType"] == "WorkflowExecutionSignaled"]
+    assert signaled["workflowExecutionSignaledEventAttributes"]["input"].startswith('swfp1@{"driver":"memory"')
