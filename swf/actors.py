@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 from swf import limits
 from swf.connection import Connection, _ClientPolicy, call
-from swf.exceptions import ValidationError
+from swf.exceptions import PayloadError, ValidationError
 from swf.models.decisions import check_request_size, fit_decisions, fit_reason, truncate
 from swf.models.events import (
     DecisionTaskCompleted,
@@ -329,7 +329,10 @@ class ActivityWorker(Actor):
         :param identity: recorded in ``ActivityTaskStarted``; defaults to the actor's.
         :param retry: the :class:`swf.retry.RetryPolicy` of the call (``None``:
             one attempt); by default the client's, as for :func:`swf.connection.call`.
-        :returns: the task, or ``None`` on an empty poll.
+        :returns: the task, its input decoded by :attr:`payloads`, or ``None`` on
+            an empty poll -- and when the input cannot be decoded (a wrong key,
+            a missing object): then the task is failed (``RespondActivityTaskFailed``)
+            with a ``PayloadError: <field>: <problem>`` reason.
         :raises swf.exceptions.DoesNotExistError: unknown domain.
         :raises swf.exceptions.SWFError: any other SWF fault.
         """
@@ -344,7 +347,12 @@ class ActivityWorker(Actor):
         if not response.get("taskToken"):
             return None
         task = ActivityTask.from_response(response)
-        decoded = self.payloads.decode(task.input, "ActivityTask.input")
+        try:
+            decoded = self.payloads.decode(task.input, "ActivityTask.input")
+        except PayloadError as err:  # a wrong key or a missing object: the task fails saying so
+            log.error("activity task %s: %s; failing it", task.activity_id, err)
+            self.fail(task.task_token, reason=f"PayloadError: {err}", workflow_id=task.workflow_execution.workflow_id)
+            return None
         return task if decoded is task.input else dataclasses.replace(task, input=decoded)
 
     def complete(

@@ -6,18 +6,21 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
+import gevent
 import pytest
 from cryptography.fernet import Fernet as FernetKey
 
 from swf import limits
-from swf.actors import Decider
+from swf.actors import ActivityWorker, Decider
 from swf.exceptions import PayloadError, PayloadTooLarge, ValidationError
 from swf.models import History
 from swf.models import decisions as d
 from swf.payloads import DirectoryStore, Fernet, MemoryStore, Payloads, Zlib
-from tests.swf._history_events import HistoryBuilder
+from tests.swf._history_events import HistoryBuilder, LocalFlow
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIELD = "RespondActivityTaskCompleted.result"
@@ -156,3 +159,65 @@ def test_replay_command_decodes_references_with_the_payloads_section(tmp_path: P
     done = subprocess.run([*command, "--payloads", str(config)], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [d.complete_workflow_execution(body)]
+
+
+class _Gate(MemoryStore):
+    """A store whose reads wait until ``parties`` of them are under way at once, counting them."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(parties, timeout=10)
+        self.gets = 0
+
+    def get(self, key: str) -> bytes:
+        self.gets += 1
+        self.barrier.wait()  # BrokenBarrierError if the reads come one at a time
+        return super().get(key)
+
+
+def test_references_of_a_history_are_fetched_concurrently_then_cached() -> None:
+    """Three references of one history are fetched at once (bounded pool); reading it again fetches nothing."""
+    store = _Gate(3)
+    payloads = Payloads(store=store, threshold=10, fetch_concurrency=3)
+    b = HistoryBuilder(workflow_input=payloads.encode(json.dumps("i" * 50), "x", domain="d", workflow_id="w"))
+    b.complete_decision()
+    for name in ("a", "b"):
+        s = b.schedule_activity(name, input="1")
+        result = payloads.encode(json.dumps(name * 50), "x", domain="d", workflow_id="w")
+        b.add("ActivityTaskCompleted", scheduledEventId=s, startedEventId=b.start_activity(s), result=result)
+    events = History.from_events(b.events).to_document()["events"]
+    fresh = Payloads(store=store, fetch_concurrency=3)
+    with gevent.Timeout(20):
+        decoded = fresh.decode_events(events)
+        again = fresh.decode_events(events)
+    results = [
+        e["activityTaskCompletedEventAttributes"]["result"]
+        for e in decoded
+        if "activityTaskCompletedEventAttributes" in e
+    ]
+    assert results == [json.dumps("a" * 50), json.dumps("b" * 50)] and decoded == again
+    assert store.gets == 3
+
+
+def test_activity_input_that_cannot_be_decoded_fails_the_task(swf_client: Any, domain_name: str) -> None:
+    """A task input encrypted with another key fails the task with one line naming the field; poll gives None."""
+    flow = LocalFlow(swf_client, domain_name)
+    run_id = flow.start("wf-1")
+    sender = Decider(domain_name, flow.decision_list, client=swf_client,
+                     payloads=Payloads((Fernet(FernetKey.generate_key()),)))  # fmt: skip
+    task = sender.poll()
+    assert task is not None
+    sender.complete(
+        task.task_token, [d.schedule_activity_task("a1", ("work", "1"), input='"secret"')], workflow_id="wf-1"
+    )
+    worker = ActivityWorker(domain_name, f"{domain_name}-workers", client=swf_client,
+                            payloads=Payloads((Fernet(FernetKey.generate_key()),)))  # fmt: skip
+    with gevent.Timeout(20):
+        assert worker.poll() is None
+    history = flow.history("wf-1", run_id)
+    [scheduled] = [e for e in history if e.event_type == "ActivityTaskScheduled"]
+    assert scheduled.raw["activityTaskScheduledEventAttributes"]["input"].startswith("swfp1:f:")
+    [failed] = [e for e in history if e.event_type == "ActivityTaskFailed"]
+    assert failed.raw["activityTaskFailedEventAttributes"]["reason"] == (
+        "PayloadError: ActivityTask.input: cannot be decrypted with the configured key (wrong key?)"
+    )
