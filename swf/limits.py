@@ -49,6 +49,7 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "MAX_OPEN_PER_EXECUTION",
     "MAX_PAGE_SIZE",
+    "MAX_POLLS_PER_TASK_LIST",
     "MAX_REASON_LENGTH",
     "MAX_REQUEST_BYTES",
     "MAX_RETENTION_PERIOD",
@@ -173,6 +174,9 @@ MAX_DECISIONS: Final = 100
 MAX_REQUEST_BYTES: Final = 1024 * 1024
 #: Open activity tasks, open timers and open child executions, each, per execution (SWF's quota).
 MAX_OPEN_PER_EXECUTION: Final = 1000
+#: Long polls (``PollFor*Task``) in flight on one task list, all pollers together (SWF's quota:
+#: past it, ``LimitExceededException``).
+MAX_POLLS_PER_TASK_LIST: Final = 1000
 #: Events in one execution's history (SWF's quota): past it SWF terminates the execution.
 MAX_HISTORY_EVENTS: Final = 25_000
 #: Seconds SWF holds a long poll (``PollFor*Task``) before answering it empty.

@@ -21,9 +21,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from swf import limits
-from swf.limits import MAX_DATA_LENGTH, MAX_NAME_LENGTH, MAX_VERSION_LENGTH, SWF_POLL_HOLD, naming_problem
+from swf.limits import (
+    MAX_DATA_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_POLLS_PER_TASK_LIST,
+    MAX_VERSION_LENGTH,
+    SWF_POLL_HOLD,
+    naming_problem,
+)
 from swf.payloads import OPTIONS, Payloads
 from swf_gevent._handler_config import read_handlers
+from swf_gevent.pollers import PollerBounds, parse_bounds
 
 __all__ = [
     "ActivityGroup",
@@ -58,7 +66,7 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
             }
         ),
     ),
-    "activities": (frozenset({"task_list", "modules"}), frozenset({"greenlets"})),
+    "activities": (frozenset({"task_list", "modules"}), frozenset({"slots", "pollers", "greenlets"})),
     # either workflow = (and maybe task_list) or class = with task_list, workflow_type, workflow_version
     "decider": (
         frozenset(),
@@ -69,6 +77,8 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
                 "task_list",
                 "workflow_type",
                 "workflow_version",
+                "slots",
+                "pollers",
                 "greenlets",
                 "execution_timeout",
                 "decision_timeout",
@@ -81,8 +91,8 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     ),
 }
 
-#: Most greenlets one ``[activities:<name>]`` or ``[decider:<name>]`` group may have.
-MAX_GREENLETS = 10_000
+#: Most task slots one ``[activities:<name>]`` or ``[decider:<name>]`` group may have.
+MAX_SLOTS = 10_000
 #: Most executions ``[executions] count`` may ask for.
 MAX_EXECUTIONS = 1_000_000
 #: Most worker processes ``[swf] processes`` may ask for.
@@ -135,18 +145,19 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ActivityGroup:
-    """``[activities:<name>]``: greenlets performing one task list's activities."""
+    """``[activities:<name>]``: one actor performing one task list's activities in ``slots`` at once."""
 
     name: str
     task_list: str
-    greenlets: int
+    slots: int
+    pollers: PollerBounds
     modules: tuple[str, ...]
     registry: Any  # swf_gevent.activities.ActivityRegistry
 
 
 @dataclass(frozen=True)
 class DeciderGroup:
-    """``[decider:<name>]``: greenlets deciding one task list's decision tasks.
+    """``[decider:<name>]``: one actor deciding one task list's decision tasks, ``slots`` at once.
 
     With ``workflow =``, ``workflows`` holds the ``@wf.workflow`` definitions
     and the type fields are the first one's (what ``[executions]`` starts
@@ -155,7 +166,8 @@ class DeciderGroup:
 
     name: str
     task_list: str
-    greenlets: int
+    slots: int
+    pollers: PollerBounds
     decider: Any  # the object with decide()
     workflow_type: str
     workflow_version: str
@@ -217,8 +229,15 @@ class Config:
 
     @property
     def pollers(self) -> int:
-        """Greenlets polling, all groups together."""
-        return sum(g.greenlets for g in self.activities) + sum(g.greenlets for g in self.deciders)
+        """The most long polls in flight, all groups together."""
+        groups: tuple[ActivityGroup | DeciderGroup, ...] = (*self.activities, *self.deciders)
+        return sum(g.pollers.maximum for g in groups)
+
+    @property
+    def slots(self) -> int:
+        """Task slots, all groups together."""
+        groups: tuple[ActivityGroup | DeciderGroup, ...] = (*self.activities, *self.deciders)
+        return sum(g.slots for g in groups)
 
 
 def load(path: str) -> Config:
@@ -438,6 +457,32 @@ class _Reader:
         except Exception as err:  # user code: a SyntaxError or any error raised on import
             raise self.error(section, key, f"cannot import {path!r}: {describe(err)}") from None
 
+    def slots_and_pollers(self, section: str) -> dict[str, Any]:
+        """``slots`` (or its old name ``greenlets``) and ``pollers``: ``N`` or ``MIN..MAX``."""
+        keys = self.parser[section]
+        if "slots" in keys and "greenlets" in keys:
+            raise self.error(section, "greenlets", "give slots (its new name) or greenlets, not both")
+        slots = self.positive_int(section, "greenlets" if "greenlets" in keys else "slots", 1, MAX_SLOTS)
+        if "pollers" not in keys:
+            return {"slots": slots, "pollers": PollerBounds.default_for(slots)}
+        try:
+            bounds = parse_bounds(keys["pollers"])
+        except ValueError as err:
+            raise self.error(section, "pollers", str(err)) from None
+        if bounds.maximum > slots:
+            raise self.error(
+                section,
+                "pollers",
+                f"maximum {bounds.maximum} is above slots ({slots}): a poller polls only with a free slot",
+            )
+        if bounds.maximum > MAX_POLLS_PER_TASK_LIST:
+            raise self.error(
+                section,
+                "pollers",
+                f"maximum {bounds.maximum} is above SWF's {MAX_POLLS_PER_TASK_LIST:,} polls per task list",
+            )
+        return {"slots": slots, "pollers": bounds}
+
     def activity_group(self, section: str) -> ActivityGroup:
         from swf_gevent.activities import ActivityRegistry
 
@@ -454,7 +499,7 @@ class _Reader:
         return ActivityGroup(
             name=section.split(":", 1)[1].strip(),
             task_list=self.name(section, "task_list", MAX_NAME_LENGTH),
-            greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
+            **self.slots_and_pollers(section),
             modules=modules,
             registry=registry,
         )
@@ -484,7 +529,7 @@ class _Reader:
         return DeciderGroup(
             name=section.split(":", 1)[1].strip(),
             task_list=self.name(section, "task_list", MAX_NAME_LENGTH),
-            greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
+            **self.slots_and_pollers(section),
             decider=decider,
             workflow_type=self.name(section, "workflow_type", MAX_NAME_LENGTH),
             workflow_version=self.name(section, "workflow_version", MAX_VERSION_LENGTH),
@@ -532,7 +577,7 @@ class _Reader:
         group = DeciderGroup(
             name=section.split(":", 1)[1].strip(),
             task_list=task_list,
-            greenlets=self.positive_int(section, "greenlets", 1, MAX_GREENLETS),
+            **self.slots_and_pollers(section),
             decider=WorkflowDecider(definitions, payloads=self.payloads, domain=self.domain),
             workflow_type="",
             workflow_version="",

@@ -42,7 +42,7 @@ def connect(config: Config, endpoint_url: str | None = None, sender: Any = None)
             retry=retry_policy(sender=sender),
             region_name=region,
             endpoint_url=endpoint_url,
-            concurrency=config.pollers + CALLERS_BESIDE_POLLERS,
+            concurrency=config.pollers + config.slots + CALLERS_BESIDE_POLLERS,
             read_timeout=config.read_timeout,
             poll_hold=config.poll_timeout,
             aws_access_key_id=key,

@@ -202,33 +202,34 @@ class Fleet:
 
 
 def _actors(config: Config, client: Any) -> list[GreenletActor]:
-    """One actor per greenlet of each ``[decider:<name>]`` and ``[activities:<name>]`` group."""
+    """One actor per ``[decider:<name>]`` and ``[activities:<name>]`` group, with the group's slots and pollers."""
     host = f"{socket.gethostname()}:{os.getpid()}"
-    actors: list[GreenletActor] = []
-    for group in config.deciders:
-        actors += [
-            GreenletDecider(
-                config.domain,
-                group.task_list,
-                group.decider,
-                client=client,
-                identity=f"{host}:decider:{group.name}:{i}"[:256],
-                payloads=config.payloads,
-            )
-            for i in range(group.greenlets)
-        ]
-    for workers in config.activities:
-        actors += [
-            GreenletActivityWorker(
-                config.domain,
-                workers.task_list,
-                workers.registry,
-                client=client,
-                identity=f"{host}:activities:{workers.name}:{i}"[:256],
-                payloads=config.payloads,
-            )
-            for i in range(workers.greenlets)
-        ]
+    actors: list[GreenletActor] = [
+        GreenletDecider(
+            config.domain,
+            group.task_list,
+            group.decider,
+            client=client,
+            identity=f"{host}:decider:{group.name}"[:256],
+            slots=group.slots,
+            pollers=group.pollers,
+            payloads=config.payloads,
+        )
+        for group in config.deciders
+    ]
+    actors += [
+        GreenletActivityWorker(
+            config.domain,
+            workers.task_list,
+            workers.registry,
+            client=client,
+            identity=f"{host}:activities:{workers.name}"[:256],
+            slots=workers.slots,
+            pollers=workers.pollers,
+            payloads=config.payloads,
+        )
+        for workers in config.activities
+    ]
     return actors
 
 

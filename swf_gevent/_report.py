@@ -60,19 +60,23 @@ class Stopping:
         return self.requests > 1
 
 
-def start_line(pollers: int, processes: int, domain: str, endpoint: str, executions: tuple[int, str] | None) -> str:
+def start_line(
+    slots: int, pollers: int, processes: int, domain: str, endpoint: str, executions: tuple[int, str] | None
+) -> str:
     """The line printed once the fleet runs.
 
-    :param pollers: greenlets polling in each process.
+    :param slots: task slots in each process.
+    :param pollers: the most long polls in flight in each process.
     :param processes: worker processes (1: this one).
     :param executions: ``(started, workflow type name)``, or ``None`` without ``[executions]``.
     """
+    what = f"{slots} task slots on up to {pollers} pollers"
     if executions is not None:
-        who = f"{pollers} greenlets" if processes == 1 else f"{processes} processes of {pollers} greenlets"
+        who = what if processes == 1 else f"{processes} processes of {what}"
         started, workflow_type = executions
         return f"{who} polling domain {domain!r} at {endpoint}; {started} executions of {workflow_type!r} started"
     where = f" in {processes} processes" if processes > 1 else ""
-    return f"{pollers} greenlets polling domain {domain!r} at {endpoint}{where}; SIGINT or SIGTERM stops them"
+    return f"{what} polling domain {domain!r} at {endpoint}{where}; SIGINT or SIGTERM stops them"
 
 
 def progress_line(elapsed: float, closed: int, started: int, metrics: MetricsHandler) -> str:

@@ -134,6 +134,7 @@ class Run:
                 began = time.monotonic()
                 batch = self.start_executions(domain, client)
                 line = start_line(
+                    config.slots,
                     config.pollers,
                     config.processes,
                     config.domain,

@@ -1,10 +1,15 @@
 """Deciders and activity workers as gevent greenlets.
 
-Each actor is a :class:`gevent.Greenlet` whose loop is: wait for a free
-slot in its :class:`gevent.pool.Pool`, poll, hand the task to user code in
-that slot, answer SWF. It polls only when a slot is free, so it never takes
-a task it cannot start at once. Hundreds of them share one boto3 client
-(give it ``max_pool_connections`` of at least the number of actors).
+Each actor is a :class:`gevent.Greenlet` with ``slots`` (tasks that may
+run at once, each a greenlet of its :class:`gevent.pool.Pool`) and pollers
+(greenlets holding a long poll each). A poller's loop is: take a free slot,
+poll, hand the task to user code in that slot (or give the slot back if
+the poll was empty), answer SWF. So no task is taken that cannot start at
+once, and there are never more polls in flight than free slots. The number
+of pollers scales between a minimum and a maximum
+(:mod:`swf_gevent.pollers`): an idle actor of 2,000 slots keeps a handful
+of polls parked. Actors share one boto3 client (give it
+``max_pool_connections`` of at least the pollers plus the running tasks).
 
 Lifecycle (:attr:`GreenletActor.state`): ``new`` -> ``started`` ->
 ``stopping`` -> ``stopped``. Starting twice raises; stopping before start,
@@ -108,7 +113,8 @@ from typing import Any
 import gevent
 from gevent import monkey
 from gevent.event import Event
-from gevent.pool import Pool
+from gevent.lock import Semaphore
+from gevent.pool import Group, Pool
 from gevent.threadpool import ThreadPool
 
 from swf.actors import ActivityTask, ActivityWorker, Actor, Decider, DomainLike, timed_out_in_a_row
@@ -122,6 +128,7 @@ from swf_gevent import signals
 from swf_gevent._executors import ActivityExit, ProcessPool, RemoteError, default_process_pool, run_in_thread
 from swf_gevent.activities import ActivityCanceled, ActivityContext, ActivityDefinition, ActivityRegistry
 from swf_gevent.hub_monitor import HubMonitor  # noqa: F401 - importable here as before; its home is hub_monitor
+from swf_gevent.pollers import PollerBounds
 from swf_gevent.signals import emit
 
 __all__ = [
@@ -201,6 +208,8 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
 
     :param actor: the synchronous actor that speaks to SWF.
     :param slots: how many tasks may run at once (at least 1).
+    :param pollers: long polls in flight: ``n``, or ``(minimum, maximum)``
+        to scale between (:mod:`swf_gevent.pollers`); never more than the free slots.
     :param restart_delay: seconds before the loop is restarted after its
         first crash (above 0); doubles with each crash in a row.
     :param max_restart_delay: the longest pause before a restart, seconds.
@@ -217,10 +226,12 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         actor: Actor,
         slots: int = 1,
         *,
+        pollers: int | tuple[int, int] | PollerBounds = 1,
         restart_delay: float = 1.0,
         max_restart_delay: float = 60.0,
         respond_retry: RetryPolicy | None = RESPOND_RETRY,
     ) -> None:
+        bounds = PollerBounds.of(pollers)
         if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
             raise ValueError(f"slots must be a positive integer, got {slots!r}")
         for name, value in (("restart_delay", restart_delay), ("max_restart_delay", max_restart_delay)):
@@ -232,7 +243,11 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
             )
         super().__init__()
         self.actor = actor
+        #: The least and the most long polls in flight.
+        self.poller_bounds = bounds
         self._pool = Pool(slots)
+        self._free = Semaphore(slots)  # a unit per slot: held by a poll in flight, then by its task
+        self._pollers = Group()
         self._respond_policy = respond_retry
         self._respond_policy_ready = respond_retry is not RESPOND_RETRY
         self._state = ActorState.NEW
@@ -277,6 +292,11 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
     def running_tasks(self) -> int:
         """How many tasks are running now."""
         return len(self._pool)
+
+    @property
+    def pollers(self) -> int:
+        """How many pollers run now (each holds a long poll, or waits for a free slot to hold one)."""
+        return len(self._pollers)
 
     @property
     def respond_retry(self) -> RetryPolicy | None:
@@ -379,6 +399,7 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         self._stop_requested.set()
         super().kill(exception, block=block, timeout=timeout)
         if self.dead:
+            self._pollers.kill(block=block, timeout=timeout)
             self._pool.kill(block=block, timeout=timeout)
             self._state = ActorState.STOPPED
 
@@ -386,61 +407,91 @@ class GreenletActor(gevent.Greenlet):  # type: ignore[misc]
         emit(signals.actor_started, self)
         log.debug("%r started", self)
         try:
-            while not self._stop_requested.is_set():
-                try:
-                    self._loop()
-                except Exception as err:  # the loop's own bug: supervise, restart it
-                    delay = self._restart_next
-                    self._restart_next = min(delay * 2, self._restart_max)
-                    self.restarts += 1
-                    log.exception("%r crashed; its loop restarts in %.1f s", self, delay)
-                    emit(signals.actor_crashed, self, error=err, restart_in=delay)
-                    self._stop_requested.wait(delay)
+            for _ in range(self.poller_bounds.minimum):
+                self._pollers.spawn(self._poller)
+            self._pollers_changed()
+            self._stop_requested.wait()
+            self._pollers.join()  # each returns once its poll under way did
             self._drain()
         finally:
+            self._pollers.kill(block=True)
             self._pool.kill(block=True)
             self._state = ActorState.STOPPED
             log.debug("%r stopped", self)
             emit(signals.actor_stopped, self)
 
+    def _pollers_changed(self) -> None:
+        bounds = self.poller_bounds
+        emit(signals.pollers_changed, self, pollers=len(self._pollers), minimum=bounds.minimum, maximum=bounds.maximum)
+
+    def _poller(self) -> None:
+        """One poller: :meth:`_loop` until stop or scaled down, restarted after a crash."""
+        while not self._stop_requested.is_set():
+            try:
+                self._loop()
+                return
+            except Exception as err:  # the loop's own bug: supervise, restart it
+                delay = self._restart_next
+                self._restart_next = min(delay * 2, self._restart_max)
+                self.restarts += 1
+                log.exception("%r crashed; its loop restarts in %.1f s", self, delay)
+                emit(signals.actor_crashed, self, error=err, restart_in=delay)
+                self._stop_requested.wait(delay)
+
     def _loop(self) -> None:
-        """Poll while slots are free, until stop is asked."""
+        """Take a free slot, poll, run the task in that slot; until stop is asked, or this poller is one too many."""
         backoff = _BACKOFF_FIRST
         empty_pause = _EMPTY_PAUSE_FIRST
         while not self._stop_requested.is_set():
-            if self._pool.full():
-                self._wait_for_slot()
-                continue
-            began = time.monotonic()
+            if not self._free.acquire(timeout=_FULL_POOL_CHECK):
+                continue  # every slot is busy: look at the stop request, wait again
+            held = True
             try:
-                task = self._poll()
-                gevent.sleep(0)  # a poll answered without I/O (a test double) must not starve the hub
-            except _PollAbandoned:
-                log.debug("%r: a poll retrying at the stop request was abandoned", self)
-                continue
-            except SWFError as err:
-                log.warning("%r poll failed (%s); next poll in %.1f s", self, err, backoff)
-                emit(signals.poll_failed, self, error=err, retry_in=backoff)
-                self._stop_requested.wait(backoff)
-                backoff = min(backoff * 2, _BACKOFF_MAX)
-                continue
-            backoff = _BACKOFF_FIRST
-            self._restart_next = self._restart_first
-            if task is None:
-                took = time.monotonic() - began
-                emit(signals.poll_empty, self, duration=took)
-                if took < FAST_EMPTY_POLL:  # no long poll behind it: do not ask again at once
-                    self._stop_requested.wait(empty_pause)
-                    empty_pause = min(empty_pause * 2, _EMPTY_PAUSE_MAX)
-                else:
-                    empty_pause = _EMPTY_PAUSE_FIRST
-            else:
+                began = time.monotonic()
+                try:
+                    task = self._poll()
+                    gevent.sleep(0)  # a poll answered without I/O (a test double) must not starve the hub
+                except _PollAbandoned:
+                    log.debug("%r: a poll retrying at the stop request was abandoned", self)
+                    continue
+                except SWFError as err:
+                    log.warning("%r poll failed (%s); next poll in %.1f s", self, err, backoff)
+                    emit(signals.poll_failed, self, error=err, retry_in=backoff)
+                    self._stop_requested.wait(backoff)
+                    backoff = min(backoff * 2, _BACKOFF_MAX)
+                    continue
+                backoff = _BACKOFF_FIRST
+                self._restart_next = self._restart_first
+                if task is None:
+                    took = time.monotonic() - began
+                    emit(signals.poll_empty, self, duration=took)
+                    if self.poller_bounds.after_empty(len(self._pollers)):
+                        self._pollers.discard(gevent.getcurrent())
+                        self._pollers_changed()
+                        return
+                    if took < FAST_EMPTY_POLL:  # no long poll behind it: do not ask again at once
+                        self._stop_requested.wait(empty_pause)
+                        empty_pause = min(empty_pause * 2, _EMPTY_PAUSE_MAX)
+                    else:
+                        empty_pause = _EMPTY_PAUSE_FIRST
+                    continue
                 empty_pause = _EMPTY_PAUSE_FIRST
-                self._pool.spawn(self._handle, task)
+                # The slot this poll held passes to its task, released once the task's greenlet left the pool.
+                assert not self._pool.full(), f"{self!r} polled a task without a free slot"
+                worker = self._pool.spawn(self._handle, task)
+                worker.rawlink(self._release_slot)
+                held = False
+                if not self._stop_requested.is_set() and self.poller_bounds.after_task(
+                    len(self._pollers), self._free.counter
+                ):
+                    self._pollers.spawn(self._poller)
+                    self._pollers_changed()
+            finally:
+                if held:
+                    self._free.release()
 
-    def _wait_for_slot(self) -> None:
-        """Block until a slot is free, or at most :data:`_FULL_POOL_CHECK` seconds (the loop looks at stop)."""
-        self._pool.wait_available(timeout=_FULL_POOL_CHECK)
+    def _release_slot(self, _: Any) -> None:
+        self._free.release()
 
     def _drain(self) -> None:
         """After the loop: wait for running tasks until the deadline, then fail back the rest."""
@@ -498,7 +549,8 @@ class GreenletDecider(GreenletActor):
     :param decision_maker: the object with ``decide``.
     :param client: the boto3 SWF client shared by the fleet.
     :param identity: recorded in the history; defaults to ``host:pid``.
-    :param slots: decision tasks handled at once by this greenlet.
+    :param slots: decision tasks handled at once by this actor.
+    :param pollers: long polls in flight, ``n`` or ``(minimum, maximum)`` (see :class:`GreenletActor`).
     :param restart_delay: see :class:`GreenletActor`.
     :param max_restart_delay: see :class:`GreenletActor`.
     :param max_decision_timeouts: decision tasks of one execution that may
@@ -522,6 +574,7 @@ class GreenletDecider(GreenletActor):
         identity: str | None = None,
         slots: int = 1,
         *,
+        pollers: int | tuple[int, int] | PollerBounds = 1,
         restart_delay: float = 1.0,
         max_restart_delay: float = 60.0,
         max_decision_timeouts: int = MAX_DECISION_TIMEOUTS,
@@ -537,6 +590,7 @@ class GreenletDecider(GreenletActor):
         super().__init__(
             Decider(domain, task_list, client=client, identity=identity, payloads=payloads),
             slots,
+            pollers=pollers,
             restart_delay=restart_delay,
             max_restart_delay=max_restart_delay,
             respond_retry=respond_retry,
@@ -697,7 +751,8 @@ class GreenletActivityWorker(GreenletActor):
         gathered into one.
     :param client: the boto3 SWF client shared by the fleet.
     :param identity: recorded in the history; defaults to ``host:pid``.
-    :param slots: activity tasks run at once by this greenlet.
+    :param slots: activity tasks run at once by this actor.
+    :param pollers: long polls in flight, ``n`` or ``(minimum, maximum)`` (see :class:`GreenletActor`).
     :param restart_delay: see :class:`GreenletActor`.
     :param max_restart_delay: see :class:`GreenletActor`.
     :param respond_retry: the retry policy of ``RespondActivityTaskCompleted``,
@@ -729,6 +784,7 @@ class GreenletActivityWorker(GreenletActor):
         identity: str | None = None,
         slots: int = 1,
         *,
+        pollers: int | tuple[int, int] | PollerBounds = 1,
         restart_delay: float = 1.0,
         max_restart_delay: float = 60.0,
         respond_retry: RetryPolicy | None = RESPOND_RETRY,
@@ -741,6 +797,7 @@ class GreenletActivityWorker(GreenletActor):
         super().__init__(
             ActivityWorker(domain, task_list, client=client, identity=identity, payloads=payloads),
             slots,
+            pollers=pollers,
             restart_delay=restart_delay,
             max_restart_delay=max_restart_delay,
             respond_retry=respond_retry,

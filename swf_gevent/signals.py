@@ -62,6 +62,7 @@ __all__ = [
     "hub_blocked",
     "poll_empty",
     "poll_failed",
+    "pollers_changed",
     "retry_policy",
     "signals",
     "workflow_nondeterminism",
@@ -184,6 +185,15 @@ poll_empty = _declare(
         "polls_empty",
         logging.DEBUG,
         duration="poll_empty_duration",
+    )
+)
+pollers_changed = _declare(
+    SignalSpec(
+        "pollers-changed",
+        "An actor's pollers (long polls in flight, or waiting for a free slot) changed: at start, one more after a poll brought a task, one fewer after an empty poll (swf_gevent.pollers). Sender: the actor. Payload: domain, task_list, pollers, minimum, maximum.",
+        (*_QUEUE, "pollers", "minimum", "maximum"),
+        "pollers_changes",
+        logging.DEBUG,
     )
 )
 poll_failed = _declare(

@@ -641,8 +641,11 @@ class LocalSWF:
         log.info("Local SWF endpoint on %s:%s stopped", self.host, self.port)
 
     @property
-    def _parked_polls(self) -> int:
-        """How many PollFor*Task calls the engine holds right now (for tests; any thread)."""
+    def parked_polls(self) -> int:
+        """How many ``PollFor*Task`` calls the endpoint holds open right now, all task lists together.
+
+        What an idle fleet costs the endpoint; safe from any thread; 0 when not serving.
+        """
         engine = self._app.engine if self._app is not None else None
         return engine.parked_polls if engine is not None else 0
 

@@ -70,7 +70,7 @@ def _park(server: LocalSWF, operation: str, body: dict[str, Any]) -> socket.sock
 
 def _wait_parked(server: LocalSWF, count: int) -> None:
     with gevent.Timeout(_WITHIN):
-        while server._parked_polls != count:
+        while server.parked_polls != count:
             gevent.sleep(0.01)
 
 

@@ -48,7 +48,7 @@ def client(limited_swf: LocalSWF) -> Any:
 
 def _wait_parked(server: LocalSWF, count: int) -> None:
     with gevent.Timeout(_WITHIN):
-        while server._parked_polls != count:
+        while server.parked_polls != count:
             gevent.sleep(0.01)
 
 
@@ -68,7 +68,7 @@ def test_poll_past_the_limit_is_refused_and_the_others_stay_parked(
             _poll_decisions(client, domain_name, DECISIONS)
         assert error_code(refused.value) == "LimitExceededException"
         assert "3 pollers" in str(refused.value)
-        assert limited_swf._parked_polls == _LIMIT
+        assert limited_swf.parked_polls == _LIMIT
         assert not any(poll.ready() for poll in polls)
     finally:
         gevent.killall(polls)

@@ -219,7 +219,7 @@ def test_parked_poll_wakes_when_a_skip_fires_a_timer(domain_name: str) -> None:
             )
             poll = gevent.spawn(client.poll_for_decision_task, domain=domain_name, taskList={"name": DECISIONS})
             with gevent.Timeout(5):
-                while local._parked_polls != 1:
+                while local.parked_polls != 1:
                     gevent.sleep(0.01)
                 local.skip(datetime.timedelta(hours=1))
                 task = poll.get()

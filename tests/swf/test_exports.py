@@ -85,6 +85,7 @@ EXPORTS = {
         "MAX_NAME_LENGTH",
         "MAX_OPEN_PER_EXECUTION",
         "MAX_PAGE_SIZE",
+        "MAX_POLLS_PER_TASK_LIST",
         "MAX_REASON_LENGTH",
         "MAX_REQUEST_BYTES",
         "MAX_RETENTION_PERIOD",

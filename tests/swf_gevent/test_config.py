@@ -121,10 +121,10 @@ def test_good_config_loads(tmp_path: Path) -> None:
     sys.path.insert(0, str(tmp_path))
     config = load(_write(tmp_path, GOOD))
     assert config.local and config.poll_timeout == 1.0 and config.domain == "d"
-    assert [(g.name, g.task_list, g.greenlets) for g in config.activities] == [("work", "work", 3)]
+    assert [(g.name, g.task_list, g.slots, str(g.pollers)) for g in config.activities] == [("work", "work", 3, "1..3")]
     assert [d.key for d in config.activities[0].registry] == [("noop", "1")]
     assert type(config.deciders[0].decider).__name__ == "Flow"
-    assert config.pollers == 5
+    assert (config.slots, config.pollers) == (5, 5)
     assert config.executions is not None and config.executions.count == 4
     assert config.executions.input(0) == '{"n": 1}'
     assert [key for key, _ in config.handlers] == ["log"]
@@ -272,6 +272,25 @@ CASES = [
         "[decider:flow] class: cannot build fleet_code.noop(): TypeError: noop() missing 1 required positional argument: 'payload'",
     ),
     ("executions", "count", "-5", "[executions] count: must be a positive integer, got '-5'"),
+    (
+        "activities:work",
+        "pollers",
+        "1-3",
+        "[activities:work] pollers: must be N or MIN..MAX (positive integers), got '1-3'",
+    ),
+    (
+        "activities:work",
+        "pollers",
+        "3..1",
+        "[activities:work] pollers: pollers maximum (1) must not be below the minimum (3)",
+    ),
+    (
+        "activities:work",
+        "pollers",
+        "1..5",
+        "[activities:work] pollers: maximum 5 is above slots (3): a poller polls only with a free slot",
+    ),
+    ("activities:work", "slots", "4", "[activities:work] greenlets: give slots (its new name) or greenlets, not both"),
     ("executions", "workflow", "other", "[executions] workflow: no [decider:other] section (deciders: 'flow')"),
     (
         "executions",
@@ -496,7 +515,7 @@ def test_workflow_group_loads_its_definitions(tmp_path: Path) -> None:
     config = load(_write(tmp_path, sections))
     [group] = config.deciders
     assert [w.key for w in group.workflows] == [("order", "1"), ("ship", "2")]
-    assert (group.task_list, group.workflow_type, group.greenlets) == ("orders", "order", 2)
+    assert (group.task_list, group.workflow_type, group.slots) == ("orders", "order", 2)
     assert type(group.decider).__name__ == "WorkflowDecider"
     assert config.executions is not None
     assert (config.executions.workflow.workflow_type, config.executions.workflow.workflow_version) == ("ship", "2")

@@ -41,7 +41,7 @@ def test_fleet_lifecycle(config: Any, swf_client: Any) -> None:
     assert fleet.state is FleetState.NEW
     with gevent.Timeout(20):
         fleet.start()
-        assert [a.state for a in fleet.actors] == [ActorState.STARTED] * 3
+        assert [a.state for a in fleet.actors] == [ActorState.STARTED] * 2  # one actor per group
         with pytest.raises(RuntimeError, match="cannot start: it is started"):
             fleet.start()
         gevent.sleep(0)

@@ -139,7 +139,7 @@ def test_two_processes_share_the_executions(tmp_path: Path, local_swf: Any, swf_
     process = _start(_config(tmp_path, local_swf.endpoint_url, domain_name, processes=2, executions=12))
     stdout, stderr = process.communicate(timeout=80)
     assert process.returncode == 0, stderr
-    assert "2 processes of 6 greenlets polling" in stdout
+    assert "2 processes of 6 task slots on up to 6 pollers polling" in stdout
     assert "12/12 started, 12 completed, 0 failed, 0 still open" in stdout
     assert "processes      2, 0 restarts" in stdout
     child_pids = {int(m.group(2)) for m in _STARTED.finditer(stderr)}

@@ -182,7 +182,7 @@ def test_worker_processes_are_summed_on_one_port(
     queue = _labels(domain=domain_name, task_list="work")
     try:
         url = _serving(run)
-        _scrape_until(url, ("swf_actors_started_total", queue), 4)  # 2 activity greenlets in each of 2 processes
+        _scrape_until(url, ("swf_actors_started_total", queue), 2)  # the activity group's actor in each of 2 processes
         for index in range(4):
             call(
                 swf_client,

@@ -65,7 +65,9 @@ def test_batch_outcome_is_ok_only_when_all_started_completed() -> None:
 def test_progress_and_start_lines(metrics: MetricsHandler) -> None:
     """The progress line gives seconds since the first start, executions closed, and the metrics' status."""
     assert progress_line(12.34, 3, 8, metrics) == f"    12.3 s   3/8 executions closed; {metrics.status()}"
-    assert start_line(11, 1, "d", "SWF", None) == "11 greenlets polling domain 'd' at SWF; SIGINT or SIGTERM stops them"
-    assert start_line(11, 2, "d", "SWF", (5, "t")) == (
-        "2 processes of 11 greenlets polling domain 'd' at SWF; 5 executions of 't' started"
+    assert start_line(2000, 21, 1, "d", "SWF", None) == (
+        "2000 task slots on up to 21 pollers polling domain 'd' at SWF; SIGINT or SIGTERM stops them"
+    )
+    assert start_line(11, 3, 2, "d", "SWF", (5, "t")) == (
+        "2 processes of 11 task slots on up to 3 pollers polling domain 'd' at SWF; 5 executions of 't' started"
     )

@@ -205,7 +205,7 @@ def test_sigterm_stops_the_fleet_cleanly(tmp_path: Path) -> None:
         started = 0
         for line in process.stderr:  # the LoggingHandler reports each actor's start at DEBUG
             started += "actor-started" in line
-            if started == 11:
+            if started == 2:  # one actor per group
                 break
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
@@ -214,9 +214,12 @@ def test_sigterm_stops_the_fleet_cleanly(tmp_path: Path) -> None:
             process.kill()
             process.wait()
     assert process.returncode == 0, stderr
-    assert re.match(r"11 greenlets polling domain 'cli-signal' at the local endpoint http://127\.0\.0\.1:\d+; ", stdout)
+    assert re.match(
+        r"11 task slots on up to 11 pollers polling domain 'cli-signal' at the local endpoint http://127\.0\.0\.1:\d+; ",
+        stdout,
+    )
     assert "interrupted by a signal" in stdout
-    assert stderr.count("actor-stopped") == 11
+    assert stderr.count("actor-stopped") == 2
 
 
 def test_demo_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,8 +227,8 @@ def test_demo_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "path", list(sys.path))
     config = load(str(EXAMPLES / "demo.ini"))
     assert config.local
-    assert [g.greenlets for g in config.deciders] == [20]
-    assert [g.greenlets for g in config.activities] == [200]
+    assert [(g.slots, str(g.pollers)) for g in config.deciders] == [(20, "1..20")]
+    assert [(g.slots, str(g.pollers)) for g in config.activities] == [(200, "1..20")]
     assert config.executions is not None and config.executions.count == 500
 
 

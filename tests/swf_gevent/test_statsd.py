@@ -113,7 +113,7 @@ def test_runner_sends_to_the_configured_daemon(
     path = fleet_config(tmp_path, domain_name, {"statsd": f"127.0.0.1:{port}", "statsd_prefix": "fleet"}, executions=2)
     assert main([path], stdout=io.StringIO()) == 0
     lines = _lines_until(
-        daemon, lambda got: got.count("fleet.actors_stopped:1|c") == 3
-    )  # 2 workers, 1 decider: the last signals
+        daemon, lambda got: got.count("fleet.actors_stopped:1|c") == 2
+    )  # one actor per group (activities, decider): the last signals
     assert lines.count("fleet.activity_tasks_completed:1|c") == 2
     assert lines.count("fleet.decision_tasks_completed:1|c") >= 4  # schedule, then complete, per execution

@@ -29,7 +29,7 @@ with LocalSWF(poll_timeout=1.0) as local:  # against AWS: drop this and give mak
     registry = ActivityRegistry.from_functions([transcode, checksum, fingerprint])
     register(domain, [publish.workflow_type(domain), *(a.activity_type(domain, "media") for a in registry)])
 
-    worker = GreenletActivityWorker("media", "media", registry, client=client, slots=10)
+    worker = GreenletActivityWorker("media", "media", registry, client=client, slots=10, pollers=(1, 4))
     decider = GreenletDecider("media", "media", wf.WorkflowDecider([publish]), client=client)
     worker.start()
     decider.start()
