@@ -7,8 +7,12 @@ counted. After a warm-up of one poll timeout plus two seconds (every
 worker has had a poll answered empty and polls again), the process
 measures its CPU time over a fixed window and then its resident memory.
 
-- ``greenlets``: the toolkit, gevent-patched: N ``GreenletActivityWorker``
-  sharing one client from :func:`swf.connection.make_client` (pool N).
+- ``slots``: the toolkit, gevent-patched: ONE ``GreenletActivityWorker``
+  with N slots and pollers 1..20 (:mod:`swf_gevent.pollers`):
+  idle, one long poll is parked whatever N is.
+- ``greenlets``: the toolkit's old layout, one poll per slot: N
+  ``GreenletActivityWorker`` of one slot each, sharing one client from
+  :func:`swf.connection.make_client` (pool N).
 - ``boto3-greenlets``: gevent-patched, no toolkit: N greenlets, each a
   plain boto3 ``poll_for_activity_task`` loop, sharing one
   ``boto3.client("swf")`` (pool N, botocore retries off as in
@@ -25,7 +29,9 @@ often, which is what the CPU column counts.
 
 Run by hand from the repository root::
 
-    python benchmarks/idle_workers.py [--workers 100,500,1000,2000] [--window 10] [--poll-timeout 5]
+    python benchmarks/idle_workers.py [--workers 100,500,1000,2000,10000] [--window 10] [--poll-timeout 5]
+
+(a worker is a slot in the ``slots`` rows).
 """
 
 from __future__ import annotations
@@ -71,18 +77,18 @@ def _cpu_seconds() -> float:
 
 def measure(kind: str, workers: int, url: str, poll_timeout: float, window: float) -> dict[str, Any]:
     """In a fresh process: start ``workers`` idle pollers of ``kind``, measure; the figures."""
-    if kind.endswith("greenlets"):
+    if kind.endswith("greenlets") or kind == "slots":
         from gevent import monkey
 
         monkey.patch_all()
     client: Any
-    if kind == "greenlets":
+    if kind in ("greenlets", "slots"):
         from swf.connection import make_client
 
         client = make_client(
             region_name="us-east-1",
             endpoint_url=url,
-            max_pool_connections=workers + 4,
+            max_pool_connections=(min(workers, 20) if kind == "slots" else workers) + 4,
             read_timeout=poll_timeout + 10,
             poll_hold=poll_timeout,
             aws_access_key_id="local",
@@ -105,7 +111,18 @@ def measure(kind: str, workers: int, url: str, poll_timeout: float, window: floa
             aws_secret_access_key="local",
             config=config,
         )
-    if kind == "greenlets":
+    if kind == "slots":
+        import gevent
+
+        from swf_gevent.activities import ActivityRegistry
+        from swf_gevent.actors import GreenletActivityWorker
+
+        if workers:
+            GreenletActivityWorker(
+                DOMAIN, task_list_of(0), ActivityRegistry(), client=client, slots=workers, pollers=(1, 20)
+            ).start()
+        sleep = gevent.sleep
+    elif kind == "greenlets":
         import gevent
 
         from swf_gevent.activities import ActivityRegistry
@@ -175,10 +192,10 @@ def main() -> int:
         print(json.dumps(measure(kind, int(count), url, float(poll_timeout), float(window))), flush=True)
         os._exit(0)  # without joining pollers blocked in their poll
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", default="100,500,1000,2000", help="comma-separated worker counts")
+    parser.add_argument("--workers", default="100,500,1000,2000,10000", help="comma-separated worker counts")
     parser.add_argument("--window", type=float, default=10.0, help="seconds CPU is measured over (default 10)")
     parser.add_argument("--poll-timeout", type=float, default=5.0, help="seconds the endpoint holds a poll (default 5)")
-    parser.add_argument("--kinds", default="greenlets,boto3-greenlets,threads", help="comma-separated rows kinds")
+    parser.add_argument("--kinds", default="slots,greenlets,boto3-greenlets,threads", help="comma-separated rows kinds")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     kinds = args.kinds.split(",")

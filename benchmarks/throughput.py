@@ -12,8 +12,12 @@ encoded as its result.
 
 Rows (each the median of ``--repeat`` runs):
 
-- ``toolkit greenlets``: gevent-patched; ``GreenletActivityWorker`` x
-  workers sharing one client from :func:`swf.connection.make_client`
+- ``toolkit slots``: gevent-patched; ONE ``GreenletActivityWorker`` with
+  ``--workers`` slots and self-scaling pollers 1..``--workers``
+  (:mod:`swf_gevent.pollers`), on a client from
+  :func:`swf.connection.make_client`.
+- ``toolkit greenlets`` (the old layout, one poll per slot): gevent-patched;
+  ``GreenletActivityWorker`` of one slot x workers sharing one client from :func:`swf.connection.make_client`
   (the activity function returns its input).
 - ``plain greenlets`` (its baseline): gevent-patched; greenlets each
   running ``poll_for_activity_task`` / ``respond_activity_task_completed``
@@ -57,8 +61,12 @@ from _endpoint import start_endpoint
 DOMAIN = "throughput-bench"
 ACTIVITY = {"name": "echo", "version": "1"}
 WORKFLOW = {"name": "feed", "version": "1"}
-VARIANTS = ("toolkit-greenlets", "plain-greenlets", "toolkit-threads", "plain-threads")
-BASELINE = {"toolkit-greenlets": "plain-greenlets", "toolkit-threads": "plain-threads"}
+VARIANTS = ("toolkit-slots", "toolkit-greenlets", "plain-greenlets", "toolkit-threads", "plain-threads")
+BASELINE = {
+    "toolkit-slots": "plain-greenlets",
+    "toolkit-greenlets": "plain-greenlets",
+    "toolkit-threads": "plain-threads",
+}
 _PER_EXECUTION = 100  # activity tasks each execution schedules
 
 
@@ -160,7 +168,7 @@ def measure(
     own time per task in that package's functions (cProfile; greenlet rows
     only, as it sees one thread).
     """
-    greenlets = variant.endswith("greenlets")
+    greenlets = variant.endswith(("greenlets", "slots"))
     if greenlets:
         from gevent import monkey
 
@@ -179,7 +187,7 @@ def measure(
 
     client = _toolkit_client(url, workers) if variant.startswith("toolkit") else _plain_client(url, workers)
     start: list[Callable[[], Any]] = []
-    if variant == "toolkit-greenlets":
+    if variant in ("toolkit-greenlets", "toolkit-slots"):
         from swf_gevent import signals
         from swf_gevent.activities import ActivityRegistry, activity
         from swf_gevent.actors import GreenletActivityWorker
@@ -194,9 +202,15 @@ def measure(
             count_one()
 
         signals.activity_task_completed.connect(on_completed, weak=False)
-        actors = [
-            GreenletActivityWorker(DOMAIN, task_list, registry, client=client, identity=f"w{i}") for i in range(workers)
-        ]
+        if variant == "toolkit-slots":
+            actors = [
+                GreenletActivityWorker(DOMAIN, task_list, registry, client=client, slots=workers, pollers=(1, workers))
+            ]
+        else:
+            actors = [
+                GreenletActivityWorker(DOMAIN, task_list, registry, client=client, identity=f"w{i}")
+                for i in range(workers)
+            ]
         start = [actor.start for actor in actors]
     elif variant == "toolkit-threads":
         from swf.actors import ActivityWorker

@@ -214,10 +214,15 @@ class MetricsHandler(SignalHandler):
         self.activity_latency = LatencyHistogram(bounds, window)
         #: Decision task latencies.
         self.decision_latency = LatencyHistogram(bounds, window)
+        self._pollers: dict[int, int] = {}  # id of the sending actor -> its pollers, from pollers-changed
 
     def receive(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
         with self._lock:
             self.counts[name] += 1
+            if name == signals.pollers_changed.name:
+                self._pollers[id(sender)] = int(payload.get("pollers", 0))
+            elif name == signals.actor_stopped.name:
+                self._pollers.pop(id(sender), None)
         if name in ACTIVITY_ANSWERS:
             self.activity_latency.observe(float(payload.get("duration", 0.0)))
         elif name in DECISION_ANSWERS:
@@ -232,6 +237,12 @@ class MetricsHandler(SignalHandler):
         """A copy of :attr:`counts` taken at once, which later signals do not change."""
         with self._lock:
             return SignalCounts(self.counts)
+
+    @property
+    def pollers(self) -> int:
+        """The pollers of the actors not stopped, summed (from the latest ``pollers-changed`` of each)."""
+        with self._lock:
+            return sum(self._pollers.values())
 
     @property
     def activity_tasks(self) -> int:
@@ -252,10 +263,10 @@ class MetricsHandler(SignalHandler):
         return self.activity_latency.buckets()
 
     def status(self) -> str:
-        """One line for a live display: tasks answered, failures, latencies, retries, crashes.
+        """One line for a live display: tasks answered, failures, latencies, pollers, retries, crashes.
 
         ``"activity tasks 120 (3 failed, 0 canceled, p50 12.0 ms, p95 40.1 ms);
-        decision tasks 60 (0 failed); 2 calls retried; 0 actors crashed"``
+        decision tasks 60 (0 failed); 4 pollers; 2 calls retried; 0 actors crashed"``
         """
         counts = self.snapshot()
         text = (
@@ -267,7 +278,7 @@ class MetricsHandler(SignalHandler):
             text += f", p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
         return (
             f"{text}); decision tasks {self.decision_tasks} ({counts.decision_task_failed} failed); "
-            f"{counts.call_retried} calls retried; {counts.actor_crashed} actors crashed"
+            f"{self.pollers} pollers; {counts.call_retried} calls retried; {counts.actor_crashed} actors crashed"
         )
 
 

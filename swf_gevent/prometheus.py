@@ -20,6 +20,10 @@ tasks ``activity_name`` and ``activity_version``; ``call-retried`` by
 - ``swf_poll_empty_duration_seconds`` (how long empty polls were held);
 - ``swf_hub_blocked_seconds`` (how long a greenlet held the gevent hub).
 
+The gauge ``swf_pollers`` (labels ``domain``, ``task_list``) is the number
+of pollers of the live actors, from ``pollers-changed`` (summed over worker
+processes).
+
 The metrics live in the handler's own registry (not the process-wide
 default), served at any path of ``http://host:port/`` in Prometheus' text
 format by a gevent WSGI server started by :meth:`PrometheusHandler.connect`.
@@ -41,7 +45,7 @@ import tempfile
 from typing import Any
 
 from gevent.pywsgi import WSGIServer
-from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from swf_gevent import signals
@@ -109,6 +113,14 @@ class PrometheusHandler(SignalHandler):
             names = labels + ("outcome",) if which in outcomes else labels
             histogram = Histogram(f"swf_{which}_seconds", doc, names, registry=self.registry, buckets=buckets)
             self._histograms[which] = (histogram, labels)
+        self._pollers = Gauge(
+            "swf_pollers",
+            "Pollers of the live actors (long polls in flight at most).",
+            _QUEUE,
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self._actor_pollers: dict[int, tuple[tuple[str, ...], int]] = {}  # id of actor -> (labels, pollers)
         self._server: WSGIServer | None = None
         self._directory: str | None = None  # made by serve_children()
 
@@ -184,6 +196,8 @@ class PrometheusHandler(SignalHandler):
         log.info("Prometheus metrics served at %s", self.url)
 
     def receive(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
+        if name in (signals.pollers_changed.name, signals.actor_stopped.name):
+            self._set_pollers(name, sender, payload)
         entry = self._counters.get(name)
         if entry is None:
             entry = self._counters[name] = self._new_counter(name)
@@ -202,6 +216,16 @@ class PrometheusHandler(SignalHandler):
             values.append(outcome)
         child = histogram.labels(*values) if values else histogram
         child.observe(float(payload["duration"]))
+
+    def _set_pollers(self, name: str, sender: Any, payload: dict[str, Any]) -> None:
+        """Keep the sender's poller count and set its queue's gauge to the sum over actors."""
+        labels = tuple(_values(_QUEUE, payload))
+        if name == signals.pollers_changed.name:
+            self._actor_pollers[id(sender)] = (labels, int(payload.get("pollers", 0)))
+        else:
+            self._actor_pollers.pop(id(sender), None)
+        total = sum(count for queue, count in self._actor_pollers.values() if queue == labels)
+        self._pollers.labels(*labels).set(total)
 
     def _new_counter(self, name: str) -> tuple[Any, tuple[str, ...]]:
         """The counter of signal ``name``: ``swf_<counter name>_total`` (labels of the table, else domain and task list)."""

@@ -78,19 +78,25 @@ def test_metrics_handler_counts_a_real_task(swf_client: Any, domain_name: str) -
 
 
 def test_metrics_status_line() -> None:
-    """status() gives answered tasks, failures, percentiles, retries and crashes on one line."""
+    """status() gives answered tasks, failures, percentiles, pollers, retries and crashes on one line."""
     metrics = MetricsHandler()
+    one, other = object(), object()
     metrics.receive("activity-task-completed", None, {"duration": 0.010})
     metrics.receive("activity-task-failed", None, {"duration": 0.030})
     metrics.receive("decision-task-completed", None, {"duration": 0.002})
     metrics.receive("call-retried", None, {})
+    metrics.receive("pollers-changed", one, {"pollers": 1})
+    metrics.receive("pollers-changed", one, {"pollers": 5})
+    metrics.receive("pollers-changed", other, {"pollers": 2})
     assert metrics.status() == (
         "activity tasks 2 (1 failed, 0 canceled, p50 10.0 ms, p95 30.0 ms); "
-        "decision tasks 1 (0 failed); 1 calls retried; 0 actors crashed"
+        "decision tasks 1 (0 failed); 7 pollers; 1 calls retried; 0 actors crashed"
     )
+    metrics.receive("actor-stopped", other, {})
+    assert metrics.pollers == 5
     assert (
         MetricsHandler().status()
-        == "activity tasks 0 (0 failed, 0 canceled); decision tasks 0 (0 failed); 0 calls retried; 0 actors crashed"
+        == "activity tasks 0 (0 failed, 0 canceled); decision tasks 0 (0 failed); 0 pollers; 0 calls retried; 0 actors crashed"
     )
 
 
