@@ -34,9 +34,10 @@ from swf.models.events import ExecutionRef
 from swf.models.history import DecisionTask, History
 from swf.payloads import Payloads
 from swf.replay import REPLAY_EXECUTION, REPLAY_TOKEN
+from swf_gevent import signals
 from swf_gevent.workflow.decider import WorkflowDecider
 from swf_gevent.workflow.definition import WorkflowDefinition
-from swf_gevent.workflow.errors import NondeterminismError, WorkflowFailed
+from swf_gevent.workflow.errors import NondeterminismError, WorkflowCodeError, WorkflowFailed
 
 __all__ = ["WorkflowEnvironment", "WorkflowRun", "replay"]
 
@@ -190,6 +191,10 @@ class WorkflowRun:
         :raises swf_gevent.workflow.WorkflowFailed: the last run closed
             ``FAILED``, ``CANCELED``, ``TERMINATED`` or ``TIMED_OUT``
             (its ``status``, ``reason`` and ``details`` say which and why).
+        :raises swf_gevent.workflow.WorkflowCodeError: a decision task of the
+            run was held (``workflow_task_held``: the code raised, or no longer
+            matches its history), raised at once with that error and its
+            ``file:line`` rather than after ``timeout``.
         :raises TimeoutError: ``timeout`` seconds passed first.
         """
         import gevent
@@ -203,6 +208,9 @@ class WorkflowRun:
                     execution={"workflowId": self.workflow_id, "runId": run_id},
                 )["executionInfo"]
                 if info["executionStatus"] == "OPEN":
+                    held = self.env._held.get((self.workflow_id, run_id))
+                    if held is not None:
+                        raise WorkflowCodeError(f"{self.workflow_id} run {run_id}: its decision task was held: {held}")
                     gevent.sleep(_RESULT_POLL)
                     continue
                 events = self.env._history(self.workflow_id, run_id)
@@ -294,6 +302,8 @@ class WorkflowEnvironment:
         self.client: Any = None
         self._actors: list[Any] = []
         self._waiting = 0
+        self._held: dict[tuple[str, str], str] = {}  # (workflow id, run id) -> the first held task's error
+        self._decider: WorkflowDecider | None = None
 
     def __repr__(self) -> str:
         return f"<WorkflowEnvironment {self.domain}>"
@@ -366,7 +376,8 @@ class WorkflowEnvironment:
         from swf_gevent.activities import ActivityRegistry
         from swf_gevent.actors import GreenletActivityWorker, GreenletDecider
 
-        decider = WorkflowDecider(self.workflows, payloads=self.payloads, domain=self.domain)
+        decider = self._decider = WorkflowDecider(self.workflows, payloads=self.payloads, domain=self.domain)
+        signals.workflow_task_held.connect(self._on_held, sender=decider)
         for task_list in sorted({w.task_list or DECISION_TASK_LIST for w in self.workflows}):
             self._actors.append(
                 GreenletDecider(self.domain, task_list, decider, client=self.client, slots=2, payloads=self.payloads)
@@ -388,8 +399,14 @@ class WorkflowEnvironment:
         for actor in self._actors:
             actor.start()
 
+    def _on_held(self, sender: Any, *, workflow_id: str, run_id: str, error: str, **_: Any) -> None:
+        self._held.setdefault((workflow_id, run_id), error)
+
     def _stop_actors(self) -> None:
         import gevent
+
+        if self._decider is not None:
+            signals.workflow_task_held.disconnect(self._on_held, sender=self._decider)
 
         actors, self._actors = self._actors, []
         # Together: each waits for its poll under way (up to poll_timeout) to return.

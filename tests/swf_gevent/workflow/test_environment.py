@@ -272,3 +272,22 @@ def test_cancelling_an_activity_reaches_its_worker() -> None:
     assert [a["activityId"] for a in attributes(events, "ActivityTaskScheduled")] == ["heartbeating-1"]
     assert [a["activityId"] for a in attributes(events, "ActivityTaskCancelRequested")] == ["heartbeating-1"]
     assert len(events.filter("ActivityTaskCanceled")) == 1
+
+
+@wf.workflow("buggy", version="1")
+def buggy(ctx: wf.Context, _: Any) -> None:
+    ctx.sleep(timedelta(seconds=1))
+    raise KeyError("missing-key")
+
+
+def test_result_raises_a_held_task_at_once() -> None:
+    """A bug holds the decision task; run.result() raises its error with file:line instead of timing out."""
+    with gevent.Timeout(30), WorkflowEnvironment(workflows=[buggy], activities=ACTIVITIES) as env:
+        run = env.start(buggy, None, workflow_id="buggy-1")
+        began = time.monotonic()
+        with pytest.raises(
+            wf.WorkflowCodeError,
+            match=r"buggy-1 run .*: its decision task was held: .*KeyError: 'missing-key' \(at .*test_environment\.py:\d+\)",
+        ):
+            run.result(timeout=20)
+        assert time.monotonic() - began < 5
