@@ -83,7 +83,7 @@ from swf.models.decisions import Decision
 from swf.models.events import ExecutionRef, HistoryEvent
 from swf.models.history import DecisionTask
 from swf.payloads import Payloads
-from swf.replay import recorded_decision_type
+from swf.replay import REPLAY_EXECUTION, recorded_decision_type
 from swf_gevent import signals
 from swf_gevent.signals import emit
 from swf_gevent.workflow.context import (
@@ -814,13 +814,20 @@ class WorkflowRun:
         else:
             was = "recorded nothing more"
         message = (
-            f"workflow {self.definition.name}/{self.definition.version} execution "
-            f"{self.execution.workflow_id} run {self.execution.run_id}: decision task completed at event "
+            f"{self.who}: decision task completed at event "
             f"{completed.event_id} (started at event {started.event_id}) {was}, but the code now {now}"
             f'{" at " + site if site else ""}. Guard the change with ctx.patched("change-id"), '
             "or register the new code as a new workflow version."
         )
         return NondeterminismError(message, site)
+
+    @property
+    def who(self) -> str:
+        """``workflow name/version execution ID run ID`` for messages; a history saved without its ids says so."""
+        head = f"workflow {self.definition.name}/{self.definition.version}"
+        if self.execution == REPLAY_EXECUTION:
+            return f"{head} (a saved history: its workflow id and run id not given)"
+        return f"{head} execution {self.execution.workflow_id} run {self.execution.run_id}"
 
     def _waiting_site(self) -> str:
         for thread in self._threads:
@@ -839,8 +846,7 @@ class WorkflowRun:
             if not filename.startswith(PACKAGE_DIR):
                 site = f"{filename}:{tb.tb_lineno}"
             tb = tb.tb_next
-        message = f"workflow {self.definition.name}/{self.definition.version} execution {self.execution.workflow_id}"
-        message += f" run {self.execution.run_id}: {type(error).__name__}: {error}"
+        message = f"{self.who}: {type(error).__name__}: {error}"
         if site:
             message += f" (at {site})"
         code_error = WorkflowCodeError(message)
@@ -916,8 +922,7 @@ class WorkflowRun:
             command, cause = self._deploy_refused[0]
             where = f" at {command.site}" if command.site else ""
             raise WorkflowCodeError(
-                f"workflow {self.definition.name}/{self.definition.version} execution {self.execution.workflow_id}"
-                f" run {self.execution.run_id}: SWF refused {command.describe()}{where}: {cause}; register the type"
+                f"{self.who}: SWF refused {command.describe()}{where}: {cause}; register the type"
                 " (or its defaults): the task is held and the command re-issued when SWF hands the task out again"
             )
         # Answered after the refusal with no held task between: the code took the failure then.

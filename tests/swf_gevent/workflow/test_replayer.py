@@ -112,7 +112,7 @@ def test_bug_holds_the_task_then_fails_the_execution() -> None:
     [fail] = decider.decide(task_for(_bug_history(2)))
     assert fail["decisionType"] == "FailWorkflowExecution"
     reason = fail["failWorkflowExecutionDecisionAttributes"]["reason"]
-    assert reason.startswith("WorkflowCodeError: workflow buggy/1 execution")
+    assert reason.startswith("WorkflowCodeError: workflow buggy/1 ")
     assert len(reason) <= 256
 
 
