@@ -178,14 +178,13 @@ class DeciderGroup:
 
     def with_workflow(self, definition: Any) -> DeciderGroup:
         """This group, its type fields those of ``definition`` (one of :attr:`workflows`)."""
-        from swf_gevent.workflow.definition import DEFAULT_DECISION_TIMEOUT, DEFAULT_EXECUTION_TIMEOUT
-
+        execution, decision = definition.timeouts()
         return replace(
             self,
             workflow_type=definition.name,
             workflow_version=definition.version,
-            execution_timeout=int((definition.execution_timeout or DEFAULT_EXECUTION_TIMEOUT).total_seconds()),
-            decision_timeout=int((definition.decision_timeout or DEFAULT_DECISION_TIMEOUT).total_seconds()),
+            execution_timeout=int(execution.total_seconds()),
+            decision_timeout=int(decision.total_seconds()),
             child_policy=definition.child_policy,
         )
 
@@ -228,16 +227,19 @@ class Config:
         return self.endpoint_url == "local"
 
     @property
+    def groups(self) -> tuple[ActivityGroup | DeciderGroup, ...]:
+        """Every ``[activities:*]`` and ``[decider:*]`` group."""
+        return (*self.activities, *self.deciders)
+
+    @property
     def pollers(self) -> int:
         """The most long polls in flight, all groups together."""
-        groups: tuple[ActivityGroup | DeciderGroup, ...] = (*self.activities, *self.deciders)
-        return sum(g.pollers.maximum for g in groups)
+        return sum(g.pollers.maximum for g in self.groups)
 
     @property
     def slots(self) -> int:
         """Task slots, all groups together."""
-        groups: tuple[ActivityGroup | DeciderGroup, ...] = (*self.activities, *self.deciders)
-        return sum(g.slots for g in groups)
+        return sum(g.slots for g in self.groups)
 
 
 def load(path: str) -> Config:

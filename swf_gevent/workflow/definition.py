@@ -145,16 +145,25 @@ class WorkflowDefinition:
         default_task_list = self.task_list or task_list
         if default_task_list is None:
             raise ValueError(f"workflow {self.name}/{self.version} names no task list, and none was given")
+        execution, decision = self.timeouts(execution_timeout, decision_timeout)
         return WorkflowType(
             domain,
             self.name,
             self.version,
             description=self.description or None,
             default_task_list=default_task_list,
-            default_execution_start_to_close_timeout=self.execution_timeout or execution_timeout,
-            default_task_start_to_close_timeout=self.decision_timeout or decision_timeout,
+            default_execution_start_to_close_timeout=execution,
+            default_task_start_to_close_timeout=decision,
             default_child_policy=self.child_policy,
         )
+
+    def timeouts(
+        self,
+        execution_timeout: timedelta = DEFAULT_EXECUTION_TIMEOUT,
+        decision_timeout: timedelta = DEFAULT_DECISION_TIMEOUT,
+    ) -> tuple[timedelta, timedelta]:
+        """``(execution timeout, decision task timeout)`` of this type's executions: the definition's, else these."""
+        return (self.execution_timeout or execution_timeout, self.decision_timeout or decision_timeout)
 
     def activities(self) -> tuple[ActivityDefinition, ...]:
         """The ``@activity`` definitions the workflow's code names, in the order first named.
