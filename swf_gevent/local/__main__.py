@@ -1,8 +1,11 @@
-"""``python -m swf_gevent.local``: serve an in-memory SWF endpoint until SIGINT/SIGTERM.
+"""``python -m swf_gevent.local``: serve an SWF endpoint until SIGINT/SIGTERM.
 
 Prints the endpoint URL on one line (and with ``--ui`` the web UI's address,
 ``<endpoint URL>/ui/``, on the next), then serves; a signal stops it cleanly
-(exit status 0).
+(exit status 0). With ``--db FILE`` its state is kept in that SQLite file and
+taken back on the next start; a file that cannot be used (another program's,
+a newer version's, corrupt, in use, in a directory it cannot write) is one
+line on stderr and exit status 2.
 """
 
 from gevent import monkey
@@ -47,7 +50,8 @@ def _seconds(text: str) -> float:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m swf_gevent.local",
-        description="Serve an in-memory Amazon SWF endpoint (JSON 1.0 protocol) until SIGINT or SIGTERM.",
+        description="Serve an Amazon SWF endpoint (JSON 1.0 protocol) until SIGINT or SIGTERM: "
+        "in memory, or kept in a SQLite file with --db.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one (default: 0)")
@@ -64,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         help="allow a non-loopback --host; the endpoint has NO authentication",
     )
     parser.add_argument(
+        "--db",
+        metavar="FILE",
+        help="keep domains, executions, histories, tasks and timers in this SQLite file (made when missing) "
+        "and go on from it after a restart (default: in memory only)",
+    )
+    parser.add_argument(
         "--ui",
         action="store_true",
         help="also serve the web UI (executions, histories, timelines) under /ui/ on the same port",
@@ -78,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from swf_gevent.local._server import LocalSWF, is_loopback
+    from swf_gevent.local._server import LocalSWF, StoreError, is_loopback
 
     if not args.allow_remote and not is_loopback(args.host):
         print(
@@ -89,13 +99,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # With --allow-remote and a non-loopback host, LocalSWF logs the warning (once).
     server = LocalSWF(
-        host=args.host, port=args.port, poll_timeout=args.poll_timeout, allow_remote=args.allow_remote, ui=args.ui
+        host=args.host,
+        port=args.port,
+        poll_timeout=args.poll_timeout,
+        allow_remote=args.allow_remote,
+        ui=args.ui,
+        db=args.db,
     )
     stopping = gevent.event.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         gevent.signal_handler(signum, stopping.set)
     try:
         server.start()
+    except StoreError as err:
+        print(f"error: --db {err}", file=sys.stderr)
+        return 2
     except OSError as err:
         print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
         return 1

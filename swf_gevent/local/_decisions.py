@@ -376,9 +376,8 @@ class _Applier:
             },
         )
         timer = Timer(timer_id, event_id, None)
-        seconds = parse_duration(attrs["startToFireTimeout"], path + "startToFireTimeout", allow_none=False) or 0.0
-        timer.handle = self.engine.timers.call_later(seconds, _fire_timer, self.engine, execution, timer)
         execution.timers[timer_id] = timer
+        arm_timer(self.engine, execution, timer)
 
     def _CancelTimer(self, attrs: dict[str, Any], path: str) -> None:
         execution = self.execution
@@ -571,6 +570,14 @@ class _Applier:
                 "cause": "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION",
             },
         )
+
+
+def arm_timer(engine: Engine, execution: Execution, timer: Timer) -> None:
+    """Set ``timer`` to fire ``startToFireTimeout`` seconds after its TimerStarted event."""
+    started = execution.events[timer.started_event_id - 1]
+    attrs = started["timerStartedEventAttributes"]
+    seconds = parse_duration(attrs["startToFireTimeout"], "startToFireTimeout", allow_none=False) or 0.0
+    timer.handle = engine.timers.call_at(started["eventTimestamp"] + seconds, _fire_timer, engine, execution, timer)
 
 
 def _fire_timer(engine: Engine, execution: Execution, timer: Timer) -> None:

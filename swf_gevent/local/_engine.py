@@ -37,6 +37,7 @@ import bisect
 import functools
 import logging
 import math
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -53,9 +54,10 @@ from ._executions import (
     compact,
 )
 from ._faults import Fault
+from ._store import Journal, StoredExecution
 from ._tasks import Queueable, TaskList
 from ._timers import Clock, Timers
-from ._wire import PageTokens, new_run_id, new_task_token, page_size, parse_duration, parse_priority
+from ._wire import PageTokens, new_run_id, page_size, parse_duration, parse_priority, task_token
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,12 @@ class Engine:
     :param max_polls: PollFor*Task calls one task list may hold in flight at
         once; one more is answered ``LimitExceededException`` (SWF's quota:
         1,000 pollers per task list).
+    :param journal: told of every change and committed at the end of every
+        operation, timer callback and clock jump
+        (:class:`~swf_gevent.local._store.Store` with a database); keeps
+        nothing by default.
+    :param key: the secret key (32 bytes) signing task tokens and page
+        tokens; a fresh one by default.
     """
 
     def __init__(
@@ -128,8 +136,12 @@ class Engine:
         *,
         time_skipping: bool = False,
         max_polls: int = MAX_POLLS_PER_TASK_LIST,
+        journal: Journal | None = None,
+        key: bytes | None = None,
     ) -> None:
         self.registry = registry
+        self.journal = journal if journal is not None else Journal()
+        self._key = key if key is not None else secrets.token_bytes(32)
         self._poll_timeout = poll_timeout
         self._max_polls = max_polls
         self.clock = clock or Clock()
@@ -140,7 +152,7 @@ class Engine:
         self._skip_pending = False
         # Open executions that had a task scheduled; pruned of idle ones by _idle(), of closed ones on close.
         self._busy: set[Execution] = set()
-        self._pages = PageTokens()
+        self._pages = PageTokens(self._key)
         self._stopped = False
         self._executions: dict[tuple[str, str, str], Execution] = {}
         self._open_by_workflow_id: dict[tuple[str, str], Execution] = {}
@@ -251,6 +263,7 @@ class Engine:
         cutoff = self._clock() - retention_days * 86400
         while closed and (closed[0].close_timestamp or 0.0) <= cutoff:
             gone = closed.popleft()
+            self.journal.forget(gone)
             self._executions.pop((domain, gone.workflow_id, gone.run_id), None)
             runs = self._runs.get((domain, gone.workflow_id))
             if runs is not None:
@@ -401,11 +414,7 @@ class Engine:
         execution = Execution(self._clock, domain, workflow_id, run_id or new_run_id(), config)
         execution.parent = parent
         execution.parent_initiated_event_id = parent_initiated_event_id
-        execution.on_event_limit = self._on_event_limit
-        self._executions[(domain, workflow_id, execution.run_id)] = execution
-        self._open_by_workflow_id[(domain, workflow_id)] = execution
-        self._open.setdefault(domain, {})[execution.run_id] = execution
-        self._runs.setdefault((domain, workflow_id), []).append(execution)
+        self._index(execution)
         execution.add_event(
             "WorkflowExecutionStarted",
             {
@@ -423,14 +432,92 @@ class Engine:
                 "lambdaRole": config.get("lambdaRole"),
             },
         )
-        seconds = parse_duration(
-            config["executionStartToCloseTimeout"], "executionStartToCloseTimeout", allow_none=False
-        )
-        if seconds is not None:
-            execution.timeout_handle = self.timers.call_later(seconds, self._on_execution_timeout, execution)
+        execution.start_timestamp = execution.events[0]["eventTimestamp"]
+        self._arm_execution_timeout(execution)
         logger.debug("started execution %s/%s in %s", workflow_id, execution.run_id, domain)
         self.schedule_decision(execution)
         return execution
+
+    def _index(self, execution: Execution) -> None:
+        """Index a new or restored execution (open or closed) and hook its changes to the journal."""
+        domain, workflow_id = execution.domain, execution.workflow_id
+        self._executions[(domain, workflow_id, execution.run_id)] = execution
+        self._runs.setdefault((domain, workflow_id), []).append(execution)
+        if execution.is_open:
+            execution.on_event_limit = self._on_event_limit
+            execution.on_change = self.journal.touch
+            self._open_by_workflow_id[(domain, workflow_id)] = execution
+            self._open.setdefault(domain, {})[execution.run_id] = execution
+        else:
+            self._closed.setdefault(domain, deque()).append(execution)
+
+    def restore(self, stored: Iterable[StoredExecution]) -> None:
+        """Take back the executions of a database and go on with the open ones.
+
+        Each history is read back (:func:`~swf_gevent.local._restore.rebuild`);
+        open executions are linked to their parents and children, and their
+        timeouts count from the recorded times: a timer or timeout that fell
+        due while the endpoint was down fires at once, a task handed out and
+        never answered times out as SWF's would (its worker may still answer
+        it: its task token is the same), a scheduled task is handed out.
+
+        :param stored: in the order they started (:meth:`Store.load
+            <swf_gevent.local._store.Store.load>`).
+        :raises ValueError: KeyError: a history is malformed.
+        """
+        from ._decisions import arm_timer
+        from ._restore import rebuild
+
+        rebuilt = []
+        for item in stored:
+            state = rebuild(self._clock, item)
+            self._index(state.execution)
+            self.journal.adopt(state.execution, item)
+            rebuilt.append((state, item.heartbeats))
+        for closed in self._closed.values():
+            ordered = sorted(closed, key=lambda execution: execution.close_timestamp or 0.0)
+            closed.clear()
+            closed.extend(ordered)
+        children = {state.execution: state.children for state, _ in rebuilt}
+        for state, _ in rebuilt:  # in start order: the latest run of a child that continued as new wins
+            execution = state.execution
+            if state.parent is None:
+                continue
+            parent = self._executions.get((execution.domain, state.parent["workflowId"], state.parent["runId"]))
+            execution.parent = parent
+            initiated = execution.parent_initiated_event_id
+            if parent is not None and parent.is_open and initiated in children[parent]:
+                child = parent.children[initiated] = Child(initiated, execution)
+                child.started_event_id = children[parent][initiated]
+        for state, heartbeats in rebuilt:
+            execution = state.execution
+            if not execution.is_open:
+                continue
+            self._arm_execution_timeout(execution)
+            if execution.decision_started is not None:
+                self._busy.add(execution)
+                self._track_started_decision(execution.decision_started)
+            elif execution.decision_scheduled is not None:
+                self._busy.add(execution)
+                self._dispatch_decision(execution.decision_scheduled, since=state.released_at)
+            for task in execution.activities.values():
+                details, heartbeat_at = heartbeats.get(task.scheduled_event_id, (None, None))
+                task.details = details
+                self.dispatch_activity(task)
+                if task.state == "STARTED":
+                    task.token = self._task_token(execution, task.started_event_id)
+                    self._activity_tokens[task.token] = task
+                    self._arm_started_activity(task, heartbeat_at)
+            for timer in execution.timers.values():
+                arm_timer(self, execution, timer)
+        self.settle()
+
+    def _arm_execution_timeout(self, execution: Execution) -> None:
+        seconds = parse_duration(execution.execution_timeout, "executionStartToCloseTimeout", allow_none=False)
+        if seconds is not None:
+            execution.timeout_handle = self.timers.call_at(
+                execution.start_timestamp + seconds, self._on_execution_timeout, execution
+            )
 
     # -- decision tasks -------------------------------------------------------------
 
@@ -453,15 +540,33 @@ class Engine:
         if execution.decision_started is None:
             self._dispatch_decision(task)
 
-    def _dispatch_decision(self, task: DecisionTask) -> None:
+    def _dispatch_decision(self, task: DecisionTask, since: float | None = None) -> None:
+        """Queue a scheduled decision task; its schedule-to-start timeout counts from ``since`` (now)."""
         if task.dispatched:
             return
         task.dispatched = True
         execution = task.execution
         if execution.decision_schedule_to_start is not None:
-            seconds = float(execution.decision_schedule_to_start)
-            task.timer = self.timers.call_later(seconds, self._on_decision_schedule_timeout, task)
+            due = (self._clock() if since is None else since) + float(execution.decision_schedule_to_start)
+            task.timer = self.timers.call_at(due, self._on_decision_schedule_timeout, task)
         self._decision_list(execution.domain, execution.task_list).put(task)
+
+    def _track_started_decision(self, task: DecisionTask) -> None:
+        """Give a started decision task its token and its start-to-close timeout, from its DecisionTaskStarted event."""
+        execution = task.execution
+        execution.decision_started = task
+        task.token = self._task_token(execution, task.started_event_id)
+        self._decision_tokens[task.token] = task
+        if task.timer is not None:
+            task.timer.cancel()
+            task.timer = None
+        seconds = parse_duration(execution.task_timeout, "taskStartToCloseTimeout")
+        if seconds is not None:
+            due = _stamp(execution, task.started_event_id) + seconds
+            task.timer = self.timers.call_at(due, self._on_decision_timeout, task)
+
+    def _task_token(self, execution: Execution, started_event_id: int) -> str:
+        return task_token(self._key, execution.domain, execution.workflow_id, execution.run_id, started_event_id)
 
     def _on_decision_schedule_timeout(self, task: DecisionTask) -> None:
         execution = task.execution
@@ -534,17 +639,22 @@ class Engine:
     # -- activity tasks -------------------------------------------------------------
 
     def dispatch_activity(self, task: ActivityTask) -> None:
-        """Queue a just-scheduled activity task and start its schedule-side timeouts."""
+        """Start an activity task's schedule-side timeouts, from its ActivityTaskScheduled event; queue it if not started.
+
+        A task restored from the database in the started state is not queued.
+        """
         self._busy.add(task.execution)
-        if task.schedule_to_start is not None:
-            task.timers.append(
-                self.timers.call_later(task.schedule_to_start, self._on_activity_timeout, task, "SCHEDULE_TO_START")
-            )
-        if task.schedule_to_close is not None:
-            task.timers.append(
-                self.timers.call_later(task.schedule_to_close, self._on_activity_timeout, task, "SCHEDULE_TO_CLOSE")
-            )
-        self._activity_list(task.execution.domain, task.task_list).put(task)
+        scheduled_at = _stamp(task.execution, task.scheduled_event_id)
+        for seconds, timeout_type in (
+            (task.schedule_to_close, "SCHEDULE_TO_CLOSE"),
+            (task.schedule_to_start if task.state == "SCHEDULED" else None, "SCHEDULE_TO_START"),
+        ):
+            if seconds is not None:
+                task.timers.append(
+                    self.timers.call_at(scheduled_at + seconds, self._on_activity_timeout, task, timeout_type)
+                )
+        if task.state == "SCHEDULED":
+            self._activity_list(task.execution.domain, task.task_list).put(task)
 
     def close_activity(self, task: ActivityTask) -> None:
         """Forget an activity task that reached a close event (or whose execution closed)."""
@@ -576,12 +686,26 @@ class Engine:
         logger.debug("activity %s of %s timed out (%s)", task.activity_id, execution.workflow_id, timeout_type)
         self.schedule_decision(execution)
 
-    def _arm_heartbeat(self, task: ActivityTask) -> None:
+    def _arm_started_activity(self, task: ActivityTask, heartbeat_at: float | None = None) -> None:
+        """Start a started activity task's start-to-close and heartbeat timeouts, from its ActivityTaskStarted event.
+
+        :param heartbeat_at: when its latest heartbeat came (epoch seconds), if one did.
+        """
+        started_at = _stamp(task.execution, task.started_event_id)
+        if task.start_to_close is not None:
+            task.timers.append(
+                self.timers.call_at(started_at + task.start_to_close, self._on_activity_timeout, task, "START_TO_CLOSE")
+            )
+        self._arm_heartbeat(task, started_at if heartbeat_at is None else heartbeat_at)
+
+    def _arm_heartbeat(self, task: ActivityTask, since: float) -> None:
         if task.heartbeat_timer is not None:
             task.heartbeat_timer.cancel()
             task.heartbeat_timer = None
         if task.heartbeat is not None:
-            task.heartbeat_timer = self.timers.call_later(task.heartbeat, self._on_activity_timeout, task, "HEARTBEAT")
+            task.heartbeat_timer = self.timers.call_at(
+                since + task.heartbeat, self._on_activity_timeout, task, "HEARTBEAT"
+            )
 
     def _started_activity(self, token: str) -> ActivityTask:
         task = self._activity_tokens.get(token)
@@ -613,7 +737,7 @@ class Engine:
         """
         event_id = execution.add_event(event_type, attrs)
         execution.close_status = close_status
-        execution.close_timestamp = self._clock()
+        execution.close_timestamp = execution.events[-1]["eventTimestamp"]
         self._busy.discard(execution)
         if execution.timeout_handle is not None:
             execution.timeout_handle.cancel()
@@ -699,7 +823,8 @@ class Engine:
         """Finish what a completed change left due.
 
         Terminates executions over the event limit; with time skipping on and
-        nothing running, has the clock jump to the next due timer.
+        nothing running, has the clock jump to the next due timer; commits the
+        journal (with a database, what changed is then saved).
         """
         while self._over_limit:
             execution = self._over_limit.pop()
@@ -722,6 +847,7 @@ class Engine:
                 child_policy=execution.child_policy,
             )
         self._skip_when_idle()
+        self.journal.commit()
 
     def _on_execution_timeout(self, execution: Execution) -> None:
         if not execution.is_open:
@@ -810,7 +936,6 @@ class Engine:
         if execution.decision_scheduled is task:
             execution.decision_scheduled = None
         task.state = "STARTED"
-        task.token = new_task_token()
         task.previous_started_event_id = execution.previous_started_event_id
         task.started_event_id = execution.add_event(
             "DecisionTaskStarted",
@@ -819,14 +944,7 @@ class Engine:
                 "scheduledEventId": task.scheduled_event_id,
             },
         )
-        execution.decision_started = task
-        self._decision_tokens[task.token] = task
-        if task.timer is not None:
-            task.timer.cancel()
-            task.timer = None
-        seconds = parse_duration(execution.task_timeout, "taskStartToCloseTimeout")
-        if seconds is not None:
-            task.timer = self.timers.call_later(seconds, self._on_decision_timeout, task)
+        self._track_started_decision(task)
         logger.debug("decision task %s of %s started", task.started_event_id, execution.workflow_id)
         return self._decision_answer(task, request, 0)
 
@@ -901,7 +1019,6 @@ class Engine:
             return empty
         execution = task.execution
         task.state = "STARTED"
-        task.token = new_task_token()
         task.started_event_id = execution.add_event(
             "ActivityTaskStarted",
             {
@@ -909,12 +1026,9 @@ class Engine:
                 "scheduledEventId": task.scheduled_event_id,
             },
         )
+        task.token = self._task_token(execution, task.started_event_id)
         self._activity_tokens[task.token] = task
-        if task.start_to_close is not None:
-            task.timers.append(
-                self.timers.call_later(task.start_to_close, self._on_activity_timeout, task, "START_TO_CLOSE")
-            )
-        self._arm_heartbeat(task)
+        self._arm_started_activity(task)
         logger.debug("activity %s of %s started", task.activity_id, execution.workflow_id)
         return compact(
             {
@@ -988,7 +1102,9 @@ class Engine:
         task = self._started_activity(request["taskToken"])
         if request.get("details") is not None:
             task.details = request["details"]
-        self._arm_heartbeat(task)
+        now = self._clock()
+        self.journal.heartbeat(task.execution, task.scheduled_event_id, task.details, now)
+        self._arm_heartbeat(task, now)
         return {"cancelRequested": task.cancel_requested}
 
     @_operation
@@ -1252,3 +1368,8 @@ def _epoch(value: Any) -> float:
     if hasattr(value, "timestamp"):
         return float(value.timestamp())
     return float(value)
+
+
+def _stamp(execution: Execution, event_id: int) -> float:
+    """The timestamp of event ``event_id`` of ``execution``, epoch seconds."""
+    return float(execution.events[event_id - 1]["eventTimestamp"])

@@ -186,6 +186,8 @@ class Execution:
         self.timeout_handle: TimerHandle | None = None
         self.decision_schedule_to_start: str | None = None
         self.on_event_limit: Callable[[Execution], None] | None = None
+        #: Called after each event added (the endpoint's journal, which saves the history).
+        self.on_change: Callable[[Execution], None] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -214,6 +216,8 @@ class Execution:
                 key: compact(attrs),
             }
         )
+        if self.on_change is not None:
+            self.on_change(self)
         if event_id == MAX_HISTORY_EVENTS and self.on_event_limit is not None:
             self.on_event_limit(self)
         return event_id

@@ -28,10 +28,11 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
 from swf_gevent.local._faults import Fault
+from swf_gevent.local._store import Journal
 from swf_gevent.local._wire import PageTokens, page_size, parse_days, parse_duration, parse_priority
 
 __all__ = ["DomainRecord", "Registry", "TypeRecord"]
@@ -186,8 +187,8 @@ class _Pager:
     between calls.
     """
 
-    def __init__(self) -> None:
-        self._tokens = PageTokens()
+    def __init__(self, key: bytes | None) -> None:
+        self._tokens = PageTokens(key)
 
     def page(
         self,
@@ -244,6 +245,10 @@ class Registry:
     :param account_id: account id in domain ARNs.
     :param max_domains: domains allowed, registered and deprecated together.
     :param max_types: types of each kind allowed per domain.
+    :param journal: told of every change and committed at the end of every
+        changing operation (:class:`~swf_gevent.local._store.Store` with a
+        database); keeps nothing by default.
+    :param key: the secret key (32 bytes) signing page tokens; a fresh one by default.
     """
 
     def __init__(
@@ -254,6 +259,8 @@ class Registry:
         account_id: str = DEFAULT_ACCOUNT_ID,
         max_domains: int = MAX_DOMAINS,
         max_types: int = MAX_TYPES,
+        journal: Journal | None = None,
+        key: bytes | None = None,
     ) -> None:
         self._clock = clock or time.time
         self.region = region
@@ -261,7 +268,26 @@ class Registry:
         self._max_domains = max_domains
         self._max_types = max_types
         self._domains: dict[str, DomainRecord] = {}
-        self._pager = _Pager()
+        self._pager = _Pager(key)
+        self._journal = journal if journal is not None else Journal()
+
+    def restore(self, domains: Iterable[dict[str, Any]], types: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Take back the domains and types a database holds (the bodies :meth:`_save` wrote)."""
+        for body in domains:
+            record = DomainRecord(**body)
+            self._domains[record.name] = record
+        for domain, body in types:
+            type_record = TypeRecord(**body)
+            self._domains[domain].types(type_record.kind)[(type_record.name, type_record.version)] = type_record
+
+    def _save(self, domain: DomainRecord, *types: TypeRecord, deleted: bool = False) -> None:
+        """Journal ``domain`` (without its types) and ``types`` of it that changed (or were ``deleted``); commit."""
+        self._journal.save_domain(
+            {item.name: getattr(domain, item.name) for item in fields(domain) if not item.name.endswith("_types")}
+        )
+        for type_record in types:
+            self._journal.save_type(domain.name, asdict(type_record), deleted=deleted)
+        self._journal.commit()
 
     # -- lookups used by the engine -------------------------------------------------
 
@@ -323,6 +349,7 @@ class Registry:
             description=request.get("description"),
             tags=tags,
         )
+        self._save(self._domains[name])
         log.info("Registered domain %s", name)
         return {}
 
@@ -336,11 +363,14 @@ class Registry:
             raise Fault("DomainDeprecatedFault", record.name)
         now = self._clock()
         record.status = DEPRECATED
+        deprecated = []
         for kind in ("workflow", "activity"):
             for type_record in record.types(kind).values():
                 if type_record.status == REGISTERED:
                     type_record.status = DEPRECATED
                     type_record.deprecation_date = now
+                    deprecated.append(type_record)
+        self._save(record, *deprecated)
         log.info("Deprecated domain %s", record.name)
         return {}
 
@@ -353,6 +383,7 @@ class Registry:
         if record.status == REGISTERED:
             raise Fault("DomainAlreadyExistsFault", record.name)
         record.status = REGISTERED
+        self._save(record)
         log.info("Undeprecated domain %s", record.name)
         return {}
 
@@ -430,6 +461,7 @@ class Registry:
             description=request.get("description"),
             creation_date=self._clock(),
         )
+        self._save(domain, types[(name, version)])
         log.info("Registered %s type %s %s in domain %s", kind, name, version, domain.name)
         return {}
 
@@ -449,6 +481,7 @@ class Registry:
             )
         record.status = DEPRECATED
         record.deprecation_date = self._clock()
+        self._save(self.domain(request["domain"]), record)
         return {}
 
     def undeprecate_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -467,6 +500,7 @@ class Registry:
             )
         record.status = REGISTERED
         record.deprecation_date = None
+        self._save(self.domain(request["domain"]), record)
         return {}
 
     def delete_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -489,7 +523,9 @@ class Registry:
             raise Fault(
                 "TypeNotDeprecatedFault", f"{kind.capitalize()}Type=[name={record.name}, version={record.version}]"
             )
-        del self.domain(request["domain"]).types(kind)[(record.name, record.version)]
+        domain = self.domain(request["domain"])
+        del domain.types(kind)[(record.name, record.version)]
+        self._save(domain, record, deleted=True)
         return {}
 
     def describe_workflow_type(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -570,6 +606,7 @@ class Registry:
         """
         record = self._domain_for_arn(request["resourceArn"])
         record.tags = self._merge_tags(record.tags, request["tags"])
+        self._save(record)
         return {}
 
     def untag_resource(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -580,6 +617,7 @@ class Registry:
         record = self._domain_for_arn(request["resourceArn"])
         for key in request["tagKeys"]:
             record.tags.pop(key, None)
+        self._save(record)
         return {}
 
     def list_tags_for_resource(self, request: dict[str, Any]) -> dict[str, Any]:

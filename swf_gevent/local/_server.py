@@ -45,11 +45,12 @@ from gevent.pywsgi import WSGIHandler, WSGIServer
 from swf_gevent.local._engine import MAX_POLLS_PER_TASK_LIST, Engine
 from swf_gevent.local._faults import FAULT_KINDS, Fault, FaultTable
 from swf_gevent.local._registry import Registry
+from swf_gevent.local._store import Journal, Store, StoreError
 from swf_gevent.local._tasks import poller_gone
 from swf_gevent.local._timers import Clock
 from swf_gevent.local._validation import operation_names, validate
 
-__all__ = ["HEADER_TIMEOUT", "IDLE_MARGIN", "LocalSWF", "MAX_BODY_BYTES", "is_loopback"]
+__all__ = ["HEADER_TIMEOUT", "IDLE_MARGIN", "LocalSWF", "MAX_BODY_BYTES", "StoreError", "is_loopback"]
 
 log = logging.getLogger(__name__)
 
@@ -462,12 +463,21 @@ class _Server(WSGIServer):  # type: ignore[misc]
 
 
 class LocalSWF:
-    """An in-memory SWF endpoint on loopback, for tests and local runs.
+    """An SWF endpoint on loopback, for tests and local runs: in memory, or kept in a database file.
 
     ::
 
         with LocalSWF(poll_timeout=1.0) as local:
             client = boto3.client("swf", endpoint_url=local.endpoint_url, ...)
+
+    With ``db``, everything it holds is kept in that SQLite file and taken
+    back on the next start: domains, types, executions and histories, open
+    tasks, timers and timeouts. Each change is committed before its answer
+    is sent, so a killed process loses nothing it acknowledged. On restart
+    open executions go on: timers and timeouts count from the recorded times
+    (one due while the endpoint was down fires at once), a task handed out
+    and never answered times out as SWF's would, and its worker may still
+    answer it with the same task token.
 
     :param host: address to bind; a non-loopback one needs ``allow_remote``.
     :param port: TCP port; 0 picks a free one (see :attr:`endpoint_url`).
@@ -492,6 +502,10 @@ class LocalSWF:
     :param max_polls_per_task_list: PollFor*Task calls one task list may hold
         at once (SWF's quota, 1,000); one more is answered
         ``LimitExceededException``. Tests lower it to reach the limit cheaply.
+    :param db: path of the SQLite file that keeps the endpoint's state
+        (made when missing); ``None``: in memory only, lost at stop.
+        :meth:`start` raises :class:`~swf_gevent.local._store.StoreError`
+        when the file cannot be used.
     :raises ValueError: a non-loopback ``host`` without ``allow_remote``, a
         ``poll_timeout`` that is negative, infinite or NaN, an
         ``idle_timeout`` or ``header_timeout`` that is not a positive number
@@ -512,6 +526,7 @@ class LocalSWF:
         time_skipping: bool = False,
         ui: bool = False,
         max_polls_per_task_list: int = MAX_POLLS_PER_TASK_LIST,
+        db: str | None = None,
     ) -> None:
         if not is_loopback(host):
             if not allow_remote:
@@ -543,6 +558,8 @@ class LocalSWF:
         self.idle_timeout = float(idle_timeout)
         self.header_timeout = float(header_timeout)
         self.ui = ui
+        #: The SQLite file keeping the endpoint's state, or ``None`` (in memory).
+        self.db = None if db is None else str(db)
         self.allow_remote = allow_remote
         self.state = "new"
         self._clock = Clock()
@@ -597,9 +614,12 @@ class LocalSWF:
     def start(self) -> None:
         """Listen and serve from a dedicated native thread; return once the socket listens.
 
+        With a database, its state is read back first.
+
         :raises RuntimeError: when already started or stopped, or when the
             server thread failed to listen within 10 s.
         :raises OSError: the address could not be bound.
+        :raises StoreError: the database file cannot be used (one line naming it).
         """
         if self.state != "new":
             raise RuntimeError(f"LocalSWF cannot start: it is {self.state}")
@@ -803,21 +823,48 @@ class LocalSWF:
 
     # -- server thread ----------------------------------------------------------------
 
+    def _restore(self, registry: Registry, engine: Engine, snapshot: Any) -> None:
+        """Take back a database's registry and executions (in the server thread, before serving).
+
+        :raises StoreError: the database holds a malformed record.
+        """
+        try:
+            registry.restore(snapshot.domains, snapshot.types)
+            engine.restore(snapshot.executions)
+        except (KeyError, ValueError, TypeError) as err:
+            raise StoreError(f"{self.db}: the database holds a malformed record: {err!r}") from None
+        open_count = sum(
+            1 for stored in snapshot.executions if engine.find_open(stored.domain, stored.workflow_id, stored.run_id)
+        )
+        log.info("Read back %s: %d executions, %d open", self.db, len(snapshot.executions), open_count)
+
     def _serve(self) -> None:
         self.thread_ident = _get_ident()
         hub = gevent.get_hub()
         server: _Server | None = None
         app: _Application | None = None
+        journal: Journal = Journal()
         try:
             try:
-                registry = Registry(self._clock, region=self.region)
+                key = None
+                if self.db is not None:
+                    journal = store = Store(self.db, self._clock)
+                    snapshot = store.load()
+                    key = snapshot.key
+                    self._clock.skipped = snapshot.skipped
+                    self._clock.advance_to(snapshot.latest)
+                registry = Registry(self._clock, region=self.region, journal=journal, key=key)
                 engine = Engine(
                     registry,
                     self.poll_timeout,
                     self._clock,
                     time_skipping=self._time_skipping,
                     max_polls=self.max_polls_per_task_list,
+                    journal=journal,
+                    key=key,
                 )
+                if self.db is not None:
+                    self._restore(registry, engine, snapshot)
                 app = _Application(registry, engine, self._faults)
                 if self.ui:
                     from swf_gevent.local._ui import WebUI
@@ -843,6 +890,7 @@ class LocalSWF:
                 self._start_error = err
                 if server is not None:
                     server.close()
+                journal.close()
                 return
             finally:
                 self._ready.release()
@@ -855,6 +903,7 @@ class LocalSWF:
             if not app.wait_idle(getattr(self, "_drain_timeout", _DRAIN_TIMEOUT)):
                 log.warning("Requests still running at stop were cut off")
             server.stop(timeout=0)
+            journal.close()
         finally:
             try:
                 hub.destroy(destroy_loop=True)

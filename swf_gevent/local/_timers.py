@@ -100,7 +100,17 @@ class Timers:
         :param seconds: delay in seconds (0 or more).
         :returns: a handle whose :meth:`TimerHandle.cancel` stops it.
         """
-        handle = TimerHandle(self, self.clock() + max(0.0, seconds), callback, args)
+        return self.call_at(self.clock() + max(0.0, seconds), callback, *args)
+
+    def call_at(self, due: float, callback: Callable[..., None], *args: Any) -> TimerHandle:
+        """Run ``callback(*args)`` in the current hub once the clock reaches ``due``.
+
+        :param due: epoch seconds on the clock; a time already past runs it at
+            the loop's next turn (a timeout that fell due while the endpoint
+            was down fires at once).
+        :returns: a handle whose :meth:`TimerHandle.cancel` stops it.
+        """
+        handle = TimerHandle(self, due, callback, args)
         self._live.add(handle)
         heapq.heappush(self._heap, (handle.due, next(self._seq), handle))
         if len(self._heap) > 64 + 2 * len(self._live):

@@ -11,7 +11,7 @@
   bound to the listing they continue (:class:`PageTokens`);
 - the opaque ids the endpoint hands out: task tokens and run ids, which
   start with a letter or digit so that no command line (the AWS CLI) reads
-  one as an option (:func:`new_task_token`, :func:`new_run_id`).
+  one as an option (:func:`task_token`, :func:`new_run_id`).
 
 Every refusal is a :class:`~swf_gevent.local._faults.Fault`
 ``ValidationException`` naming the member. This module reads nothing of the
@@ -38,11 +38,11 @@ __all__ = [
     "NONE",
     "PageTokens",
     "new_run_id",
-    "new_task_token",
     "page_size",
     "parse_days",
     "parse_duration",
     "parse_priority",
+    "task_token",
 ]
 
 #: SWF's spelling of "no timeout".
@@ -130,14 +130,18 @@ class PageTokens:
     """Signs page cursors so that a forged or foreign ``nextPageToken`` is refused.
 
     A token is ``base64url(json).signature``; the signature (HMAC-SHA256 under
-    a key drawn at start-up) binds the token to this endpoint and to the kind
-    of listing it continues (``"history"``, ``"domains"``...). A listing that
+    the endpoint's key) binds the token to this endpoint and to the kind of
+    listing it continues (``"history"``, ``"domains"``...). A listing that
     must not change between pages (its filters) keeps them in the cursor and
     compares them itself.
+
+    :param key: the endpoint's secret key (32 bytes); a fresh one when
+        ``None``. An endpoint with a database keeps its key there, so its
+        tokens stay valid across a restart.
     """
 
-    def __init__(self) -> None:
-        self._key = secrets.token_bytes(32)
+    def __init__(self, key: bytes | None = None) -> None:
+        self._key = key if key is not None else secrets.token_bytes(32)
 
     def _sign(self, kind: str, body: bytes) -> str:
         return hmac.new(self._key, kind.encode() + b"\0" + body, hashlib.sha256).hexdigest()[:32]
@@ -169,9 +173,16 @@ def _opaque(length: int) -> str:
     return secrets.choice(_ALNUM) + secrets.token_urlsafe(length)[: length - 1]
 
 
-def new_task_token() -> str:
-    """A fresh opaque task token (64 URL-safe characters, the first a letter or digit)."""
-    return _opaque(64)
+def task_token(key: bytes, domain: str, workflow_id: str, run_id: str, started_event_id: int) -> str:
+    """The task token of the task started at ``started_event_id`` of an execution.
+
+    64 hexadecimal characters: HMAC-SHA512 of the task's place under the
+    endpoint's secret ``key``. Unguessable without the key, unique per
+    started task, and the same after a restart from the database, so a
+    worker holding a task across the restart can still answer it.
+    """
+    place = "\0".join((domain, workflow_id, run_id, str(started_event_id))).encode()
+    return hmac.new(key, place, hashlib.sha512).hexdigest()[:64]
 
 
 def new_run_id() -> str:

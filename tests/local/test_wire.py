@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from swf_gevent.local._faults import Fault
-from swf_gevent.local._wire import PageTokens, new_run_id, new_task_token, parse_duration, parse_priority
+from swf_gevent.local._wire import PageTokens, new_run_id, parse_duration, parse_priority, task_token
 from tests.local.engine_support import (
     ACTIVITY,
     WORKFLOW,
@@ -112,7 +112,8 @@ def test_registry_page_token_refused_by_the_engine(swf_client: Any, domain_name:
 
 def test_issued_ids_start_with_a_letter_or_digit() -> None:
     """Task tokens and run ids never start with '-' (the AWS CLI would read one as an option)."""
-    tokens = [new_task_token() for _ in range(2000)]
+    key = b"k" * 32
+    tokens = [task_token(key, "domain", f"w{n % 7}", f"r{n // 7}", n) for n in range(2000)]
     runs = [new_run_id() for _ in range(2000)]
     assert all(token[0] in ALNUM for token in tokens + runs)
     assert {len(token) for token in tokens} == {64} and {len(run) for run in runs} == {44}
