@@ -55,6 +55,7 @@ _KEYS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
             {
                 "region",
                 "endpoint_url",
+                "local_db",
                 "poll_timeout",
                 "read_timeout",
                 "log_level",
@@ -220,6 +221,7 @@ class Config:
     unknown_domain_timeout: float = UNKNOWN_DOMAIN_TIMEOUT  # seconds of nothing but UnknownResourceFault
     debug_loggers: tuple[str, ...] = ()  # loggers of QUIET_LOGGERS let through at DEBUG
     payloads: Payloads = field(default_factory=Payloads)  # [payloads]: every actor's codec chain and store
+    local_db: str | None = None  # the embedded endpoint's SQLite file (endpoint_url = local), or None: in memory
 
     @property
     def local(self) -> bool:
@@ -308,6 +310,9 @@ class _Reader:
         if log_level not in _LOG_LEVELS:
             raise self.error("swf", "log_level", f"must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}")
         endpoint_url = self.endpoint_url()
+        local_db = self.optional_text("swf", "local_db")
+        if local_db is not None and endpoint_url != "local":
+            raise self.error("swf", "local_db", "the embedded endpoint's database: give it with endpoint_url = local")
         region = self.optional_text("swf", "region")
         if region is not None and not region_is_valid(region):
             raise self.error("swf", "region", f"must be an AWS region such as 'us-east-1', got {region!r}")
@@ -367,6 +372,7 @@ class _Reader:
             read_timeout=read_timeout,
             unknown_domain_timeout=self.number("swf", "unknown_domain_timeout", UNKNOWN_DOMAIN_TIMEOUT),
             debug_loggers=self.logger_names("swf", "debug_loggers"),
+            local_db=local_db,
         )
 
     def check_keys(self, section: str, kind: str) -> None:

@@ -104,12 +104,20 @@ class Run:
         config = self.config
         self._main = gevent.getcurrent()
         if config.local:
-            from swf_gevent.local import LocalSWF
+            from swf_gevent.local import LocalSWF, StoreError
 
             self.local = LocalSWF(
-                "127.0.0.1", port=0, poll_timeout=config.poll_timeout, region=config.region or "us-east-1", ui=True
+                "127.0.0.1",
+                port=0,
+                poll_timeout=config.poll_timeout,
+                region=config.region or "us-east-1",
+                ui=True,
+                db=config.local_db,
             )
-            self.local.start()
+            try:
+                self.local.start()
+            except StoreError as err:
+                raise ConfigError(config.path, "swf", "local_db", str(err)) from None
             print(f"web UI of the local endpoint: {self.local.ui_url}", file=sys.stderr, flush=True)
         try:
             return self._run()

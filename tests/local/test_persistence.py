@@ -21,8 +21,7 @@ from typing import Any
 
 import pytest
 
-from swf_gevent.local import LocalSWF
-from swf_gevent.local._store import StoreError
+from swf_gevent.local import LocalSWF, StoreError
 from tests.local.engine_support import (
     attrs,
     decide,

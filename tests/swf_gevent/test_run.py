@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import boto3
 import gevent
 import pytest
 
@@ -220,6 +221,64 @@ def test_sigterm_stops_the_fleet_cleanly(tmp_path: Path) -> None:
     )
     assert "interrupted by a signal" in stdout
     assert stderr.count("actor-stopped") == 2
+
+
+def _with_local_db(path: str, db: Path) -> str:
+    text = Path(path).read_text().replace("[swf]\n", f"[swf]\nlocal_db = {db}\n", 1)
+    Path(path).write_text(text)
+    return path
+
+
+def test_local_db_keeps_the_embedded_endpoints_executions_across_runs(tmp_path: Path) -> None:
+    """With ``local_db``, a second run finds the first run's executions; the file holds both runs' histories."""
+    from swf_gevent.local import LocalSWF
+
+    db = tmp_path / "runs.sqlite3"
+    for _ in range(2):
+        result = _run_subprocess(_with_local_db(_config(tmp_path, "local", "kept-runs", executions=3), db))
+        assert result.returncode == 0, result.stderr
+        assert "3/3 started, 3 completed, 0 failed, 0 still open" in result.stdout
+    with LocalSWF(poll_timeout=0.5, db=str(db)) as local:
+        client = boto3.client(
+            "swf",
+            endpoint_url=local.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        closed = [
+            info
+            for page in call_pages(
+                client,
+                "ListClosedWorkflowExecutions",
+                domain="kept-runs",
+                startTimeFilter={"oldestDate": datetime(2000, 1, 1, tzinfo=timezone.utc)},
+            )
+            for info in page["executionInfos"]
+        ]
+    assert [info["closeStatus"] for info in closed] == ["COMPLETED"] * 6
+
+
+def test_local_db_that_cannot_be_used_exits_2_with_one_line(tmp_path: Path) -> None:
+    """Another program's file as ``local_db``: one line naming the file, section and key; exit 2; the file untouched."""
+    db = tmp_path / "notes.txt"
+    db.write_text("not a database, and it stays as it is\n" * 20)
+    path = _with_local_db(_config(tmp_path, "local", "refused", executions=3), db)
+    result = _run_subprocess(path)
+    assert result.returncode == 2, result
+    assert result.stderr.splitlines() == [
+        f"{path}: [swf] local_db: {db}: not a database or corrupt: file is not a database"
+    ]
+    assert db.read_text().startswith("not a database, and it stays")
+
+
+def test_local_db_needs_the_embedded_endpoint(tmp_path: Path) -> None:
+    path = _with_local_db(_config(tmp_path, "http://127.0.0.1:1", "refused"), tmp_path / "x.sqlite3")
+    result = _run_subprocess(path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"{path}: [swf] local_db: the embedded endpoint's database: give it with endpoint_url = local"
+    ]
 
 
 def test_demo_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
