@@ -73,12 +73,14 @@ def _still_serves(server: Any) -> bool:
     return status == 200 and body == {"domainInfos": []}
 
 
-def test_package_exports_only_localswf() -> None:
-    """``swf_gevent.local`` exports exactly ``LocalSWF``."""
+def test_package_exports_localswf_and_its_database_error() -> None:
+    """``swf_gevent.local`` exports exactly ``LocalSWF`` and ``StoreError`` (what ``start`` raises for a bad ``db``)."""
     import swf_gevent.local
+    from swf_gevent.local._store import StoreError
 
-    assert swf_gevent.local.__all__ == ["LocalSWF"]
+    assert swf_gevent.local.__all__ == ["LocalSWF", "StoreError"]
     assert swf_gevent.local.LocalSWF is LocalSWF
+    assert swf_gevent.local.StoreError is StoreError
 
 
 def test_importing_packages_loads_neither_ssl_nor_botocore() -> None:

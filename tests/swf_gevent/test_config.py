@@ -144,7 +144,7 @@ CASES = [
         "swf",
         "domian",
         "d",
-        "[swf] domian: unknown key (known: debug_loggers, domain, endpoint_url, hub_block_threshold, log_level, poll_timeout, processes, read_timeout, region, stop_timeout, unknown_domain_timeout)",
+        "[swf] domian: unknown key (known: debug_loggers, domain, endpoint_url, hub_block_threshold, local_db, log_level, poll_timeout, processes, read_timeout, region, stop_timeout, unknown_domain_timeout)",
     ),
     (
         "swf",
