@@ -54,6 +54,7 @@ from ._executions import (
     compact,
 )
 from ._faults import Fault
+from ._restore import Rebuilt, rebuild
 from ._store import Journal, StoredExecution
 from ._tasks import Queueable, TaskList
 from ._timers import Clock, Timers
@@ -465,52 +466,57 @@ class Engine:
             <swf_gevent.local._store.Store.load>`).
         :raises ValueError: KeyError: a history is malformed.
         """
-        from ._decisions import arm_timer
-        from ._restore import rebuild
-
         rebuilt = []
         for item in stored:
             state = rebuild(self._clock, item)
             self._index(state.execution)
             self.journal.adopt(state.execution, item)
             rebuilt.append((state, item.heartbeats))
-        for closed in self._closed.values():
+        for closed in self._closed.values():  # the retention purge takes them in close order
             ordered = sorted(closed, key=lambda execution: execution.close_timestamp or 0.0)
             closed.clear()
             closed.extend(ordered)
-        children = {state.execution: state.children for state, _ in rebuilt}
-        for state, _ in rebuilt:  # in start order: the latest run of a child that continued as new wins
+        self._link_families([state for state, _ in rebuilt])
+        for state, heartbeats in rebuilt:
+            if state.execution.is_open:
+                self._resume(state, heartbeats)
+        self.settle()
+
+    def _link_families(self, rebuilt: list[Rebuilt]) -> None:
+        """Point each restored execution at its parent, and each open parent at its open children."""
+        open_children = {state.execution: state.children for state in rebuilt}
+        for state in rebuilt:  # in start order: the latest run of a child that continued as new wins
             execution = state.execution
             if state.parent is None:
                 continue
             parent = self._executions.get((execution.domain, state.parent["workflowId"], state.parent["runId"]))
             execution.parent = parent
             initiated = execution.parent_initiated_event_id
-            if parent is not None and parent.is_open and initiated in children[parent]:
+            if parent is not None and parent.is_open and initiated in open_children[parent]:
                 child = parent.children[initiated] = Child(initiated, execution)
-                child.started_event_id = children[parent][initiated]
-        for state, heartbeats in rebuilt:
-            execution = state.execution
-            if not execution.is_open:
-                continue
-            self._arm_execution_timeout(execution)
-            if execution.decision_started is not None:
-                self._busy.add(execution)
-                self._track_started_decision(execution.decision_started)
-            elif execution.decision_scheduled is not None:
-                self._busy.add(execution)
-                self._dispatch_decision(execution.decision_scheduled, since=state.released_at)
-            for task in execution.activities.values():
-                details, heartbeat_at = heartbeats.get(task.scheduled_event_id, (None, None))
-                task.details = details
-                self.dispatch_activity(task)
-                if task.state == "STARTED":
-                    task.token = self._task_token(execution, task.started_event_id)
-                    self._activity_tokens[task.token] = task
-                    self._arm_started_activity(task, heartbeat_at)
-            for timer in execution.timers.values():
-                arm_timer(self, execution, timer)
-        self.settle()
+                child.started_event_id = open_children[parent][initiated]
+
+    def _resume(self, state: Rebuilt, heartbeats: dict[int, tuple[str | None, float]]) -> None:
+        """Arm a restored open execution's timeouts from its recorded times and queue its scheduled tasks."""
+        from ._decisions import arm_timer
+
+        execution = state.execution
+        self._arm_execution_timeout(execution)
+        if execution.decision_started is not None:
+            self._busy.add(execution)
+            self._track_started_decision(execution.decision_started)
+        elif execution.decision_scheduled is not None:
+            self._busy.add(execution)
+            self._dispatch_decision(execution.decision_scheduled, since=state.released_at)
+        for task in execution.activities.values():
+            task.details, heartbeat_at = heartbeats.get(task.scheduled_event_id, (None, None))
+            self.dispatch_activity(task)
+            if task.state == "STARTED":
+                task.token = self._task_token(execution, task.started_event_id)
+                self._activity_tokens[task.token] = task
+                self._arm_started_activity(task, heartbeat_at)
+        for timer in execution.timers.values():
+            arm_timer(self, execution, timer)
 
     def _arm_execution_timeout(self, execution: Execution) -> None:
         seconds = parse_duration(execution.execution_timeout, "executionStartToCloseTimeout", allow_none=False)

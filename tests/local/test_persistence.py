@@ -173,6 +173,54 @@ def test_restart_takes_back_registry_and_every_open_state(tmp_path: Path) -> Non
         assert last(parent_task["events"], "ChildWorkflowExecutionCompleted")["result"] == "grown"
 
 
+def test_restart_keeps_what_is_half_way(tmp_path: Path) -> None:
+    """A decision task scheduled while another runs, a cancel request to a running activity, a child that continued
+    as new: each goes on after a restart as it would have without one."""
+    db = tmp_path / "swf.sqlite3"
+    with serving(db) as (local, client):
+        register(client, DOMAIN)
+        busy = start(client, DOMAIN, "busy", **_on("busy"))
+        running = _decision_of(client, "busy")
+        client.signal_workflow_execution(domain=DOMAIN, workflowId="busy", signalName="meanwhile")
+
+        start(client, DOMAIN, "cancelled", **_on("cancelled"))
+        decide(client, _decision_of(client, "cancelled"), schedule("a1", taskList={"name": "cancelled-work"}))
+        working = next_activity(client, DOMAIN, "cancelled-work")
+        client.signal_workflow_execution(domain=DOMAIN, workflowId="cancelled", signalName="stop it")
+        decide(client, _decision_of(client, "cancelled"), decision("RequestCancelActivityTask", activityId="a1"))
+
+        parent = start(client, DOMAIN, "parent", **_on("parent"))
+        decide(
+            client,
+            _decision_of(client, "parent"),
+            decision(
+                "StartChildWorkflowExecution",
+                workflowType={"name": "flow", "version": "1"},
+                workflowId="child",
+                **_on("child"),
+            ),
+        )
+        decide(client, _decision_of(client, "child"), decision("ContinueAsNewWorkflowExecution", **_on("child")))
+
+    with serving(db) as (local, client):
+        assert client.record_activity_task_heartbeat(taskToken=working["taskToken"])["cancelRequested"] is True
+        decide(client, running)  # the decision task that ran across the restart
+        after = _decision_of(client, "busy")
+        assert types(after["events"])[-5:] == [
+            "DecisionTaskStarted",
+            "WorkflowExecutionSignaled",
+            "DecisionTaskScheduled",
+            "DecisionTaskCompleted",
+            "DecisionTaskStarted",
+        ]
+        assert types(history(client, DOMAIN, busy)).count("DecisionTaskScheduled") == 2
+
+        decide(client, _decision_of(client, "child"), decision("CompleteWorkflowExecution", result="second run"))
+        reported = _decision_of(client, "parent")["events"]
+        assert last(reported, "ChildWorkflowExecutionCompleted")["result"] == "second run"
+        assert describe(client, DOMAIN, parent)["openCounts"]["openChildWorkflowExecutions"] == 0
+
+
 def test_timeouts_count_from_the_recorded_times(tmp_path: Path) -> None:
     """A timer due while the endpoint was down fires at once; task timeouts count from when the task started.
 
