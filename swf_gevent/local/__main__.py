@@ -1,7 +1,8 @@
 """``python -m swf_gevent.local``: serve an SWF endpoint until SIGINT/SIGTERM.
 
 Prints the endpoint URL on one line (and with ``--ui`` the web UI's address,
-``<endpoint URL>/ui/``, on the next), then serves; a signal stops it cleanly
+``<endpoint URL>/ui/``, on the next; with ``--db`` the database's path, on
+the next), then serves; a signal stops it cleanly
 (exit status 0). With ``--db FILE`` its state is kept in that SQLite file and
 taken back on the next start; a file that cannot be used (another program's,
 a newer version's, corrupt, in use, in a directory it cannot write) is one
@@ -15,6 +16,7 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
@@ -120,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(server.endpoint_url, flush=True)
     if server.ui_url is not None:
         print(f"web UI: {server.ui_url}", flush=True)
+    if args.db is not None:
+        print(f"database: {os.path.abspath(args.db)}", flush=True)
     try:
         # A timed wait keeps a live timer on the hub, which a signal watcher alone does not.
         while not stopping.wait(60.0):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -286,6 +287,44 @@ def test_retention_forgets_closed_executions_in_the_file(tmp_path: Path) -> None
         closed = client.list_closed_workflow_executions(domain=DOMAIN, startTimeFilter={"oldestDate": 0})
         assert closed["executionInfos"] == []
         assert describe(client, DOMAIN, kept)["executionInfo"]["executionStatus"] == "OPEN"
+
+
+def test_command_line_serves_from_its_database_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """``--db`` prints the database's path after the URL; a domain registered survives SIGTERM and a new start."""
+    from swf.connection import make_client
+
+    db = tmp_path / "cli.sqlite3"
+    for round_ in range(2):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "swf_gevent.local", "--db", str(db), "--poll-timeout", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO_ROOT,
+        )
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            assert process.stdout.readline() == f"database: {db}\n"
+            client = make_client(
+                region_name="us-east-1",
+                endpoint_url=url,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+                max_attempts=1,
+            )
+            if round_ == 0:
+                client.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
+            else:
+                assert client.describe_domain(name=DOMAIN)["configuration"] == {
+                    "workflowExecutionRetentionPeriodInDays": "1"
+                }
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.communicate(timeout=30)
 
 
 # -- files it cannot use ------------------------------------------------------------------
