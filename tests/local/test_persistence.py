@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -220,6 +222,26 @@ def test_restart_keeps_what_is_half_way(tmp_path: Path) -> None:
         reported = _decision_of(client, "parent")["events"]
         assert last(reported, "ChildWorkflowExecutionCompleted")["result"] == "second run"
         assert describe(client, DOMAIN, parent)["openCounts"]["openChildWorkflowExecutions"] == 0
+
+
+def test_web_ui_shows_an_execution_read_back_from_the_database(tmp_path: Path) -> None:
+    """After a restart, the UI's execution page shows the same history and timeline rows as before it."""
+    from tests.local.ui_support import get, retried_order
+
+    db = tmp_path / "swf.sqlite3"
+    pages = []
+    execution: dict[str, str] = {}
+    for _ in range(2):
+        with serving(db, ui=True) as (local, client):
+            execution = execution or retried_order(client, DOMAIN)
+            query = urllib.parse.urlencode({"domain": DOMAIN, **execution})
+            status, body = get(f"{local.ui_url}execution?{query}")
+            assert status == 200
+            pages.append(body)
+    events = [re.findall(r"\b[A-Z][A-Za-z]+(?:Started|Scheduled|Completed|Failed|Fired)\b", page) for page in pages]
+    assert events[0] == events[1] and "TimerStarted" in events[0] and "ActivityTaskFailed" in events[0]
+    rows = [re.findall(r"(charge|cool-off|order-1-invoice)", page) for page in pages]
+    assert rows[0] == rows[1] and {"charge", "cool-off", "order-1-invoice"} <= set(rows[0])
 
 
 def test_timeouts_count_from_the_recorded_times(tmp_path: Path) -> None:
