@@ -853,15 +853,7 @@ class LocalSWF:
         :raises StoreError: the database cannot be used or holds a malformed record.
         """
         if self.db is None:
-            registry = Registry(self._clock, region=self.region)
-            engine = Engine(
-                registry,
-                self.poll_timeout,
-                self._clock,
-                time_skipping=self._time_skipping,
-                max_polls=self.max_polls_per_task_list,
-            )
-            return registry, engine
+            return self._new_state(Journal(), None)
         began = time.monotonic()
         store = Store(self.db, self._clock)
         try:
@@ -869,16 +861,7 @@ class LocalSWF:
                 snapshot = store.load()
                 self._clock.skipped = snapshot.skipped
                 self._clock.advance_to(snapshot.latest)
-                registry = Registry(self._clock, region=self.region, journal=store, key=snapshot.key)
-                engine = Engine(
-                    registry,
-                    self.poll_timeout,
-                    self._clock,
-                    time_skipping=self._time_skipping,
-                    max_polls=self.max_polls_per_task_list,
-                    journal=store,
-                    key=snapshot.key,
-                )
+                registry, engine = self._new_state(store, snapshot.key)
                 try:
                     registry.restore(snapshot.domains, snapshot.types)
                     engine.restore(snapshot.executions)
@@ -888,6 +871,19 @@ class LocalSWF:
             store.close()
             raise
         log.info("Read back %s in %.1f s: %d executions", self.db, time.monotonic() - began, len(snapshot.executions))
+        return registry, engine
+
+    def _new_state(self, journal: Journal, key: bytes | None) -> tuple[Registry, Engine]:
+        registry = Registry(self._clock, region=self.region, journal=journal, key=key)
+        engine = Engine(
+            registry,
+            self.poll_timeout,
+            self._clock,
+            time_skipping=self._time_skipping,
+            max_polls=self.max_polls_per_task_list,
+            journal=journal,
+            key=key,
+        )
         return registry, engine
 
     def _serve(self) -> None:

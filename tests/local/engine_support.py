@@ -17,6 +17,19 @@ ACTIVITIES = "workers"
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
 
+def client_for(endpoint_url: str) -> Any:
+    """A boto3 SWF client to ``endpoint_url`` (dummy credentials, us-east-1, one attempt a call)."""
+    from swf.connection import make_client
+
+    return make_client(
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        max_attempts=1,
+    )
+
+
 def register(
     client: Any,
     domain: str,

@@ -27,6 +27,7 @@ import pytest
 from swf_gevent.local import LocalSWF, StoreError
 from tests.local.engine_support import (
     attrs,
+    client_for,
     decide,
     decision,
     describe,
@@ -47,19 +48,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @contextmanager
 def serving(db: Path, **options: Any) -> Iterator[tuple[LocalSWF, Any]]:
     """A LocalSWF on ``db`` (0.5 s polls) and a client to it; stopped on exit."""
-    from swf.connection import make_client
-
     local = LocalSWF(poll_timeout=0.5, db=str(db), **options)
     local.start()
     try:
-        client = make_client(
-            region_name="us-east-1",
-            endpoint_url=local.endpoint_url,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-            max_attempts=1,
-        )
-        yield local, client
+        yield local, client_for(local.endpoint_url)
     finally:
         local.stop()
 
@@ -313,8 +305,6 @@ def test_retention_forgets_closed_executions_in_the_file(tmp_path: Path) -> None
 
 def test_command_line_serves_from_its_database_and_stops_on_sigterm(tmp_path: Path) -> None:
     """``--db`` prints the database's path after the URL; a domain registered survives SIGTERM and a new start."""
-    from swf.connection import make_client
-
     db = tmp_path / "cli.sqlite3"
     for round_ in range(2):
         process = subprocess.Popen(
@@ -328,13 +318,7 @@ def test_command_line_serves_from_its_database_and_stops_on_sigterm(tmp_path: Pa
             assert process.stdout is not None
             url = process.stdout.readline().strip()
             assert process.stdout.readline() == f"database: {db}\n"
-            client = make_client(
-                region_name="us-east-1",
-                endpoint_url=url,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-                max_attempts=1,
-            )
+            client = client_for(url)
             if round_ == 0:
                 client.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
             else:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from swf.connection import make_client
+from tests.local.engine_support import client_for, history
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "restarts"
@@ -109,17 +109,6 @@ def _until(condition: Callable[[], bool], within: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def _history(client: Any, execution: dict[str, str]) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        page = client.get_workflow_execution_history(domain=DOMAIN, execution=execution, **kwargs)
-        events.extend(page["events"])
-        if not page.get("nextPageToken"):
-            return events
-        kwargs = {"nextPageToken": page["nextPageToken"]}
-
-
 def _closed(client: Any) -> int:
     return int(client.count_closed_workflow_executions(domain=DOMAIN, startTimeFilter={"oldestDate": 0})["count"])
 
@@ -142,13 +131,7 @@ def test_kill_9_mid_run_loses_nothing_acknowledged(tmp_path: Path, processes: li
     endpoint, url = _endpoint(db, 0)
     processes.append(endpoint)
     port = int(url.rsplit(":", 1)[1])
-    client = make_client(
-        region_name="us-east-1",
-        endpoint_url=url,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        max_attempts=1,
-    )
+    client = client_for(url)
     config = tmp_path / "fleet.ini"
     config.write_text(FLEET.format(domain=DOMAIN, url=url))
     fleet = subprocess.Popen(
@@ -178,7 +161,7 @@ def test_kill_9_mid_run_loses_nothing_acknowledged(tmp_path: Path, processes: li
         runs[workflow_id] = {"workflowId": workflow_id, "runId": started["runId"]}
 
     _until(lambda: _closed(client) >= EXECUTIONS // 4, 120, f"{EXECUTIONS // 4} executions closed before the kill")
-    acknowledged = {workflow_id: _history(client, run) for workflow_id, run in runs.items()}
+    acknowledged = {workflow_id: history(client, DOMAIN, run) for workflow_id, run in runs.items()}
     endpoint.send_signal(signal.SIGKILL)
     endpoint.wait(timeout=10)
     closed_before = sum(
@@ -191,7 +174,7 @@ def test_kill_9_mid_run_loses_nothing_acknowledged(tmp_path: Path, processes: li
 
     outcomes = {}
     for workflow_id, run in runs.items():
-        events = _history(client, run)
+        events = history(client, DOMAIN, run)
         before = acknowledged[workflow_id]
         assert events[: len(before)] == before, f"{workflow_id}: history differs from what was acknowledged"
         outcomes[workflow_id] = events[-1]
