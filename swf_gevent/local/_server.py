@@ -31,6 +31,7 @@ import ipaddress
 import json
 import logging
 import math
+import os
 import re
 import socket
 import time
@@ -903,7 +904,12 @@ class LocalSWF:
                 if self.ui:
                     from swf_gevent.local._ui import WebUI
 
-                    app.ui = WebUI(registry, engine, host_allowed=None if self.allow_remote else is_loopback)
+                    app.ui = WebUI(
+                        registry,
+                        engine,
+                        host_allowed=None if self.allow_remote else is_loopback,
+                        db=None if self.db is None else os.path.abspath(self.db),
+                    )
                 server = _Server(
                     _listen(self.host, self.port),
                     app,

@@ -120,12 +120,21 @@ class WebUI:
         served; ``None`` serves any. A loopback endpoint passes a loopback
         check, so that a page of another site whose name was made to resolve
         to 127.0.0.1 (DNS rebinding) reads nothing and gets no token.
+    :param db: the endpoint's database file, shown on the domains page;
+        ``None`` when its state is kept in memory only.
     """
 
-    def __init__(self, registry: Any, engine: Any, host_allowed: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        registry: Any,
+        engine: Any,
+        host_allowed: Callable[[str], bool] | None = None,
+        db: str | None = None,
+    ) -> None:
         self.registry = registry
         self.engine = engine
         self._host_allowed = host_allowed
+        self.db = db
         #: Per-process token every ``POST /ui/act`` form carries.
         self.csrf_token = secrets.token_urlsafe(32)
 
@@ -218,8 +227,14 @@ class WebUI:
                     text(info.get("description") or ""),
                 ]
             )
-        body = "<h1>Domains</h1>" + table(
-            ["Domain", "Status", "Open", "Closed", "Description"], rows, "No domains registered yet."
+        if self.db is None:
+            state = "State is kept in memory and is gone when the endpoint stops (start it with --db FILE to keep it)."
+        else:
+            state = f"State is kept in {self.db} and read back when the endpoint starts again."
+        body = (
+            "<h1>Domains</h1>"
+            + table(["Domain", "Status", "Open", "Closed", "Description"], rows, "No domains registered yet.")
+            + f'<p class="muted" id="state">{text(state)}</p>'
         )
         return page("Domains", body)
 

@@ -230,6 +230,7 @@ def test_web_ui_shows_an_execution_read_back_from_the_database(tmp_path: Path) -
             status, body = get(f"{local.ui_url}execution?{query}")
             assert status == 200
             pages.append(body)
+            assert f"State is kept in {db}" in get(local.ui_url)[1]
     events = [re.findall(r"\b[A-Z][A-Za-z]+(?:Started|Scheduled|Completed|Failed|Fired)\b", page) for page in pages]
     assert events[0] == events[1] and "TimerStarted" in events[0] and "ActivityTaskFailed" in events[0]
     rows = [re.findall(r"(charge|cool-off|order-1-invoice)", page) for page in pages]

@@ -92,6 +92,7 @@ def test_domains_page_lists_domains_with_counts(ui_swf: Any, client: Any) -> Non
     assert ">shop</a>" in body
     assert '/ui/executions?domain=shop&amp;status=open">1</a>' in body
     assert '/ui/executions?domain=shop&amp;status=closed">2</a>' in body  # order-0 and the child
+    assert "State is kept in memory" in body
 
 
 def test_executions_filters_and_paging(ui_swf: Any, client: Any) -> None:
