@@ -65,6 +65,16 @@ def _decision_of(client: Any, name: str) -> dict[str, Any]:
     return next_decision(client, DOMAIN, task_list=f"d-{name}")
 
 
+def _parent_of_child(client: Any) -> dict[str, str]:
+    """Start execution "parent", whose first decision starts child workflow "child"; the parent's reference."""
+    parent = start(client, DOMAIN, "parent", **_on("parent"))
+    child = decision(
+        "StartChildWorkflowExecution", workflowType={"name": "flow", "version": "1"}, workflowId="child", **_on("child")
+    )
+    decide(client, _decision_of(client, "parent"), child)
+    return parent
+
+
 def _seen(local: LocalSWF, client: Any, refs: dict[str, dict[str, str]]) -> dict[str, Any]:
     """What a user can read of each execution: its history, its description, and the pending task counts."""
     return {
@@ -113,17 +123,7 @@ def test_restart_takes_back_registry_and_every_open_state(tmp_path: Path) -> Non
         client.signal_workflow_execution(domain=DOMAIN, workflowId="waiting", signalName="go", input="now")
         client.request_cancel_workflow_execution(domain=DOMAIN, workflowId="waiting")
 
-        refs["parent"] = start(client, DOMAIN, "parent", **_on("parent"))
-        decide(
-            client,
-            _decision_of(client, "parent"),
-            decision(
-                "StartChildWorkflowExecution",
-                workflowType={"name": "flow", "version": "1"},
-                workflowId="child",
-                **_on("child"),
-            ),
-        )
+        refs["parent"] = _parent_of_child(client)
         child_run = last(history(client, DOMAIN, refs["parent"]), "ChildWorkflowExecutionStarted")["workflowExecution"]
         refs["child"] = dict(child_run)
         before = _seen(local, client, refs)
@@ -184,17 +184,7 @@ def test_restart_keeps_what_is_half_way(tmp_path: Path) -> None:
         client.signal_workflow_execution(domain=DOMAIN, workflowId="cancelled", signalName="stop it")
         decide(client, _decision_of(client, "cancelled"), decision("RequestCancelActivityTask", activityId="a1"))
 
-        parent = start(client, DOMAIN, "parent", **_on("parent"))
-        decide(
-            client,
-            _decision_of(client, "parent"),
-            decision(
-                "StartChildWorkflowExecution",
-                workflowType={"name": "flow", "version": "1"},
-                workflowId="child",
-                **_on("child"),
-            ),
-        )
+        parent = _parent_of_child(client)
         decide(client, _decision_of(client, "child"), decision("ContinueAsNewWorkflowExecution", **_on("child")))
 
     with serving(db) as (local, client):
