@@ -64,33 +64,38 @@ class HubMonitor:
         self._since = 0.0
         self._switches = 0
         self._previous_trace: Any = None
-        self._running = False
+        # A new object each start: a watching thread or report of an earlier
+        # start sees that it is not the current one and ends without a word.
+        self._run: object | None = None
 
     @property
     def running(self) -> bool:
         """Whether :meth:`start` was called and :meth:`stop` not yet."""
-        return self._running
+        return self._run is not None
 
     def start(self) -> None:
         """Install the switch tracer and start the watching thread.
 
         :raises RuntimeError: already running.
         """
-        if self._running:
+        if self._run is not None:
             raise RuntimeError("the hub monitor is already running")
         self._hub = gevent.get_hub()
         self._active = greenlet.getcurrent()
         self._since = time.perf_counter()
         self._previous_trace = greenlet.settrace(self._trace)
-        self._running = True
-        _start_thread(self._watch, ())
+        self._run = run = object()
+        _start_thread(self._watch, (run,))
         log.debug("watching the hub: greenlets holding it over %.3f s are reported", self.threshold)
 
     def stop(self) -> None:
-        """Remove the tracer; the watching thread ends within half the threshold. Safe twice."""
-        if not self._running:
+        """Remove the tracer; nothing is reported after this. Safe twice.
+
+        The watching thread ends within half the threshold.
+        """
+        if self._run is None:
             return
-        self._running = False
+        self._run = None
         greenlet.settrace(self._previous_trace)
         self._previous_trace = None
 
@@ -102,20 +107,24 @@ class HubMonitor:
         if self._previous_trace is not None:
             self._previous_trace(event, args)
 
-    def _watch(self) -> None:
+    def _watch(self, run: object) -> None:
         """The native thread: look every half threshold; flag each long hold once."""
         reported = -1
-        while self._running:
+        while True:
             _native_sleep(self.threshold / 2)
+            if self._run is not run:  # stopped while asleep: the tracer's figures are stale
+                return
             switches, active, since = self._switches, self._active, self._since
             if switches == reported or active is self._hub or active is None:
                 continue
             if time.perf_counter() - since >= self.threshold:
                 reported = switches
-                self._hub.loop.run_callback_threadsafe(self._report, active, since)
+                self._hub.loop.run_callback_threadsafe(self._report, run, active, since)
 
-    def _report(self, blocker: Any, since: float) -> None:
-        """In the hub, as soon as the blocker yielded: log and signal the whole hold."""
+    def _report(self, run: object, blocker: Any, since: float) -> None:
+        """In the hub, as soon as the blocker yielded: log and signal the whole hold (unless stopped since)."""
+        if self._run is not run:
+            return
         duration = max(time.perf_counter() - since, self.threshold)
         log.warning("greenlet %r held the hub for %.3f s (limit %.3f s)", blocker, duration, self.threshold)
         emit(signals.hub_blocked, None, duration=duration, greenlet=repr(blocker))

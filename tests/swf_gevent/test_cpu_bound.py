@@ -182,6 +182,20 @@ def test_hub_monitor_reports_a_blocking_greenlet(receivers: Any) -> None:
     assert any("held the hub" in message for message in warnings.messages)
 
 
+def test_hub_monitor_reports_nothing_once_stopped(receivers: Any) -> None:
+    """A hold the monitor saw but could not report before stop() is not reported after it (nor one after it)."""
+    blocked = receivers(signals.hub_blocked)
+    monitor = HubMonitor(threshold=0.1)
+    monitor.start()
+    gevent.sleep(0)
+    _native_sleep(0.3)  # the watcher sees this hold; its report waits for the hub
+    monitor.stop()
+    _native_sleep(0.3)  # held again, with nothing watching
+    gevent.sleep(0.1)  # the hub runs what was waiting for it
+    assert not monitor.running
+    assert blocked.payloads == []
+
+
 def test_hub_monitor_is_quiet_for_yielding_greenlets(receivers: Any) -> None:
     """Greenlets that yield within the threshold are never reported."""
     blocked = receivers(signals.hub_blocked)
