@@ -11,6 +11,7 @@ import configparser
 import importlib
 import json
 import math
+import os
 import pkgutil
 import re
 import sys
@@ -311,6 +312,12 @@ class _Reader:
             raise self.error("swf", "log_level", f"must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}")
         endpoint_url = self.endpoint_url()
         local_db = self.optional_text("swf", "local_db")
+        if local_db is None and "local_db" in swf:
+            raise self.error(
+                "swf", "local_db", "empty: give the database file, or leave the key out to keep state in memory"
+            )
+        if local_db is not None:
+            local_db = os.path.expanduser(local_db)
         if local_db is not None and endpoint_url != "local":
             raise self.error("swf", "local_db", "the embedded endpoint's database: give it with endpoint_url = local")
         region = self.optional_text("swf", "region")

@@ -99,6 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.db is not None and not args.db.strip():
+        print(
+            "error: --db: empty; give the database file, or leave the option out to keep state in memory",
+            file=sys.stderr,
+        )
+        return 2
     # With --allow-remote and a non-loopback host, LocalSWF logs the warning (once).
     server = LocalSWF(
         host=args.host,
@@ -117,8 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: --db {err}", file=sys.stderr)
         return 2
     except OSError as err:
-        print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
-        return 1
+        print(f"error: cannot listen on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
+        return 2
     print(server.endpoint_url, flush=True)
     if server.ui_url is not None:
         print(f"web UI: {server.ui_url}", flush=True)

@@ -525,14 +525,15 @@ class LocalSWF:
         at once (SWF's quota, 1,000); one more is answered
         ``LimitExceededException``. Tests lower it to reach the limit cheaply.
     :param db: path of the SQLite file that keeps the endpoint's state
-        (made when missing); ``None``: in memory only, lost at stop.
+        (made when missing; ``~`` is expanded); ``None``: in memory only,
+        lost at stop.
         :meth:`start` raises :class:`~swf_gevent.local._store.StoreError`
         when the file cannot be used.
     :raises ValueError: a non-loopback ``host`` without ``allow_remote``, a
         ``poll_timeout`` that is negative, infinite or NaN, an
         ``idle_timeout`` or ``header_timeout`` that is not a positive number
         of seconds, a ``port`` outside 0-65535, or a
-        ``max_polls_per_task_list`` that is not an int >= 1.
+        ``max_polls_per_task_list`` that is not an int >= 1, an empty ``db``.
     """
 
     def __init__(
@@ -581,7 +582,9 @@ class LocalSWF:
         self.header_timeout = float(header_timeout)
         self.ui = ui
         #: The SQLite file keeping the endpoint's state, or ``None`` (in memory).
-        self.db = None if db is None else str(db)
+        self.db = None if db is None else os.path.expanduser(str(db))
+        if self.db == "":
+            raise ValueError("db must name a file, got an empty path")
         self.allow_remote = allow_remote
         self.state = "new"
         self._clock = Clock()
@@ -893,9 +896,12 @@ class LocalSWF:
         server: _Server | None = None
         app: _Application | None = None
         journal: Journal = Journal()
+        listener: Any = None
         try:
             try:
                 try:
+                    # The address first: a busy port fails at once, before a database is read or made.
+                    listener = _listen(self.host, self.port)
                     registry, engine = self._state()
                     journal = engine.journal
                 finally:
@@ -911,7 +917,7 @@ class LocalSWF:
                         db=None if self.db is None else os.path.abspath(self.db),
                     )
                 server = _Server(
-                    _listen(self.host, self.port),
+                    listener,
                     app,
                     self._faults,
                     idle_timeout=self.idle_timeout,
@@ -930,6 +936,8 @@ class LocalSWF:
                 self._start_error = err
                 if server is not None:
                     server.close()
+                elif listener is not None:
+                    listener.close()
                 journal.close()
                 return
             finally:

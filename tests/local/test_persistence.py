@@ -327,10 +327,10 @@ def test_command_line_serves_from_its_database_and_stops_on_sigterm(tmp_path: Pa
 # -- files it cannot use ------------------------------------------------------------------
 
 
-def _serve_cli(db: Path, *prefix: str) -> subprocess.CompletedProcess[str]:
-    """``python -m swf_gevent.local --db <db>`` expected to refuse the file at once."""
+def _serve_cli(db: Path, *prefix: str, port: int = 0) -> subprocess.CompletedProcess[str]:
+    """``python -m swf_gevent.local --db <db> --port <port>`` expected to refuse at once."""
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "swf_gevent.local", "--db", str(db)],
+        [*prefix, sys.executable, "-m", "swf_gevent.local", "--db", str(db), "--port", str(port)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -433,6 +433,26 @@ def test_a_read_only_directory_is_refused(tmp_path: Path) -> None:
 
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     _refused(_serve_cli(tmp_path / "nowhere" / "swf.sqlite3"), "does not exist")
+
+
+def test_a_busy_port_is_refused_before_a_database_is_made(tmp_path: Path) -> None:
+    """The address is taken first: a busy port exits 2 with one line and leaves no new file behind."""
+    db = tmp_path / "new.sqlite3"
+    with LocalSWF(poll_timeout=0.5) as other:
+        result = _serve_cli(db, port=other.port)
+    assert result.returncode == 2, result
+    assert result.stderr.splitlines() == [f"error: cannot listen on 127.0.0.1:{other.port}: Address already in use"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_database_path_is_refused(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "swf_gevent.local", "--db", ""], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --db: empty;") and len(result.stderr.splitlines()) == 1
+    with pytest.raises(ValueError, match="db must name a file"):
+        LocalSWF(db="")
 
 
 def test_without_a_database_nothing_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

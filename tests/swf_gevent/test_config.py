@@ -173,6 +173,12 @@ CASES = [
     ("swf", "region", "not a region!", "[swf] region: must be an AWS region such as 'us-east-1', got 'not a region!'"),
     (
         "swf",
+        "local_db",
+        "",
+        "[swf] local_db: empty: give the database file, or leave the key out to keep state in memory",
+    ),
+    (
+        "swf",
         "domain",
         "bad:name",
         "[swf] domain: must not contain ':' (SWF refuses ':', '/', '|' and control characters)",
@@ -345,6 +351,14 @@ def test_bad_section_exits_2_with_one_line(tmp_path: Path, sections: dict[str, A
     """A missing, unknown or empty section exits 2 with one line naming the file and section."""
     path = _write(tmp_path, sections)
     assert _run(path) == (2, [f"{path}: {expected}"])
+
+
+def test_local_db_expands_the_home_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``local_db = ~/x`` names a file in the home directory, as a shell would."""
+    sys.path.insert(0, str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    good = {**GOOD, "swf": {**GOOD["swf"], "local_db": "~/state.sqlite3"}}
+    assert load(_write(tmp_path, good)).local_db == str(tmp_path / "state.sqlite3")
 
 
 def test_unreadable_or_malformed_file_exits_2(tmp_path: Path) -> None:
